@@ -1,0 +1,142 @@
+#include "server/config.h"
+
+#include <CLI/CLI.hpp>
+#include <toml++/toml.h>
+
+#include "server/http_server.h"
+
+namespace parley::server {
+
+bool Config::use_tls() const { return tls_force || !is_loopback_address(listen); }
+
+namespace {
+
+// Every key the file may hold; anything else is refused, so that a typo does
+// not silently leave a default in place.
+Status apply_toml(Config& c, const std::filesystem::path& file) {
+  toml::table t;
+  try {
+    t = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    return make_error("bad_config", file.string() + ": " + std::string(e.description()) + " at line " +
+                                        std::to_string(e.source().begin.line));
+  }
+  static const std::map<std::string, std::vector<std::string>> kKnown = {
+      {"server", {"listen", "port", "public_url", "max_body_bytes"}},
+      {"tls", {"cert", "key", "force"}},
+      {"storage", {"data_dir"}},
+      {"auth", {"session_ttl_minutes", "max_clock_skew_seconds"}},
+      {"admin", {"remote"}},
+      {"log", {"level"}}};
+  for (const auto& [section, node] : t) {
+    std::string s(section.str());
+    auto known = kKnown.find(s);
+    if (known == kKnown.end() || !node.is_table())
+      return make_error("bad_config", file.string() + ": unknown section [" + s + "]");
+    for (const auto& [key, _] : *node.as_table())
+      if (std::find(known->second.begin(), known->second.end(), std::string(key.str())) == known->second.end())
+        return make_error("bad_config", file.string() + ": unknown key " + s + "." + std::string(key.str()));
+  }
+  auto str = [&](const char* sec, const char* key, auto& out) {
+    if (auto v = t[sec][key].value<std::string>()) out = *v;
+  };
+  auto num = [&](const char* sec, const char* key, auto& out) {
+    if (auto v = t[sec][key].value<std::int64_t>()) out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
+  };
+  auto boolean = [&](const char* sec, const char* key, bool& out) {
+    if (auto v = t[sec][key].value<bool>()) out = *v;
+  };
+  str("server", "listen", c.listen);
+  num("server", "port", c.port);
+  str("server", "public_url", c.public_url);
+  num("server", "max_body_bytes", c.max_body_bytes);
+  std::string path;
+  if (str("tls", "cert", path); !path.empty()) c.tls_cert = path;
+  path.clear();
+  if (str("tls", "key", path); !path.empty()) c.tls_key = path;
+  boolean("tls", "force", c.tls_force);
+  path.clear();
+  if (str("storage", "data_dir", path); !path.empty()) c.data_dir = path;
+  num("auth", "session_ttl_minutes", c.session_ttl_minutes);
+  num("auth", "max_clock_skew_seconds", c.max_clock_skew_seconds);
+  boolean("admin", "remote", c.admin_remote);
+  str("log", "level", c.log_level);
+  return ok_status();
+}
+
+}  // namespace
+
+Expected<Config> parse_config(int argc, char** argv) {
+  CLI::App app{
+      "parleyd: the Parley server. Two delegations negotiate a meeting's terms as signed acts;\n"
+      "nothing about a meeting is public until both have signed. Serves the JSON API under\n"
+      "/api/v1, the live WebSocket, the public announcements and the local admin API.\n"
+      "Settings come from defaults, then --config FILE (TOML), then flags: flags win.",
+      "parleyd"};
+  Config flags;
+  std::filesystem::path config_file;
+  app.add_option("-c,--config", config_file, "TOML configuration file (see docs/operations.md)")
+      ->check(CLI::ExistingFile);
+  auto* o_listen = app.add_option("--listen", flags.listen,
+                                  "Address to listen on. Loopback (the default, 127.0.0.1) serves plain "
+                                  "HTTP; any other address serves HTTPS");
+  auto* o_port = app.add_option("-p,--port", flags.port, "TCP port (0 picks a free port; default 8080)")
+                     ->check(CLI::Range(0, 65535));
+  auto* o_url = app.add_option("--public-url", flags.public_url,
+                               "Base URL used in the Atom feed and calendar links (default: from --listen)");
+  auto* o_body = app.add_option("--max-body-bytes", flags.max_body_bytes,
+                                "Largest request body accepted; larger ones get 413 (default 1048576)")
+                     ->check(CLI::Range(1024, 64 << 20));
+  auto* o_data = app.add_option("-d,--data-dir", flags.data_dir,
+                                "Directory for the SQLite database, the admin credential and generated "
+                                "TLS files (default ./parley-data; created if missing)");
+  auto* o_cert = app.add_option("--tls-cert", flags.tls_cert, "PEM certificate chain for HTTPS");
+  auto* o_key = app.add_option("--tls-key", flags.tls_key, "PEM private key for HTTPS");
+  auto* o_force = app.add_flag("--tls", flags.tls_force,
+                               "Serve HTTPS even on loopback (a self-signed certificate is generated in "
+                               "the data directory when none is configured)");
+  auto* o_ttl = app.add_option("--session-ttl-minutes", flags.session_ttl_minutes,
+                               "Lifetime of a sign-in session (default 720)")
+                    ->check(CLI::Range(1, 7 * 24 * 60));
+  auto* o_skew = app.add_option("--max-clock-skew-seconds", flags.max_clock_skew_seconds,
+                                "How far an act's signed time may be from the server's clock (default 600)")
+                     ->check(CLI::Range(5, 24 * 3600));
+  auto* o_admin = app.add_flag("--admin-remote", flags.admin_remote,
+                               "Serve the admin API beyond loopback (off by default)");
+  auto* o_log = app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error (default info)")
+                    ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_flag("--print-routes", flags.print_routes, "Print every HTTP route served and exit");
+  app.set_version_flag("--version", "parleyd 0.1.0");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    return make_error("exit", app.help());
+  } catch (const CLI::CallForVersion&) {
+    return make_error("exit", "parleyd 0.1.0\n");
+  } catch (const CLI::ParseError& e) {
+    return make_error("bad_config", e.what());
+  }
+
+  Config c;
+  if (!config_file.empty())
+    if (auto s = apply_toml(c, config_file); !s) return s.error();
+  if (o_listen->count()) c.listen = flags.listen;
+  if (o_port->count()) c.port = flags.port;
+  if (o_url->count()) c.public_url = flags.public_url;
+  if (o_body->count()) c.max_body_bytes = flags.max_body_bytes;
+  if (o_data->count()) c.data_dir = flags.data_dir;
+  if (o_cert->count()) c.tls_cert = flags.tls_cert;
+  if (o_key->count()) c.tls_key = flags.tls_key;
+  if (o_force->count()) c.tls_force = flags.tls_force;
+  if (o_ttl->count()) c.session_ttl_minutes = flags.session_ttl_minutes;
+  if (o_skew->count()) c.max_clock_skew_seconds = flags.max_clock_skew_seconds;
+  if (o_admin->count()) c.admin_remote = flags.admin_remote;
+  if (o_log->count()) c.log_level = flags.log_level;
+  c.print_routes = flags.print_routes;
+  if (c.port < 0 || c.port > 65535) return make_error("bad_config", "port must be 0 to 65535");
+  if (c.tls_cert.empty() != c.tls_key.empty())
+    return make_error("bad_config", "--tls-cert and --tls-key go together");
+  return c;
+}
+
+}  // namespace parley::server

@@ -1,0 +1,35 @@
+#pragma once
+// parleyd's configuration: defaults, then a TOML file, then flags (flags win).
+// docs/operations.md lists every option; `parleyd --help` explains them.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+namespace parley::server {
+
+struct Config {
+  std::string listen = "127.0.0.1";
+  int port = 8080;
+  std::string public_url;  // default: derived from listen and port
+  std::size_t max_body_bytes = 1 << 20;
+  std::filesystem::path data_dir = "parley-data";
+  std::filesystem::path tls_cert;
+  std::filesystem::path tls_key;
+  bool tls_force = false;  // TLS even on loopback
+  int session_ttl_minutes = 720;
+  int max_clock_skew_seconds = 600;
+  bool admin_remote = false;
+  std::string log_level = "info";
+  bool print_routes = false;
+  bool use_tls() const;
+};
+
+// Parses argv. Returns the config, or an Error whose code is "exit" with the
+// text to print (for --help and --version, exit status 0) or "bad_config".
+Expected<Config> parse_config(int argc, char** argv);
+
+}  // namespace parley::server

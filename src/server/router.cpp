@@ -1,0 +1,333 @@
+#include "server/router.h"
+
+#include <chrono>
+
+#include "crypto/hash.h"
+#include "server/errors.h"
+
+namespace parley::server {
+
+using Json = json::Json;
+
+namespace {
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t i = 1;
+  while (i <= path.size()) {
+    auto j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.emplace_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+HttpResponse json_response(int status, const Json& body) {
+  return HttpResponse{status, "application/json", body.dump() + "\n", {}};
+}
+
+HttpResponse error_response(const Error& e) { return json_response(http_status(e.code), error_body(e)); }
+
+}  // namespace
+
+std::string bearer_token(std::string_view h) {
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (h.substr(0, kPrefix.size()) != kPrefix) return {};
+  return std::string(h.substr(kPrefix.size()));
+}
+
+struct Params {
+  std::vector<std::string> values;  // the {placeholders} of the pattern, in order
+};
+
+enum class Auth { none, member, admin };
+
+struct Router::Route {
+  std::string method;
+  std::string pattern;
+  std::vector<std::string> parts;
+  Auth auth;
+  bool json_body;
+  std::function<void(Router&, const HttpRequest&, const Params&, const std::optional<service::Member>&,
+                     const Json&, Respond)>
+      run;
+};
+
+Router::Router(service::Service& service, metrics::Registry& metrics, RouterConfig cfg)
+    : service_(service), metrics_(metrics), cfg_(std::move(cfg)) {
+  metrics_.describe("parley_http_requests_total", "counter", "HTTP requests by route and status");
+  metrics_.describe("parley_http_request_seconds", "histogram", "HTTP request latency by route");
+
+  using M = const std::optional<service::Member>&;
+  auto reply = [](Respond& respond, int ok_status) {
+    return [respond, ok_status](Expected<Json> r) {
+      respond(r ? json_response(ok_status, *r) : error_response(r.error()));
+    };
+  };
+  auto add = [&](std::string method, std::string pattern, Auth auth, bool body, auto fn) {
+    Route r{std::move(method), pattern, split_path(pattern), auth, body, fn};
+    routes_.push_back(std::move(r));
+  };
+
+  add("GET", "/healthz", Auth::none, false,
+      [](Router&, const HttpRequest&, const Params&, M, const Json&, Respond respond) {
+        respond(json_response(200, {{"status", "ok"}}));
+      });
+  add("GET", "/metrics", Auth::none, false,
+      [](Router& r, const HttpRequest&, const Params&, M, const Json&, Respond respond) {
+        respond(HttpResponse{200, "text/plain; version=0.0.4", r.metrics().render(), {}});
+      });
+
+  // --- identities
+  add("POST", "/api/v1/enroll", Auth::none, true,
+      [reply](Router& r, const HttpRequest&, const Params&, M, const Json& b, Respond respond) {
+        r.service().enroll(b, reply(respond, 201));
+      });
+  add("POST", "/api/v1/auth/challenge", Auth::none, true,
+      [](Router& r, const HttpRequest&, const Params&, M, const Json& b, Respond respond) {
+        auto c = r.service().challenge(b);
+        respond(c ? json_response(200, *c) : error_response(c.error()));
+      });
+  add("POST", "/api/v1/auth/session", Auth::none, true,
+      [](Router& r, const HttpRequest&, const Params&, M, const Json& b, Respond respond) {
+        auto s = r.service().sign_in(b);
+        respond(s ? json_response(201, *s) : error_response(s.error()));
+      });
+  add("GET", "/api/v1/me", Auth::member, false,
+      [](Router& r, const HttpRequest&, const Params&, M m, const Json&, Respond respond) {
+        respond(json_response(200, r.service().me(*m)));
+      });
+  add("GET", "/api/v1/parties", Auth::member, false,
+      [](Router& r, const HttpRequest&, const Params&, M, const Json&, Respond respond) {
+        respond(json_response(200, r.service().parties()));
+      });
+  add("GET", "/api/v1/parties/{party}/members", Auth::member, false,
+      [reply](Router& r, const HttpRequest&, const Params& p, M m, const Json&, Respond respond) {
+        reply(respond, 200)(r.service().party_members(*m, p.values[0]));
+      });
+
+  // --- meetings
+  add("GET", "/api/v1/meetings", Auth::member, false,
+      [](Router& r, const HttpRequest&, const Params&, M m, const Json&, Respond respond) {
+        respond(json_response(200, r.service().meetings(*m)));
+      });
+  auto submit = [](Router& r, const service::Member& m, const Json& b, std::string path_meeting,
+                   int ok_status, Respond respond) {
+    r.service().submit_act(m, b, [&r, m, path_meeting, ok_status, respond](Expected<Json> res) {
+      if (res) return respond(json_response(ok_status, *res));
+      Json body = error_body(res.error());
+      // A refused write carries the state it lost against, so the client
+      // can show what changed without another round trip.
+      if (wants_current_state(res.error().code) && !path_meeting.empty())
+        if (auto cur = r.service().meeting(m, path_meeting)) body["current"] = *cur;
+      respond(json_response(http_status(res.error().code), body));
+    });
+  };
+  add("POST", "/api/v1/meetings", Auth::member, true,
+      [submit](Router& r, const HttpRequest&, const Params&, M m, const Json& b, Respond respond) {
+        if (!b.is_object() || !b.contains("act") || !b["act"].is_object() || b["act"].value("kind", "") != "create")
+          return respond(error_response(make_error("invalid_field", "POST /api/v1/meetings takes a signed create act")));
+        submit(r, *m, b, b["act"].value("meeting", ""), 201, std::move(respond));
+      });
+  add("GET", "/api/v1/meetings/{id}", Auth::member, false,
+      [reply](Router& r, const HttpRequest&, const Params& p, M m, const Json&, Respond respond) {
+        reply(respond, 200)(r.service().meeting(*m, p.values[0]));
+      });
+  add("POST", "/api/v1/meetings/{id}/acts", Auth::member, true,
+      [submit](Router& r, const HttpRequest&, const Params& p, M m, const Json& b, Respond respond) {
+        if (!r.service().meeting(*m, p.values[0])) return respond(error_response(make_error("not_found", "no such resource")));
+        if (!b.is_object() || !b.contains("act") || !b["act"].is_object() || b["act"].value("meeting", "") != p.values[0])
+          return respond(error_response(make_error("wrong_meeting", "the act does not name this meeting")));
+        submit(r, *m, b, p.values[0], 201, std::move(respond));
+      });
+  add("GET", "/api/v1/meetings/{id}/export", Auth::member, false,
+      [reply](Router& r, const HttpRequest&, const Params& p, M m, const Json&, Respond respond) {
+        reply(respond, 200)(r.service().export_log(*m, p.values[0]));
+      });
+  // The WebSocket itself is upgraded by the transport; a plain GET is refused.
+  add("GET", "/api/v1/live", Auth::none, false,
+      [](Router&, const HttpRequest&, const Params&, M, const Json&, Respond respond) {
+        respond(error_response(make_error("bad_request", "this endpoint speaks WebSocket only")));
+      });
+
+  // --- public side
+  add("GET", "/public/announcements", Auth::none, false,
+      [](Router& r, const HttpRequest&, const Params&, M, const Json&, Respond respond) {
+        respond(json_response(200, r.service().announcements()));
+      });
+  add("GET", "/public/announcements.atom", Auth::none, false,
+      [](Router& r, const HttpRequest&, const Params&, M, const Json&, Respond respond) {
+        respond(HttpResponse{200, "application/atom+xml; charset=utf-8", r.service().atom_feed(), {}});
+      });
+  add("GET", "/public/meetings/{id}.ics", Auth::none, false,
+      [](Router& r, const HttpRequest&, const Params& p, M, const Json&, Respond respond) {
+        auto ics = r.service().icalendar(p.values[0]);
+        if (!ics) return respond(error_response(ics.error()));
+        respond(HttpResponse{200, "text/calendar; charset=utf-8", *ics,
+                             {{"Content-Disposition", "attachment; filename=\"" + p.values[0] + ".ics\""}}});
+      });
+
+  // --- local administration
+  add("GET", "/admin/v1/parties", Auth::admin, false,
+      [](Router& r, const HttpRequest&, const Params&, M, const Json&, Respond respond) {
+        respond(json_response(200, r.service().admin_parties()));
+      });
+  add("POST", "/admin/v1/parties", Auth::admin, true,
+      [reply](Router& r, const HttpRequest&, const Params&, M, const Json& b, Respond respond) {
+        r.service().create_party(b, reply(respond, 201));
+      });
+  add("POST", "/admin/v1/parties/{party}/invitations", Auth::admin, true,
+      [reply](Router& r, const HttpRequest&, const Params& p, M, const Json& b, Respond respond) {
+        r.service().create_invitation(p.values[0], b, reply(respond, 201));
+      });
+}
+
+Router::~Router() = default;
+
+std::vector<std::string> Router::routes() const {
+  std::vector<std::string> out;
+  for (const auto& r : routes_) out.push_back(r.method + " " + r.pattern);
+  return out;
+}
+
+void Router::handle(const HttpRequest& req, Respond respond) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::string path = req.target.substr(0, req.target.find('?'));
+  auto parts = split_path(path);
+
+  const Route* match = nullptr;
+  bool path_matched = false;
+  Params params;
+  for (const auto& r : routes_) {
+    if (r.parts.size() != parts.size()) continue;
+    Params p;
+    bool ok = true;
+    for (std::size_t i = 0; i < parts.size() && ok; ++i) {
+      const auto& pat = r.parts[i];
+      if (pat.empty() || pat[0] != '{') {
+        ok = pat == parts[i];
+        continue;
+      }
+      // "{id}" or "{id}.ics": a placeholder with an optional literal suffix.
+      auto close = pat.find('}');
+      std::string suffix = pat.substr(close + 1);
+      const auto& seg = parts[i];
+      if (seg.size() <= suffix.size() || seg.compare(seg.size() - suffix.size(), suffix.size(), suffix) != 0) {
+        ok = false;
+        continue;
+      }
+      std::string value = seg.substr(0, seg.size() - suffix.size());
+      for (char c : value)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) ok = false;
+      if (value.empty() || value.size() > 64) ok = false;
+      p.values.push_back(std::move(value));
+    }
+    if (!ok) continue;
+    path_matched = true;
+    if (r.method != req.method) continue;
+    match = &r;
+    params = std::move(p);
+    break;
+  }
+
+  std::string route_label = match ? match->pattern : (path_matched ? "method_not_allowed" : "unmatched");
+  Respond counted = [this, route_label, t0, respond = std::move(respond)](HttpResponse res) {
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
+    metrics_.inc("parley_http_requests_total", {{"route", route_label}, {"status", std::to_string(res.status)}});
+    metrics_.observe("parley_http_request_seconds", {{"route", route_label}}, took.count());
+    res.headers.emplace_back("Cache-Control", "no-store");
+    respond(std::move(res));
+  };
+
+  if (!match) {
+    if (path_matched)
+      return counted(error_response(make_error("method_not_allowed", req.method + " is not allowed on " + path)));
+    return counted(error_response(make_error("not_found", "no such resource")));
+  }
+
+  std::optional<service::Member> member;
+  if (match->auth == Auth::admin) {
+    // Not exposed beyond the host unless configured: from elsewhere the
+    // admin API does not exist.
+    if (!req.from_loopback && !cfg_.admin_remote)
+      return counted(error_response(make_error("not_found", "no such resource")));
+    auto token = bearer_token(req.authorization);
+    if (token.empty() || !crypto::equal_secret(token, cfg_.admin_token))
+      return counted(error_response(make_error("unauthenticated", "the admin credential is missing or wrong")));
+  } else if (match->auth == Auth::member) {
+    member = service_.authenticate(bearer_token(req.authorization));
+    if (!member)
+      return counted(error_response(make_error("unauthenticated", "sign in first: Authorization: Bearer <token>")));
+  }
+
+  Json body;
+  if (match->json_body) {
+    if (req.content_type.rfind("application/json", 0) != 0)
+      return counted(error_response(make_error("unsupported_media_type", "send Content-Type: application/json")));
+    auto parsed = json::parse_strict(req.body, json::ParseLimits{32, cfg_.max_body});
+    if (!parsed) return counted(error_response(parsed.error()));
+    body = std::move(*parsed);
+  } else if (!req.body.empty()) {
+    return counted(error_response(make_error("bad_request", "this request takes no body")));
+  }
+  match->run(*this, req, params, member, body, std::move(counted));
+}
+
+// ---------------------------------------------------------------- live
+
+LiveChannel::LiveChannel(service::Service& service, std::function<void(std::string)> send,
+                         std::optional<service::Member> member)
+    : service_(service), send_(std::move(send)), member_(std::move(member)) {}
+
+LiveChannel::~LiveChannel() {
+  for (const auto& [_, id] : subscriptions_) service_.unsubscribe(id);
+}
+
+void LiveChannel::error(const Error& e, const Json& meeting) {
+  Json msg = {{"type", "error"}, {"code", e.code}, {"message", e.message}};
+  if (!meeting.is_null()) msg["meeting"] = meeting;
+  send_(msg.dump());
+}
+
+void LiveChannel::on_message(std::string_view text) {
+  auto parsed = json::parse_strict(text, json::ParseLimits{8, 64 * 1024});
+  if (!parsed) return error(parsed.error());
+  const Json& m = *parsed;
+  if (!m.is_object() || !m.contains("type") || !m["type"].is_string())
+    return error(make_error("invalid_field", "messages are objects with a \"type\""));
+  auto type = m["type"].get<std::string>();
+  if (type == "auth") {
+    if (!m.contains("token") || !m["token"].is_string())
+      return error(make_error("invalid_field", "auth needs a token"));
+    member_ = service_.authenticate(m["token"].get<std::string>());
+    if (!member_) return error(make_error("unauthenticated", "the token is not valid"));
+    send_(Json{{"type", "authenticated"}, {"member", member_->id}}.dump());
+    return;
+  }
+  if (type == "subscribe" || type == "unsubscribe") {
+    if (!m.contains("meeting") || !m["meeting"].is_string())
+      return error(make_error("invalid_field", type + " needs a meeting id"));
+    auto meeting = m["meeting"].get<std::string>();
+    if (!member_) return error(make_error("unauthenticated", "authenticate first"), meeting);
+    if (type == "unsubscribe") {
+      if (auto it = subscriptions_.find(meeting); it != subscriptions_.end()) {
+        service_.unsubscribe(it->second);
+        subscriptions_.erase(it);
+      }
+      send_(Json{{"type", "unsubscribed"}, {"meeting", meeting}}.dump());
+      return;
+    }
+    if (subscriptions_.count(meeting)) return;
+    if (subscriptions_.size() >= 256) return error(make_error("unavailable", "too many subscriptions"), meeting);
+    auto id = service_.subscribe(*member_, meeting, [this](const Json& event) { send_(event.dump()); });
+    if (!id) return error(id.error(), meeting);
+    subscriptions_[meeting] = *id;
+    auto state = service_.meeting(*member_, meeting);
+    send_(Json{{"type", "subscribed"}, {"meeting", meeting}, {"state", *state}}.dump());
+    return;
+  }
+  error(make_error("invalid_field", "unknown message type \"" + type + "\""));
+}
+
+}  // namespace parley::server
