@@ -57,7 +57,7 @@ Expected<VerifiedLog> verify_export(const json::Json& x) {
   for (const auto& env : x["acts"]) {
     ++n;
     auto fail = [&](const Error& e) {
-      return make_error(e.code, "act " + std::to_string(n) + ": " + e.message);
+      return make_error(e.code, "act " + std::to_string(n) + ": " + e.message + " [" + e.code + "]");
     };
     auto sa = parse_signed_act(env);
     if (!sa) return fail(sa.error());
