@@ -18,6 +18,7 @@ struct Globals {
   std::string profile = "default";
   std::string config_dir;
   bool json = false;
+  bool print_act = false;
 };
 
 struct Failure {
@@ -32,7 +33,9 @@ int report(const Error& e, int code = 1) {
 Expected<std::unique_ptr<Session>> open_session(const Globals& g) {
   auto p = load_profile(config_root(g.config_dir) / g.profile);
   if (!p) return p.error();
-  return Session::open(std::move(*p));
+  auto s = Session::open(std::move(*p));
+  if (s) (*s)->set_print_only(g.print_act);
+  return s;
 }
 
 Expected<std::string> read_file(const std::string& path) {
@@ -47,6 +50,7 @@ void print_json(const Json& j) { std::cout << j.dump(2) << "\n"; }
 
 // Prints the outcome of a write; a 409 shows the state the write lost against.
 int finish(Session& s, const Globals& g, const Expected<Json>& res, const std::string& done_message) {
+  if (!res && res.error().code == "printed") return 0;
   if (res) {
     if (g.json) {
       print_json(*res);
@@ -103,6 +107,9 @@ int run(int argc, char** argv) {
   app.add_option("--profile", g.profile, "Profile name: one identity per profile (default \"default\")");
   app.add_option("--config-dir", g.config_dir, "Where profiles live (default $PARLEY_CONFIG_DIR or ~/.config/parley)");
   app.add_flag("--json", g.json, "Print machine-readable JSON");
+  app.add_flag("--print-act", g.print_act,
+               "Sign the act (create, propose, accept, sign, withdraw) and print its envelope instead "
+               "of sending it: for review, or to carry it to the server another way");
   app.set_version_flag("--version", "parley 0.1.0");
   int rc = 0;
 

@@ -1,6 +1,7 @@
 #include "cli/session.h"
 
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 namespace parley::cli {
@@ -48,6 +49,7 @@ Status Session::sign_in() {
                   Json{{"member", profile_.member}, {"challenge", challenge}, {"signature", base64url_encode(sig)}});
   if (!res) return res.error();
   token_ = (*res)["token"].get<std::string>();
+  token_fresh_ = true;
   Json saved = {{"token", token_}, {"expires_at", (*res)["expires_at"]}};
   (void)write_private_file(profile_.dir / "session.json", saved.dump() + "\n");
   return ok_status();
@@ -69,8 +71,11 @@ Expected<Json> Session::call(const std::string& method, const std::string& targe
       if (!parsed) return make_error("bad_response", "the server sent invalid JSON: " + parsed.error().message);
       return *parsed;
     }
-    if (res->status == 401 && needs_auth && attempt == 0) {
-      token_.clear();  // expired or revoked: sign in again, once
+    // 401: the token expired. 404 with a token saved by an earlier run: the
+    // server may have restarted (sessions live in its memory), and routes
+    // that name a meeting answer 404 rather than 401 to keep the embargo.
+    if (needs_auth && attempt == 0 && (res->status == 401 || (res->status == 404 && !token_fresh_))) {
+      token_.clear();
       continue;
     }
     Error e = make_error("http_" + std::to_string(res->status), "HTTP " + std::to_string(res->status));
@@ -84,6 +89,10 @@ Expected<Json> Session::call(const std::string& method, const std::string& targe
 
 Expected<Json> Session::submit(const std::string& target, const negotiation::Act& act) {
   auto signed_act = negotiation::sign_act(act, key_);
+  if (print_only_) {
+    std::cout << signed_act.envelope().dump() << "\n";
+    return make_error("printed", "the act was printed, not sent");
+  }
   return call("POST", target, signed_act.envelope());
 }
 

@@ -43,6 +43,8 @@ class Session {
   const Profile& profile() const { return profile_; }
   const crypto::SecretKey& key() const { return key_; }
   Expected<std::string> token();
+  // Sign acts but print their envelopes instead of sending them.
+  void set_print_only(bool on) { print_only_ = on; }
 
  private:
   Session(Profile p, crypto::SecretKey k, std::unique_ptr<client::HttpClient> http)
@@ -55,6 +57,8 @@ class Session {
   std::unique_ptr<client::HttpClient> http_;
   std::string token_;
   CallError last_error_;
+  bool print_only_ = false;
+  bool token_fresh_ = false;  // obtained by this process, so known to be valid
 };
 
 }  // namespace parley::cli

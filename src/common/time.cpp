@@ -33,7 +33,7 @@ std::string format_utc(Seconds t) {
   auto days = floor<std::chrono::days>(t);
   year_month_day ymd{days};
   hh_mm_ss hms{t - days};
-  char buf[32];
+  char buf[96];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ", int(ymd.year()),
                 unsigned(ymd.month()), unsigned(ymd.day()), long(hms.hours().count()),
                 long(hms.minutes().count()), static_cast<long long>(hms.seconds().count()));

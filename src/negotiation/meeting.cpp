@@ -55,7 +55,7 @@ Status check_create(const MeetingState& m, const SignedAct& sa, const Member& au
                     const Directory& dir) {
   const Act& a = sa.act;
   if (m.length != 0) return make_error("meeting_exists", "a meeting with this id already exists");
-  if (a.base != 0) return make_error("stale_sequence", "create must build on nothing (base 0)");
+  if (a.base != 0) return make_error("invalid_field", "create must build on nothing (base 0)");
   if (a.meeting.size() < 8 || a.meeting.size() > 64)
     return make_error("invalid_field", "meeting ids are 8 to 64 characters");
   for (char c : a.meeting)

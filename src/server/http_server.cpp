@@ -180,7 +180,8 @@ awaitable<void> serve_http(HttpServer::Impl& s, Stream stream, bool loopback) {
     } else {
       auto req = parser.release();
       method = req.method();
-      if (websocket::is_upgrade(req) && req.target() == "/api/v1/live") {
+      auto target = req.target();
+      if (websocket::is_upgrade(req) && target.substr(0, target.find('?')) == "/api/v1/live") {
         co_await serve_live(s, std::move(stream), std::move(req));
         co_return;
       }
@@ -205,6 +206,18 @@ awaitable<void> serve_http(HttpServer::Impl& s, Stream stream, bool loopback) {
   beast::error_code ignored;
   if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    // Read (and drop) what the client is still sending, a bounded amount for
+    // a bounded time: closing with unread data would reset the connection
+    // and the client would lose the answer (a 413, say) already sent.
+    char sink[16384];
+    std::size_t drained = 0;
+    stream.expires_after(std::chrono::seconds(2));
+    while (drained < (16u << 20)) {
+      boost::system::error_code rec;
+      auto n = co_await stream.async_read_some(asio::buffer(sink), with(rec));
+      if (rec) break;
+      drained += n;
+    }
   } else {
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     co_await stream.async_shutdown(with(ignored));

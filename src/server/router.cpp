@@ -29,6 +29,22 @@ HttpResponse json_response(int status, const Json& body) {
 
 HttpResponse error_response(const Error& e) { return json_response(http_status(e.code), error_body(e)); }
 
+bool is_envelope(const Json& b) { return b.is_object() && b.contains("act") && b["act"].is_object(); }
+
+// A string member of an object, or "" when absent or of another type.
+std::string string_field(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool is_json_content_type(std::string_view ct) {
+  constexpr std::string_view kJson = "application/json";
+  if (ct.size() < kJson.size()) return false;
+  for (std::size_t i = 0; i < kJson.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(ct[i])) != kJson[i]) return false;
+  return ct.size() == kJson.size() || ct[kJson.size()] == ';' || ct[kJson.size()] == ' ';
+}
+
 }  // namespace
 
 std::string bearer_token(std::string_view h) {
@@ -41,7 +57,10 @@ struct Params {
   std::vector<std::string> values;  // the {placeholders} of the pattern, in order
 };
 
-enum class Auth { none, member, admin };
+// member_embargoed: a route that names a meeting. Without a valid session it
+// answers 404 like an unknown id, so that not even the question "does this id
+// exist?" gets an answer different from the one for an id that never existed.
+enum class Auth { none, member, member_embargoed, admin };
 
 struct Router::Route {
   std::string method;
@@ -126,22 +145,24 @@ Router::Router(service::Service& service, metrics::Registry& metrics, RouterConf
   };
   add("POST", "/api/v1/meetings", Auth::member, true,
       [submit](Router& r, const HttpRequest&, const Params&, M m, const Json& b, Respond respond) {
-        if (!b.is_object() || !b.contains("act") || !b["act"].is_object() || b["act"].value("kind", "") != "create")
+        if (!is_envelope(b) || string_field(b["act"], "kind") != "create")
           return respond(error_response(make_error("invalid_field", "POST /api/v1/meetings takes a signed create act")));
-        submit(r, *m, b, b["act"].value("meeting", ""), 201, std::move(respond));
+        submit(r, *m, b, string_field(b["act"], "meeting"), 201, std::move(respond));
       });
-  add("GET", "/api/v1/meetings/{id}", Auth::member, false,
+  add("GET", "/api/v1/meetings/{id}", Auth::member_embargoed, false,
       [reply](Router& r, const HttpRequest&, const Params& p, M m, const Json&, Respond respond) {
         reply(respond, 200)(r.service().meeting(*m, p.values[0]));
       });
-  add("POST", "/api/v1/meetings/{id}/acts", Auth::member, true,
+  add("POST", "/api/v1/meetings/{id}/acts", Auth::member_embargoed, true,
       [submit](Router& r, const HttpRequest&, const Params& p, M m, const Json& b, Respond respond) {
         if (!r.service().meeting(*m, p.values[0])) return respond(error_response(make_error("not_found", "no such resource")));
-        if (!b.is_object() || !b.contains("act") || !b["act"].is_object() || b["act"].value("meeting", "") != p.values[0])
+        if (!is_envelope(b))
+          return respond(error_response(make_error("invalid_field", "the body must be a signed act envelope {\"act\", \"signature\"}")));
+        if (string_field(b["act"], "meeting") != p.values[0])
           return respond(error_response(make_error("wrong_meeting", "the act does not name this meeting")));
         submit(r, *m, b, p.values[0], 201, std::move(respond));
       });
-  add("GET", "/api/v1/meetings/{id}/export", Auth::member, false,
+  add("GET", "/api/v1/meetings/{id}/export", Auth::member_embargoed, false,
       [reply](Router& r, const HttpRequest&, const Params& p, M m, const Json&, Respond respond) {
         reply(respond, 200)(r.service().export_log(*m, p.values[0]));
       });
@@ -232,7 +253,10 @@ void Router::handle(const HttpRequest& req, Respond respond) {
   }
 
   std::string route_label = match ? match->pattern : (path_matched ? "method_not_allowed" : "unmatched");
-  Respond counted = [this, route_label, t0, respond = std::move(respond)](HttpResponse res) {
+  auto answered = std::make_shared<bool>(false);
+  Respond counted = [this, route_label, t0, answered, respond = std::move(respond)](HttpResponse res) {
+    if (*answered) return;  // exactly one answer per request
+    *answered = true;
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
     metrics_.inc("parley_http_requests_total", {{"route", route_label}, {"status", std::to_string(res.status)}});
     metrics_.observe("parley_http_request_seconds", {{"route", route_label}}, took.count());
@@ -255,15 +279,17 @@ void Router::handle(const HttpRequest& req, Respond respond) {
     auto token = bearer_token(req.authorization);
     if (token.empty() || !crypto::equal_secret(token, cfg_.admin_token))
       return counted(error_response(make_error("unauthenticated", "the admin credential is missing or wrong")));
-  } else if (match->auth == Auth::member) {
+  } else if (match->auth == Auth::member || match->auth == Auth::member_embargoed) {
     member = service_.authenticate(bearer_token(req.authorization));
+    if (!member && match->auth == Auth::member_embargoed)
+      return counted(error_response(make_error("not_found", "no such resource")));
     if (!member)
       return counted(error_response(make_error("unauthenticated", "sign in first: Authorization: Bearer <token>")));
   }
 
   Json body;
   if (match->json_body) {
-    if (req.content_type.rfind("application/json", 0) != 0)
+    if (!is_json_content_type(req.content_type))
       return counted(error_response(make_error("unsupported_media_type", "send Content-Type: application/json")));
     auto parsed = json::parse_strict(req.body, json::ParseLimits{32, cfg_.max_body});
     if (!parsed) return counted(error_response(parsed.error()));
@@ -271,7 +297,13 @@ void Router::handle(const HttpRequest& req, Respond respond) {
   } else if (!req.body.empty()) {
     return counted(error_response(make_error("bad_request", "this request takes no body")));
   }
-  match->run(*this, req, params, member, body, std::move(counted));
+  try {
+    match->run(*this, req, params, member, body, counted);
+  } catch (const std::exception&) {
+    // Handlers check every field they read; reaching this is a bug in
+    // parleyd, never the client's fault, but it must not end the process.
+    counted(error_response(make_error("internal", "internal error while handling the request")));
+  }
 }
 
 // ---------------------------------------------------------------- live

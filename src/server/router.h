@@ -65,7 +65,8 @@ class Router {
 // One WebSocket on /api/v1/live (docs/protocol.md §Push). Messages in:
 //   {"type":"auth","token":...}  {"type":"subscribe","meeting":id}
 //   {"type":"unsubscribe","meeting":id}
-// Messages out: {"type":"subscribed"|"unsubscribed"|"act"|"error", ...}.
+// Messages out: {"type":"authenticated"|"subscribed"|"unsubscribed"|"act"|"error", ...}.
+// The upgrade request may instead carry Authorization: Bearer <token>.
 class LiveChannel {
  public:
   // `send` queues one text message on the socket; `service` outlives this.

@@ -39,12 +39,14 @@ class Server:
         self.log_path = os.path.join(self.tmp, "parleyd.log")
 
     def start(self, port=0):
+        offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen([PARLEYD, "--data-dir", self.data_dir, "--port", str(port)] + self.extra,
                                      stdout=self.log, stderr=self.log)
         deadline = time.time() + 30
         while time.time() < deadline:
             with open(self.log_path) as f:
+                f.seek(offset)
                 m = re.findall(r"event=listening url=(\S+)", f.read())
             if m:
                 self.url = m[-1]

@@ -1,0 +1,29 @@
+# The two commands of the README. Each installs what it needs, builds, and runs.
+#   make demo   start parleyd with demo data (two delegations, one meeting under negotiation)
+#   make test   every test: unit, fuzz corpora, process-level, sanitizers, short fuzzing
+.PHONY: demo test deps build build-asan bench fuzz clean
+
+JOBS ?= 2
+BUILD := build/release
+
+deps:
+	scripts/install-deps.sh
+
+build: deps
+	cmake --preset release >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: build
+	scripts/demo.sh
+
+test: build
+	scripts/test.sh
+
+bench: build
+	$(BUILD)/bench/negotiation_bench
+
+fuzz: deps
+	scripts/fuzz.sh 60
+
+clean:
+	rm -rf build .demo

@@ -1,0 +1,130 @@
+"""parleyd as operators meet it: --help, configuration file and flags,
+refusals to start, TLS on non-loopback addresses, metrics."""
+
+import os
+import re
+import socket
+import ssl
+import subprocess
+import tempfile
+import unittest
+import urllib.request
+
+from harness import Server, PARLEYD, PARLEY
+
+
+def run(*args):
+    return subprocess.run([PARLEYD] + list(args), capture_output=True, text=True, timeout=30)
+
+
+class ServerConfigTest(unittest.TestCase):
+    def test_help_explains_every_option(self):
+        p = run("--help")
+        self.assertEqual(p.returncode, 0)
+        for opt in ["--config", "--listen", "--port", "--data-dir", "--tls-cert", "--tls-key", "--tls",
+                    "--max-body-bytes", "--session-ttl-minutes", "--max-clock-skew-seconds",
+                    "--admin-remote", "--log-level", "--public-url"]:
+            self.assertIn(opt, p.stdout)
+
+    def test_bad_flags_and_config(self):
+        p = run("--port", "99999")
+        self.assertEqual(p.returncode, 2)
+        with tempfile.TemporaryDirectory() as d:
+            cfg = os.path.join(d, "parleyd.toml")
+            with open(cfg, "w") as f:
+                f.write("[server]\nlisten = \"127.0.0.1\"\nprot = 1\n")
+            p = run("--config", cfg)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("unknown key server.prot", p.stderr)
+            with open(cfg, "w") as f:
+                f.write("[server]\nport = [\n")
+            p = run("--config", cfg)
+            self.assertEqual(p.returncode, 2)
+
+    def test_config_file_and_flags_win(self):
+        with tempfile.TemporaryDirectory() as d:
+            data = os.path.join(d, "from-file")
+            cfg = os.path.join(d, "parleyd.toml")
+            with open(cfg, "w") as f:
+                f.write('[server]\nport = 1\n[storage]\ndata_dir = "%s"\n[log]\nlevel = "debug"\n' % data)
+            s = Server(extra=["--config", cfg])
+            s.data_dir = data  # the file chooses the data directory ...
+            s.extra = ["--config", cfg]
+            # ... and the --port flag given by Server.start wins over the file's port 1.
+            proc = subprocess.Popen([PARLEYD, "--config", cfg, "--port", "0"], stderr=subprocess.PIPE, text=True)
+            line = ""
+            while "event=listening" not in line:
+                line = proc.stderr.readline()
+                self.assertTrue(line, "parleyd exited")
+            self.assertTrue(os.path.exists(os.path.join(data, "parley.db")))
+            self.assertNotIn(":1 ", line)
+            proc.terminate()
+            proc.wait(timeout=10)
+
+    def test_refuses_taken_port_and_unwritable_data_dir(self):
+        s = Server().start()
+        try:
+            other = tempfile.mkdtemp()
+            p = run("--data-dir", other, "--port", str(s.port))
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("already in use", p.stderr)
+            p = run("--data-dir", s.data_dir, "--port", "0")
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("in use by another parleyd", p.stderr)
+        finally:
+            s.cleanup()
+        p = run("--data-dir", "/proc/parley-cannot-exist", "--port", "0")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("data directory", p.stderr)
+        with tempfile.TemporaryDirectory() as d:
+            ro = os.path.join(d, "ro")
+            os.mkdir(ro, 0o500)
+            if os.geteuid() != 0:  # root writes anywhere; the /proc case covers it
+                p = run("--data-dir", ro, "--port", "0")
+                self.assertIn("not writable", p.stderr)
+
+    def test_tls_with_generated_certificate_and_pinned_cli(self):
+        s = Server(extra=["--tls"]).start()
+        try:
+            self.assertTrue(s.url.startswith("https://"))
+            with open(s.log_path) as f:
+                fp = re.search(r"sha256_fingerprint=(\S+)", f.read()).group(1)
+            # Plain HTTP on a TLS port fails; TLS with the pinned certificate works.
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            with urllib.request.urlopen(s.url + "/healthz", context=ctx, timeout=10) as r:
+                self.assertEqual(r.status, 200)
+                der = r.fp.raw._sock.getpeercert(binary_form=True) if hasattr(r.fp, "raw") else None
+            import hashlib
+            pem_path = os.path.join(s.data_dir, "tls-cert.pem")
+            der = ssl.PEM_cert_to_DER_cert(open(pem_path).read())
+            self.assertEqual(fp, ":".join("%02X" % b for b in hashlib.sha256(der).digest()))
+            cfg = os.path.join(s.tmp, "profiles")
+            inv = subprocess.run([PARLEY, "--json", "admin", "--server", s.url, "--data-dir", s.data_dir, "parties"],
+                                 capture_output=True, text=True)
+            # The admin command does not pin: it must refuse an unknown self-signed certificate.
+            self.assertNotEqual(inv.returncode, 0)
+            self.assertIn("TLS", inv.stderr)
+        finally:
+            s.cleanup()
+
+    def test_metrics_count_requests_and_acts(self):
+        s = Server().start()
+        try:
+            urllib.request.urlopen(s.url + "/healthz").read()
+            try:
+                urllib.request.urlopen(s.url + "/api/v1/meetings")
+            except urllib.error.HTTPError:
+                pass
+            text = urllib.request.urlopen(s.url + "/metrics").read().decode()
+            self.assertIn('parley_http_requests_total{route="/healthz",status="200"} 1', text)
+            self.assertIn('parley_http_requests_total{route="/api/v1/meetings",status="401"} 1', text)
+            self.assertIn("# TYPE parley_store_commit_seconds histogram", text)
+            self.assertIn("# TYPE parley_acts_refused_total counter", text)
+        finally:
+            s.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()
