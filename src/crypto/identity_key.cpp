@@ -73,6 +73,7 @@ std::optional<Signature> parse_signature(std::string_view b64url) {
 }
 
 std::string random_hex(std::size_t bytes) {
+  if (bytes == 0) return {};
   init();
   std::vector<std::uint8_t> buf(bytes);
   randombytes_buf(buf.data(), buf.size());

@@ -96,6 +96,11 @@ Status check_act(const MeetingState& m, const SignedAct& sa, const Directory& di
     return make_error("stale_sequence", "the meeting has changed since base " +
                                             std::to_string(a.base) + "; it is now at " +
                                             std::to_string(m.length));
+  // The rules are judged at each act's own time; an act dated before its
+  // predecessor could otherwise slip a change in "before" the announcement.
+  if (a.at < m.last_at)
+    return make_error("time_out_of_order", "the act is dated " + format_utc(a.at) +
+                                               ", before the previous act (" + format_utc(m.last_at) + ")");
   if (m.withdrawal) return make_error("meeting_withdrawn", "the meeting has been withdrawn");
   const std::string& party = author->party;
 
@@ -156,6 +161,7 @@ void apply_act(MeetingState& m, const SignedAct& sa, const Directory& dir) {
   const std::string party = dir.find_member(a.author)->party;  // checked by check_act
   ++m.length;
   m.head = sa.hash;
+  m.last_at = a.at;
   auto propose = [&](const std::string& name, const json::Json& value) {
     auto& p = m.params[name];
     p.history.push_back(Proposal{static_cast<std::int64_t>(p.history.size()) + 1, value, party,

@@ -69,6 +69,7 @@ struct MeetingState {
   std::optional<Withdrawal> withdrawal;
   std::int64_t length = 0;  // acts applied
   std::string head;         // hash of the last act
+  Seconds last_at{};        // signed time of the last act: acts may not go back in time
 
   bool has_party(std::string_view p) const { return parties[0] == p || parties[1] == p; }
   bool all_agreed() const;

@@ -62,10 +62,12 @@ Status validate_roster(const json::Json& v, const ParamContext& ctx) {
       return invalid("roster", "roster entry fields must be strings");
     auto id = e["member"].get<std::string>();
     if (!seen.insert(id).second) return invalid("roster", "member " + id + " is listed twice");
-    if (!parse_role(e["role"].get<std::string>()))
-      return invalid("roster", "unknown role \"" + e["role"].get<std::string>() + "\"");
+    auto role = parse_role(e["role"].get<std::string>());
+    if (!role) return invalid("roster", "unknown role \"" + e["role"].get<std::string>() + "\"");
     const Member* m = ctx.directory->find_member(id);
     if (!m) return invalid("roster", "no enrolled member " + id);
+    if (!m->has_role(*role))
+      return invalid("roster", "member " + id + " does not hold the role " + e["role"].get<std::string>());
     if (e["party"] != m->party || !is_party(ctx, m->party))
       return invalid("roster", "member " + id + " does not belong to party " +
                                    e["party"].get<std::string>() + " of this meeting");

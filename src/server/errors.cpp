@@ -25,7 +25,7 @@ int http_status(const std::string& code) {
       {"payload_too_large", 413},
       {"unsupported_media_type", 415},
       // 422: well-formed but against the rules
-      {"key_mismatch", 422}, {"inconsistent_terms", 422}, {"clock_skew", 422}, {"unknown_party", 422},
+      {"key_mismatch", 422}, {"time_out_of_order", 422}, {"inconsistent_terms", 422}, {"clock_skew", 422}, {"unknown_party", 422},
       {"unknown_time_zone", 422}, {"unchanged_value", 422}, {"nothing_to_accept", 422},
       {"store_unavailable", 503}, {"unavailable", 503}, {"store_corrupt", 500}, {"internal", 500},
   };

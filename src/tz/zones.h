@@ -18,7 +18,7 @@ struct LocalTime {
   std::string local;     // "2026-12-07T10:00:00"
   std::string offset;    // "-05:00"
   std::string abbrev;    // "EST"
-  std::string display;   // "Mon 7 Dec 2026 10:00 EST (UTC-05:00)"
+  std::string display;   // "Mon 07 Dec 2026 10:00 EST (UTC-05:00)"
 };
 
 // Precondition: is_known_zone(zone).
