@@ -143,6 +143,8 @@ int main(int argc, char** argv) {
   spdlog::info("event=listening url={} store=\"{}\" admin_token_file=\"{}\"", url, store_name,
                (cfg->data_dir / "admin.token").string());
   (*http)->run();
+  http->reset();  // the acceptor goes before the loop
+  loop.close();   // sessions end while the router and service still exist
   spdlog::info("event=exit");
   return 0;
 }

@@ -372,6 +372,8 @@ int run(int argc, char** argv) {
   watch->callback([&] {
     auto s = open_session(g);
     if (!s) { rc = report(s.error()); return; }
+    // A call first: it signs in again if the saved token is stale.
+    if (auto me = (*s)->call("GET", "/api/v1/meetings/" + meeting_id); !me) { rc = report(me.error()); return; }
     auto token = (*s)->token();
     if (!token) { rc = report(token.error()); return; }
     client::Options opts;
@@ -407,18 +409,19 @@ int run(int argc, char** argv) {
   });
 
   // ---- admin
-  std::string admin_server = "http://127.0.0.1:8080", data_dir = "parley-data", token_file;
+  std::string admin_server = "http://127.0.0.1:8080", data_dir = "parley-data", token_file, admin_pin;
   auto* admin = app.add_subcommand("admin", "Operator commands on the server host (local admin credential)");
   admin->require_subcommand(1);
   admin->add_option("--server", admin_server, "parleyd URL (default http://127.0.0.1:8080)");
   admin->add_option("--data-dir", data_dir, "parleyd's data directory, holding admin.token (default ./parley-data)");
   admin->add_option("--token-file", token_file, "Admin credential file (default DATA_DIR/admin.token)");
+  admin->add_option("--tls-fingerprint", admin_pin, "SHA-256 fingerprint of the server's certificate to pin");
   auto admin_call = [&](const std::string& method, const std::string& target, const std::optional<Json>& body) -> Expected<Json> {
     auto token = read_file(token_file.empty() ? (std::filesystem::path(data_dir) / "admin.token").string() : token_file);
     if (!token) return token.error();
     std::string t = *token;
     while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
-    auto http = Session::connect(admin_server, "");
+    auto http = Session::connect(admin_server, admin_pin);
     if (!http) return http.error();
     auto res = (*http)->request(method, target, body ? body->dump() : "", t);
     if (!res) return res.error();
@@ -471,7 +474,8 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;  // commands.h: 2 is bad usage
   } catch (const nlohmann::json::exception& e) {
     std::cerr << "parley: unexpected response from the server: " << e.what() << "\n";
     return 1;

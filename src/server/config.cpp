@@ -1,6 +1,7 @@
 #include "server/config.h"
 
 #include <CLI/CLI.hpp>
+#include <set>
 #include <toml++/toml.h>
 
 #include "server/http_server.h"
@@ -37,15 +38,24 @@ Status apply_toml(Config& c, const std::filesystem::path& file) {
       if (std::find(known->second.begin(), known->second.end(), std::string(key.str())) == known->second.end())
         return make_error("bad_config", file.string() + ": unknown key " + s + "." + std::string(key.str()));
   }
-  auto str = [&](const char* sec, const char* key, auto& out) {
-    if (auto v = t[sec][key].value<std::string>()) out = *v;
+  // A key of the wrong type is an error, not a silent default.
+  std::string type_error;
+  auto typed = [&](const char* sec, const char* key, auto& out, const char* type_name) {
+    using T = std::remove_reference_t<decltype(out)>;
+    auto node = t[sec][key];
+    if (!node) return;
+    using Read = std::conditional_t<std::is_same_v<T, bool>, bool,
+                                    std::conditional_t<std::is_integral_v<T>, std::int64_t, std::string>>;
+    auto v = node.template value_exact<Read>();
+    if (!v) {
+      if (type_error.empty()) type_error = std::string(sec) + "." + key + " must be " + type_name;
+      return;
+    }
+    out = static_cast<T>(*v);
   };
-  auto num = [&](const char* sec, const char* key, auto& out) {
-    if (auto v = t[sec][key].value<std::int64_t>()) out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
-  };
-  auto boolean = [&](const char* sec, const char* key, bool& out) {
-    if (auto v = t[sec][key].value<bool>()) out = *v;
-  };
+  auto str = [&](const char* sec, const char* key, std::string& out) { typed(sec, key, out, "a string"); };
+  auto num = [&](const char* sec, const char* key, auto& out) { typed(sec, key, out, "an integer"); };
+  auto boolean = [&](const char* sec, const char* key, bool& out) { typed(sec, key, out, "true or false"); };
   str("server", "listen", c.listen);
   num("server", "port", c.port);
   str("server", "public_url", c.public_url);
@@ -61,6 +71,7 @@ Status apply_toml(Config& c, const std::filesystem::path& file) {
   num("auth", "max_clock_skew_seconds", c.max_clock_skew_seconds);
   boolean("admin", "remote", c.admin_remote);
   str("log", "level", c.log_level);
+  if (!type_error.empty()) return make_error("bad_config", file.string() + ": " + type_error);
   return ok_status();
 }
 
@@ -133,7 +144,17 @@ Expected<Config> parse_config(int argc, char** argv) {
   if (o_admin->count()) c.admin_remote = flags.admin_remote;
   if (o_log->count()) c.log_level = flags.log_level;
   c.print_routes = flags.print_routes;
+  // The same ranges as the flags, whichever source set the value.
   if (c.port < 0 || c.port > 65535) return make_error("bad_config", "port must be 0 to 65535");
+  if (c.max_body_bytes < 1024 || c.max_body_bytes > (64u << 20))
+    return make_error("bad_config", "max_body_bytes must be 1024 to 67108864");
+  if (c.session_ttl_minutes < 1 || c.session_ttl_minutes > 7 * 24 * 60)
+    return make_error("bad_config", "session_ttl_minutes must be 1 to 10080");
+  if (c.max_clock_skew_seconds < 5 || c.max_clock_skew_seconds > 24 * 3600)
+    return make_error("bad_config", "max_clock_skew_seconds must be 5 to 86400");
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
+  if (!kLevels.count(c.log_level)) return make_error("bad_config", "log level must be trace, debug, info, warn or error");
+  if (c.listen.empty()) return make_error("bad_config", "listen address is empty");
   if (c.tls_cert.empty() != c.tls_key.empty())
     return make_error("bad_config", "--tls-cert and --tls-key go together");
   return c;

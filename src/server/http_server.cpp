@@ -10,6 +10,8 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <deque>
+#include <optional>
+#include <mutex>
 #include <spdlog/spdlog.h>
 
 #include "server/errors.h"
@@ -27,12 +29,28 @@ using asio::use_awaitable;
 inline auto with(boost::system::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
 
 struct EventLoop::Impl {
-  asio::io_context io{1};
+  std::optional<asio::io_context> io{std::in_place, 1};
+  std::mutex mu;        // guards `closed` against posts from the writer thread
+  bool closed = false;
 };
 
 EventLoop::EventLoop() : impl_(std::make_unique<Impl>()) {}
 EventLoop::~EventLoop() = default;
-void EventLoop::post(std::function<void()> task) { asio::post(impl_->io, std::move(task)); }
+void EventLoop::post(std::function<void()> task) {
+  std::lock_guard lock(impl_->mu);
+  if (!impl_->closed) asio::post(*impl_->io, std::move(task));
+}
+
+void EventLoop::close() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->closed = true;
+  }
+  // Once `closed` is set no thread touches the io_context again. Destroying
+  // it destroys its handlers, ending every suspended session coroutine now,
+  // while the service they refer to still exists.
+  impl_->io.reset();
+}
 
 bool is_loopback_address(const std::string& address) {
   if (address == "localhost") return true;
@@ -51,8 +69,8 @@ struct HttpServer::Impl {
   bool stopping = false;
 
   Impl(EventLoop& l, Router& r, ListenConfig c)
-      : loop(l), router(r), cfg(std::move(c)), acceptor(l.impl().io) {}
-  asio::io_context& io() { return loop.impl().io; }
+      : loop(l), router(r), cfg(std::move(c)), acceptor(*l.impl().io) {}
+  asio::io_context& io() { return *loop.impl().io; }
 };
 
 namespace {

@@ -26,8 +26,12 @@ class EventLoop {
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
-  // Thread-safe.
+  // Thread-safe. After close() tasks are dropped.
   void post(std::function<void()> task);
+  // Destroys every pending handler and session (on the calling thread, with
+  // the loop stopped). Call after the server's run() returned and before the
+  // objects the sessions use (router, service) are destroyed.
+  void close();
   struct Impl;
   Impl& impl() { return *impl_; }
 

@@ -15,7 +15,7 @@ struct TlsFiles {
   std::filesystem::path key;
 };
 
-// Creates <dir>/tls-cert.pem and <dir>/tls-key.pem (mode 0600) unless present.
+// Creates <dir>/tls-cert.pem and <dir>/tls-key.pem (the key with mode 0600) unless present.
 Expected<TlsFiles> ensure_self_signed(const std::filesystem::path& dir, const std::string& host);
 
 // SHA-256 fingerprint of a PEM certificate, as "AB:CD:..." (the form browsers show).

@@ -399,7 +399,9 @@ void Service::commit_act(const std::string& meeting, std::size_t index, Status s
     if (r.acts.empty()) meetings_.erase(meeting);
     return;
   }
-  // Commits complete in submission order, so `index` is the next durable act.
+  // Commits complete in submission order, so `index` is the next durable act
+  // (the store refuses an act whose predecessor is missing).
+  if (index != r.durable_len || index >= r.acts.size()) return;
   negotiation::apply_act(r.durable, r.acts[index], directory_);
   r.durable_len = index + 1;
   publish(meeting, r.acts[index], r);

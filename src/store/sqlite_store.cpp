@@ -224,9 +224,17 @@ class SqliteStore final : public Store {
     return ok_status();
   }
   Status write(const ActRow& r) {
-    Statement s(db_, "INSERT INTO acts(meeting, seq, envelope, received_at) VALUES (?,?,?,?)");
+    // The log has no gaps: act n goes in only after act n-1, whatever happened
+    // to an earlier transaction (the service validated n on top of n-1).
+    Statement s(db_,
+                "INSERT INTO acts(meeting, seq, envelope, received_at) SELECT ?1, ?2, ?3, ?4 "
+                "WHERE ?2 = 1 OR EXISTS (SELECT 1 FROM acts WHERE meeting = ?1 AND seq = ?2 - 1)");
     s.bind(1, r.meeting).bind(2, r.seq).bind(3, r.envelope).bind(4, format_utc(r.received_at));
-    return step_done(s);
+    if (auto st = step_done(s); !st) return st;
+    if (sqlite3_changes(db_) != 1)
+      return make_error("store_unavailable", "act " + std::to_string(r.seq) + " of " + r.meeting +
+                                                 " follows an act that was not stored");
+    return ok_status();
   }
 
   sqlite3* db_;  // Allocated by this.

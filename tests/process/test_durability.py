@@ -60,11 +60,28 @@ class DurabilityTest(ParleyTest):
     def test_sigterm_is_graceful_and_state_reloads(self):
         mid = self.opening()["id"]
         self.west.run("propose", mid, "--duration", "90")
+        # A live subscription open while the server stops must not upset it.
+        watcher = subprocess.Popen([PARLEY, "--config-dir", self.cfg, "--profile", "west-lead", "watch", mid,
+                                    "--count", "5", "--timeout", "30"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
         self.assertEqual(self.server.stop(signal.SIGTERM), 0)
         with open(self.server.log_path) as f:
             log = f.read()
         self.assertIn("event=shutdown signal=15", log)
+        self.assertIn("event=exit", log)
+        watcher.communicate(timeout=30)
+        self.assertEqual(watcher.returncode, 1)  # the server went away
         self.server.start(port=self.server.port)
         m = self.east.run("show", mid, json_out=True)
         self.assertEqual(m["length"], 2)
         self.assertEqual(m["parameters"]["duration_minutes"]["value"], 90)
+        # The saved session died with the old process; watch signs in again.
+        watcher = subprocess.Popen([PARLEY, "--config-dir", self.cfg, "--profile", "west-lead", "--json", "watch",
+                                    mid, "--count", "1", "--timeout", "30"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        self.east.run("accept", mid, "duration_minutes")
+        out, err = watcher.communicate(timeout=30)
+        self.assertEqual(watcher.returncode, 0, err)
+        self.assertEqual(json.loads(out)["seq"], 3)

@@ -1,6 +1,7 @@
 """parleyd as operators meet it: --help, configuration file and flags,
 refusals to start, TLS on non-loopback addresses, metrics."""
 
+import json
 import os
 import re
 import socket
@@ -40,6 +41,14 @@ class ServerConfigTest(unittest.TestCase):
                 f.write("[server]\nport = [\n")
             p = run("--config", cfg)
             self.assertEqual(p.returncode, 2)
+            for text, message in [('[server]\nport = "9999"\n', "server.port must be an integer"),
+                                  ('[log]\nlevel = "verbose"\n', "log level must be"),
+                                  ('[auth]\nsession_ttl_minutes = 0\n', "session_ttl_minutes must be")]:
+                with open(cfg, "w") as f:
+                    f.write(text)
+                p = run("--config", cfg)
+                self.assertEqual(p.returncode, 2, text)
+                self.assertIn(message, p.stderr)
 
     def test_config_file_and_flags_win(self):
         with tempfile.TemporaryDirectory() as d:
@@ -103,9 +112,24 @@ class ServerConfigTest(unittest.TestCase):
             cfg = os.path.join(s.tmp, "profiles")
             inv = subprocess.run([PARLEY, "--json", "admin", "--server", s.url, "--data-dir", s.data_dir, "parties"],
                                  capture_output=True, text=True)
-            # The admin command does not pin: it must refuse an unknown self-signed certificate.
+            # Without a pin the self-signed certificate is refused; with it, it works.
             self.assertNotEqual(inv.returncode, 0)
             self.assertIn("TLS", inv.stderr)
+            admin = [PARLEY, "--json", "admin", "--server", s.url, "--data-dir", s.data_dir, "--tls-fingerprint", fp]
+            p = subprocess.run(admin + ["create-party", "--id", "east", "--name", "East", "--time-zone", "Europe/Moscow"],
+                               capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            code = json.loads(subprocess.run(admin + ["invite", "--party", "east", "--name", "N", "--role", "negotiator"],
+                                             capture_output=True, text=True).stdout)["code"]
+            wrong = fp.replace(fp[0], "0" if fp[0] != "0" else "1", 1)
+            p = subprocess.run([PARLEY, "--config-dir", cfg, "enroll", "--server", s.url, "--code", code,
+                                "--tls-fingerprint", wrong], capture_output=True, text=True)
+            self.assertNotEqual(p.returncode, 0)
+            p = subprocess.run([PARLEY, "--config-dir", cfg, "enroll", "--server", s.url, "--code", code,
+                                "--tls-fingerprint", fp], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            p = subprocess.run([PARLEY, "--config-dir", cfg, "--json", "whoami"], capture_output=True, text=True)
+            self.assertEqual(json.loads(p.stdout)["party"], "east")
         finally:
             s.cleanup()
 
