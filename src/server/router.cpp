@@ -1,5 +1,7 @@
 #include "server/router.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 
 #include "crypto/hash.h"
@@ -254,12 +256,16 @@ void Router::handle(const HttpRequest& req, Respond respond) {
 
   std::string route_label = match ? match->pattern : (path_matched ? "method_not_allowed" : "unmatched");
   auto answered = std::make_shared<bool>(false);
-  Respond counted = [this, route_label, t0, answered, respond = std::move(respond)](HttpResponse res) {
+  Respond counted = [this, route_label, t0, answered, method = req.method,
+                     respond = std::move(respond)](HttpResponse res) {
     if (*answered) return;  // exactly one answer per request
     *answered = true;
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
     metrics_.inc("parley_http_requests_total", {{"route", route_label}, {"status", std::to_string(res.status)}});
     metrics_.observe("parley_http_request_seconds", {{"route", route_label}}, took.count());
+    // The route pattern, never the path: ids of embargoed meetings stay out of logs.
+    spdlog::info("event=http method={} route={} status={} ms={:.3f}", method, route_label, res.status,
+                 took.count() * 1000);
     res.headers.emplace_back("Cache-Control", "no-store");
     respond(std::move(res));
   };
