@@ -157,7 +157,7 @@ Router::Router(service::Service& service, metrics::Registry& metrics, RouterConf
       });
   add("POST", "/api/v1/meetings/{id}/acts", Auth::member_embargoed, true,
       [submit](Router& r, const HttpRequest&, const Params& p, M m, const Json& b, Respond respond) {
-        if (!r.service().meeting(*m, p.values[0])) return respond(error_response(make_error("not_found", "no such resource")));
+        if (!r.service().can_see(*m, p.values[0])) return respond(error_response(make_error("not_found", "no such resource")));
         if (!is_envelope(b))
           return respond(error_response(make_error("invalid_field", "the body must be a signed act envelope {\"act\", \"signature\"}")));
         if (string_field(b["act"], "meeting") != p.values[0])

@@ -277,7 +277,7 @@ Json Service::meetings(const Member& m) const {
   Json out = Json::array();
   for (const auto& [id, r] : meetings_) {
     if (!visible(m, id)) continue;
-    Json v = meeting_view(r);
+    Json v = meeting_view(r, false);
     Json brief = {{"id", id}, {"status", v["status"]}, {"waiting_on", v["waiting_on"]},
                   {"parties", v["parties"]}, {"length", v["length"]},
                   {"title", v["parameters"]["title"]["value"]}, {"start", v["parameters"]["start"]["value"]}};
@@ -381,7 +381,7 @@ void Service::submit_act(const Member& member, const Json& envelope, Reply done)
       return done(s.error());
     }
     metrics_.inc("parley_acts_accepted_total", {{"kind", kind}});
-    done(meeting_view(meetings_.at(meeting)));
+    done(meeting_view(meetings_.at(meeting), false));
   });
 }
 

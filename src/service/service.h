@@ -67,6 +67,8 @@ class Service {
   Expected<Json> party_members(const Member& m, std::string_view party) const;
   Json meetings(const Member& m) const;
   Expected<Json> meeting(const Member& m, std::string_view id) const;
+  // True when the meeting exists and `m` may see it (cheap: no view is built).
+  bool can_see(const Member& m, std::string_view id) const { return visible(m, id) != nullptr; }
   Expected<Json> export_log(const Member& m, std::string_view id) const;
 
   // --- writes: one signed act
@@ -107,7 +109,10 @@ class Service {
   };
 
   const MeetingRecord* visible(const Member& m, std::string_view id) const;
-  Json meeting_view(const MeetingRecord& r) const;
+  // `history`: include every parameter's past proposals (GET of one meeting);
+  // without it the view is the current state only, cheap enough to return
+  // after every act.
+  Json meeting_view(const MeetingRecord& r, bool history = true) const;
   Json party_json(const std::string& id) const;
   Status check_predecessor(const negotiation::MeetingState& m, const negotiation::SignedAct& a) const;
   void refuse(const Error& e, std::string_view kind);

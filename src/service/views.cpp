@@ -14,7 +14,7 @@ Json local_json(const tz::LocalTime& t) {
 
 }  // namespace
 
-Json Service::meeting_view(const MeetingRecord& r) const {
+Json Service::meeting_view(const MeetingRecord& r, bool with_history) const {
   const auto& m = r.durable;
   auto now = now_();
   Json params = Json::object();
@@ -23,21 +23,23 @@ Json Service::meeting_view(const MeetingRecord& r) const {
     std::string key(name);
     auto it = m.params.find(key);
     if (it == m.params.end()) {
-      params[key] = {{"rev", 0}, {"value", nullptr}, {"accepted_by", Json::array()}, {"agreed", false},
-                     {"history", Json::array()}};
+      params[key] = {{"rev", 0}, {"value", nullptr}, {"accepted_by", Json::array()}, {"agreed", false}};
+      if (with_history) params[key]["history"] = Json::array();
       waiting.insert(m.parties.begin(), m.parties.end());  // either side may propose
       continue;
     }
     const auto& p = it->second;
     Json history = Json::array();
-    for (const auto& h : p.history)
+    if (with_history)
+      for (const auto& h : p.history)
       history.push_back({{"rev", h.rev}, {"value", h.value}, {"party", h.party}, {"member", h.member},
                          {"at", format_utc(h.at)}, {"seq", h.seq}});
     Json accepted = Json::array();
     for (const auto& party : p.accepted_by) accepted.push_back(party);
     const auto& cur = p.current();
     params[key] = {{"rev", p.rev()}, {"value", cur.value}, {"proposed_by", {{"party", cur.party}, {"member", cur.member}, {"at", format_utc(cur.at)}}},
-                   {"accepted_by", accepted}, {"agreed", p.agreed()}, {"history", history}};
+                   {"accepted_by", accepted}, {"agreed", p.agreed()}};
+    if (with_history) params[key]["history"] = std::move(history);
     for (const auto& party : m.parties)
       if (!p.accepted_by.count(party)) waiting.insert(party);
   }
