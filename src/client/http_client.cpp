@@ -1,5 +1,7 @@
 #include "client/http_client.h"
 
+#include "common/encoding.h"
+
 #include <openssl/x509.h>
 
 #include <boost/asio.hpp>
@@ -53,14 +55,7 @@ std::string fingerprint_of(X509* cert) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   X509_digest(cert, EVP_sha256(), md, &len);
-  std::string out;
-  char buf[4];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(buf, sizeof buf, "%02X", md[i]);
-    if (i) out += ':';
-    out += buf;
-  }
-  return out;
+  return fingerprint_text({md, len});
 }
 
 using PlainStream = beast::tcp_stream;

@@ -74,6 +74,17 @@ std::string hex_encode(std::span<const std::uint8_t> data) {
   return out;
 }
 
+std::string fingerprint_text(std::span<const std::uint8_t> digest) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    if (i) out += ':';
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
 std::optional<Bytes> hex_decode(std::string_view text) {
   if (text.size() % 2 != 0) return std::nullopt;
   auto nib = [](char c) -> int {

@@ -19,6 +19,8 @@ std::string base64url_encode(std::span<const std::uint8_t> data);
 std::optional<Bytes> base64url_decode(std::string_view text);
 
 std::string hex_encode(std::span<const std::uint8_t> data);
+// "AB:CD:...": the form in which browsers and OpenSSL show certificate fingerprints.
+std::string fingerprint_text(std::span<const std::uint8_t> digest);
 std::optional<Bytes> hex_decode(std::string_view text);
 
 inline std::span<const std::uint8_t> as_bytes(std::string_view s) {

@@ -1,5 +1,7 @@
 #include "server/tls.h"
 
+#include "common/encoding.h"
+
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -65,14 +67,7 @@ Expected<std::string> certificate_fingerprint(const std::filesystem::path& path)
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   X509_digest(cert.get(), EVP_sha256(), md, &len);
-  std::string out;
-  char buf[4];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(buf, sizeof buf, "%02X", md[i]);
-    if (i) out += ':';
-    out += buf;
-  }
-  return out;
+  return fingerprint_text({md, len});
 }
 
 }  // namespace parley::server
