@@ -107,7 +107,7 @@ Expected<Config> parse_config(int argc, char** argv) {
                                "Serve HTTPS even on loopback (a self-signed certificate is generated in "
                                "the data directory when none is configured)");
   auto* o_ttl = app.add_option("--session-ttl-minutes", flags.session_ttl_minutes,
-                               "Lifetime of a sign-in session (default 720)")
+                               "Lifetime of a sign-in session (default 60; clients sign in again with their key)")
                     ->check(CLI::Range(1, 7 * 24 * 60));
   auto* o_skew = app.add_option("--max-clock-skew-seconds", flags.max_clock_skew_seconds,
                                 "How far an act's signed time may be from the server's clock (default 600)")

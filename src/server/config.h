@@ -20,7 +20,7 @@ struct Config {
   std::filesystem::path tls_cert;
   std::filesystem::path tls_key;
   bool tls_force = false;  // TLS even on loopback
-  int session_ttl_minutes = 720;
+  int session_ttl_minutes = 60;
   int max_clock_skew_seconds = 600;
   bool admin_remote = false;
   std::string log_level = "info";

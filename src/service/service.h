@@ -31,7 +31,7 @@ using Reply = std::function<void(Expected<Json>)>;
 using Member = negotiation::Member;
 
 struct Config {
-  std::chrono::seconds session_ttl{std::chrono::hours(12)};
+  std::chrono::seconds session_ttl{std::chrono::hours(1)};
   std::chrono::seconds challenge_ttl{std::chrono::minutes(2)};
   std::chrono::seconds max_clock_skew{std::chrono::minutes(10)};
   std::size_t max_batch = 1024;
