@@ -148,16 +148,29 @@ struct HttpClient::Impl : Connection {
   }
 };
 
-HttpClient::HttpClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-HttpClient::~HttpClient() = default;
+namespace {
 
-Expected<std::unique_ptr<HttpClient>> HttpClient::create(const std::string& base_url, Options opts) {
+// A connection's Impl for `base_url`: URL parsed, TLS context ready, not yet connected.
+template <class Impl>
+Expected<std::unique_ptr<Impl>> make_impl(const std::string& base_url, const Options& opts) {
   auto url = parse_url(base_url);
   if (!url) return url.error();
   auto impl = std::make_unique<Impl>();
   impl->url = *url;
   impl->opts = opts;
   if (auto s = impl->setup_tls(); !s) return s.error();
+  return impl;
+}
+
+}  // namespace
+
+HttpClient::HttpClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpClient::~HttpClient() = default;
+
+Expected<std::unique_ptr<HttpClient>> HttpClient::create(const std::string& base_url, Options opts) {
+  auto made = make_impl<Impl>(base_url, opts);
+  if (!made) return made.error();
+  auto impl = std::move(*made);
   return std::unique_ptr<HttpClient>(new HttpClient(std::move(impl)));
 }
 
@@ -227,13 +240,10 @@ LiveClient::~LiveClient() = default;
 
 Expected<std::unique_ptr<LiveClient>> LiveClient::connect(const std::string& base_url, const std::string& target,
                                                           const std::string& bearer, Options opts) {
-  auto url = parse_url(base_url);
-  if (!url) return url.error();
-  auto impl = std::make_unique<Impl>();
-  impl->url = *url;
-  impl->opts = opts;
-  if (auto s = impl->setup_tls(); !s) return s.error();
-  if (url->tls) {
+  auto made = make_impl<Impl>(base_url, opts);
+  if (!made) return made.error();
+  auto impl = std::move(*made);
+  if (impl->url.tls) {
     auto w = std::make_unique<websocket::stream<TlsStream>>(impl->io, *impl->ssl);
     if (auto s = impl->open(*w, target, bearer); !s) return s.error();
     impl->ws = std::move(w);

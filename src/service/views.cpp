@@ -1,5 +1,6 @@
 // JSON views of a meeting for its members (docs/api/openapi.yaml, Meeting).
 
+#include "crypto/hash.h"
 #include "service/service.h"
 #include "tz/zones.h"
 
@@ -80,7 +81,7 @@ Json Service::meeting_view(const MeetingRecord& r, bool with_history) const {
               {"start_local", start_local},
               {"all_agreed", m.all_agreed()},
               {"terms", terms ? *terms : Json(nullptr)},
-              {"terms_hash", terms ? Json(m.terms_hash()) : Json(nullptr)},
+              {"terms_hash", terms ? Json(crypto::sha256_hex(json::canonicalize(*terms))) : Json(nullptr)},
               {"signatures", signatures},
               {"agreed_at", opt_time(m.agreed_at)},
               {"announce_at", opt_time(m.announce_at())},

@@ -46,7 +46,7 @@ void Writer::run() {
     }
     flat.clear();
     for (auto& item : batch)
-      for (auto& m : item.mutations) flat.push_back(m);
+      for (auto& m : item.mutations) flat.push_back(std::move(m));
     auto t0 = std::chrono::steady_clock::now();
     Status status = store_.commit(flat);
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
