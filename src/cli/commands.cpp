@@ -202,7 +202,11 @@ int run(int argc, char** argv) {
     auto m = (*s)->call("GET", "/api/v1/meetings/" + meeting_id);
     if (!m) { rc = report(m.error()); return; }
     if (g.json) return print_json(*m);
-    print_meeting(std::cout, *m);
+    Names names;
+    for (const auto& party : party_ids(*m))
+      if (auto list = (*s)->call("GET", "/api/v1/parties/" + party + "/members"))
+        for (const auto& mem : *list) names[mem["id"].get<std::string>()] = mem["name"].get<std::string>();
+    print_meeting(std::cout, *m, names);
   });
 
   // ---- create

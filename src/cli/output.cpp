@@ -8,20 +8,29 @@ namespace parley::cli {
 
 using json::Json;
 
-std::string value_summary(const std::string& param, const Json& v) {
+namespace {
+
+std::string who(const Names& names, const Json& id) {
+  auto it = names.find(id.get<std::string>());
+  return it == names.end() ? id.get<std::string>() : it->second;
+}
+
+}  // namespace
+
+std::string value_summary(const std::string& param, const Json& v, const Names& names) {
   if (v.is_null()) return param == "predecessor" ? "none" : "-";
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>()) + (param == "duration_minutes" ? " min" : "");
   if (param == "roster") {
     std::string s;
-    for (const auto& e : v) s += (s.empty() ? "" : ", ") + e["member"].get<std::string>() + " (" + e["party"].get<std::string>() + ", " + e["role"].get<std::string>() + ")";
+    for (const auto& e : v) s += (s.empty() ? "" : ", ") + who(names, e["member"]) + " (" + e["party"].get<std::string>() + ", " + e["role"].get<std::string>() + ")";
     return s;
   }
   if (param == "languages") {
     std::string s;
     for (const auto& l : v["languages"]) s += (s.empty() ? "" : ", ") + l.get<std::string>();
     for (const auto& i : v["interpretation"])
-      s += "; " + i["interpreter"].get<std::string>() + " " + i["pair"][0].get<std::string>() + "<->" + i["pair"][1].get<std::string>();
+      s += "; " + who(names, i["interpreter"]) + " " + i["pair"][0].get<std::string>() + "<->" + i["pair"][1].get<std::string>();
     return s;
   }
   if (param == "agenda") {
@@ -35,7 +44,7 @@ std::string value_summary(const std::string& param, const Json& v) {
   return v.dump();
 }
 
-void print_meeting(std::ostream& out, const Json& m) {
+void print_meeting(std::ostream& out, const Json& m, const Names& names) {
   auto title = m["parameters"]["title"]["value"];
   out << "Meeting " << m["id"].get<std::string>() << "  \"" << (title.is_string() ? title.get<std::string>() : "") << "\"\n";
   out << "Status: " << m["status"].get<std::string>() << "   acts: " << m["length"].get<std::int64_t>() << "\n";
@@ -57,15 +66,23 @@ void print_meeting(std::ostream& out, const Json& m) {
       return p["rev"] == 0 ? "-" : "no";
     };
     std::string by = p.contains("proposed_by") ? p["proposed_by"]["party"].get<std::string>() : "-";
-    std::string value = value_summary(name, p["value"]);
+    std::string value = value_summary(name, p["value"], names);
     if (value.size() > 70) value = value.substr(0, 67) + "...";
     out << std::setw(18) << name << std::setw(5) << p["rev"].get<std::int64_t>() << std::setw(14) << by
         << std::setw(10) << accepted(a) << std::setw(10) << accepted(b) << value << "\n";
   }
   out << "\n";
+  const auto& roster = m["parameters"]["roster"]["value"];
+  if (!names.empty() && roster.is_array()) {
+    out << "Roster (revision " << m["parameters"]["roster"]["rev"].get<std::int64_t>() << "):\n";
+    for (const auto& e : roster)
+      out << "  " << std::setw(26) << who(names, e["member"]) << std::setw(9) << e["party"].get<std::string>()
+          << std::setw(13) << e["role"].get<std::string>() << "key " << e["key"].get<std::string>() << "\n";
+    out << "\n";
+  }
   if (!m["terms_hash"].is_null()) out << "Terms hash: " << m["terms_hash"].get<std::string>() << (m["all_agreed"].get<bool>() ? "  (all parameters agreed)" : "") << "\n";
   for (const auto& [party, s] : m["signatures"].items())
-    out << "Signed by " << party << ": " << s["member"].get<std::string>() << " at " << s["at"].get<std::string>() << "\n";
+    out << "Signed by " << party << ": " << who(names, s["member"]) << " at " << s["at"].get<std::string>() << "\n";
   if (!m["agreed_at"].is_null()) out << "Agreed at: " << m["agreed_at"].get<std::string>() << "\n";
   if (!m["announce_at"].is_null()) out << "Announcement: " << m["announce_at"].get<std::string>() << "\n";
   if (!m["withdrawal"].is_null())
@@ -108,7 +125,9 @@ void print_verified(std::ostream& out, const negotiation::VerifiedLog& log) {
     switch (a.kind) {
       case Kind::create: out << "with " << a.body["counterparty"].get<std::string>(); break;
       case Kind::propose: {
-        auto v = value_summary(a.body["param"].get<std::string>(), a.body["value"]);
+        Names names;
+        for (const auto& [id, mem] : log.directory.members) names[id] = mem.name;
+        auto v = value_summary(a.body["param"].get<std::string>(), a.body["value"], names);
         if (v.size() > 60) v = v.substr(0, 57) + "...";
         out << a.body["param"].get<std::string>() << " = " << v;
         break;

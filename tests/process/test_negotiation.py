@@ -19,6 +19,11 @@ class NegotiationTest(ParleyTest):
         # The start is shown in both parties' zones.
         zones = {l["party"]: l["zone"] for l in m["start_local"]}
         self.assertEqual(zones, {"east": "Europe/Moscow", "west": "America/New_York"})
+        # People read names, the roster in full, and the start in both zones.
+        text = self.west.run("show", mid).stdout
+        for expected in ("Olga Ivanova", "Roster (revision 1)", "Helen Brooks", "MSK", "America/New_York",
+                         "Waiting on: west"):
+            self.assertIn(expected, text)
 
         # West counters the start; east must now accept it.
         later = in_days(9, hour=16)
