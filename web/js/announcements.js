@@ -1,0 +1,184 @@
+// The public announcements page: GET /public/announcements (no session;
+// docs/api/openapi.yaml, schema Announcement) shown as one card per meeting,
+// newest first. Every value from the server reaches the page through
+// textContent; links are built from the meeting id, not taken from the data.
+
+const $ = (sel) => document.querySelector(sel);
+
+function el(tag, text, className) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = text;
+  if (className) e.className = className;
+  return e;
+}
+
+function link(href, text) {
+  const a = el('a', text);
+  a.href = href;
+  return a;
+}
+
+function timeEl(instant, text) {
+  const t = el('time', text ?? instant);
+  t.dateTime = instant;
+  return t;
+}
+
+// "Tue 8 Dec 2026, 16:00 UTC"; the instant itself if the browser cannot format it.
+function formatIn(instant, timeZone) {
+  try {
+    return new Intl.DateTimeFormat('en-GB', {
+      timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric',
+      hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+    }).format(new Date(instant));
+  } catch {
+    return instant;
+  }
+}
+
+function durationText(minutes) {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  const parts = [];
+  if (h) parts.push(h === 1 ? '1 hour' : `${h} hours`);
+  if (m) parts.push(`${m} minutes`);
+  return parts.join(' ') || '0 minutes';
+}
+
+let languageNames = null;
+try {
+  languageNames = new Intl.DisplayNames(['en'], { type: 'language' });
+} catch {
+  languageNames = null;  // older browser: show the tags alone
+}
+
+function languageText(tag) {
+  let name = null;
+  try {
+    name = languageNames?.of(tag);
+  } catch {
+    name = null;
+  }
+  return name && name !== tag ? `${name} (${tag})` : tag;
+}
+
+// The order the server documents: by publication, or by withdrawal for a
+// withdrawn meeting; newest first. Instants are fixed width: string order is time order.
+function newsAt(a) {
+  return a.withdrawal?.at ?? a.published_at;
+}
+
+function addRow(dl, term, ...values) {
+  dl.append(el('dt', term));
+  const dd = el('dd');
+  dd.append(...values.map((v) => (typeof v === 'string' ? document.createTextNode(v) : v)));
+  dl.append(dd);
+}
+
+// Announcement text: blank lines separate paragraphs, single newlines break lines.
+function textBlocks(text) {
+  return text.split(/\n\s*\n/).map((para) => {
+    const p = el('p');
+    para.split('\n').forEach((line, i) => {
+      if (i) p.append(el('br'));
+      p.append(document.createTextNode(line));
+    });
+    return p;
+  });
+}
+
+function card(a) {
+  const art = el('article', null, 'card');
+  art.dataset.meeting = a.id;
+  const h = el('h2', a.title);
+  if (a.status === 'withdrawn') h.append(' ', el('span', 'withdrawn', 'badge withdrawn'));
+  art.append(h);
+
+  const partyName = (id) => a.parties.find((p) => p.id === id)?.name ?? id;
+  if (a.withdrawal) {
+    const w = el('p', `This meeting was withdrawn by ${partyName(a.withdrawal.party)} on `, 'notice error');
+    w.append(timeEl(a.withdrawal.at, formatIn(a.withdrawal.at, 'UTC')), `: ${a.withdrawal.reason}`);
+    art.append(w);
+  }
+
+  const dl = el('dl');
+  addRow(dl, 'Parties', a.parties.map((p) => p.name).join(' and '));
+  addRow(dl, 'Starts (UTC)', timeEl(a.start, formatIn(a.start, 'UTC')));
+  for (const p of a.parties) {
+    const local = p.start_display ?? formatIn(a.start, p.time_zone);
+    addRow(dl, `Starts for ${p.name}`, `${local} `, el('span', `(${p.time_zone})`, 'muted'));
+  }
+  addRow(dl, 'Duration', `${durationText(a.duration_minutes)}, ending `, timeEl(a.end, formatIn(a.end, 'UTC')));
+  const agenda = el('ol', null, 'agenda');
+  for (const item of a.agenda) agenda.append(el('li', item));
+  addRow(dl, 'Agenda', agenda);
+  addRow(dl, 'Languages', a.languages.map(languageText).join(', '));
+  if (a.predecessor) addRow(dl, 'Follows meeting', el('span', a.predecessor, 'mono'));
+  addRow(dl, 'Announced', timeEl(a.published_at, formatIn(a.published_at, 'UTC')));
+  addRow(dl, 'Terms hash (SHA-256)', el('span', a.terms_hash, 'mono'));
+  art.append(dl);
+
+  const text = el('section');
+  text.append(el('h3', 'Announcement'), ...textBlocks(a.text));
+  art.append(text);
+
+  const links = el('p');
+  links.append(link(`/public/meetings/${encodeURIComponent(a.id)}.ics`, 'Add to calendar (.ics)'), ' · ',
+    link('/public/announcements.atom', 'Atom feed'));
+  art.append(links);
+  return art;
+}
+
+function showStatus(kind, text) {
+  const s = $('#announcements-status');
+  s.className = `notice ${kind}`.trim();
+  s.textContent = text;
+}
+
+async function load() {
+  let list;
+  try {
+    const res = await fetch('/public/announcements', { headers: { Accept: 'application/json' } });
+    const body = await res.text();
+    let data = null;
+    try {
+      data = JSON.parse(body);
+    } catch {
+      data = null;
+    }
+    if (!res.ok) {
+      const why = data?.error?.message ?? `the server answered ${res.status} ${res.statusText}`.trim();
+      throw new Error(why);
+    }
+    if (!Array.isArray(data)) throw new Error('the server\'s answer is not a list of announcements');
+    list = data;
+  } catch (e) {
+    const why = e instanceof TypeError ? 'the server cannot be reached' : e.message;
+    showStatus('error', `The announcements could not be loaded: ${why}. Reload the page to try again.`);
+    return;
+  }
+  const box = $('#announcements');
+  box.replaceChildren();
+  if (list.length === 0) {
+    showStatus('', 'Nothing has been announced yet.');
+    return;
+  }
+  const sorted = list.map((a, i) => [a, i])
+    .sort(([a, i], [b, j]) => (newsAt(a) < newsAt(b) ? 1 : newsAt(a) > newsAt(b) ? -1 : i - j))
+    .map(([a]) => a);
+  const shown = [];
+  let broken = 0;
+  for (const a of sorted) {
+    try {
+      shown.push(card(a));
+    } catch {
+      broken += 1;  // an entry not in the documented shape: skip it, say so below
+    }
+  }
+  box.append(...shown);
+  let text = shown.length === 1 ? '1 meeting announced.' : `${shown.length} meetings announced.`;
+  if (broken) text += ` ${broken} could not be shown.`;
+  showStatus('', text);
+}
+
+load();

@@ -1,0 +1,270 @@
+// The "Verify a log" page: a dropped or chosen export is checked in the
+// browser by verifier.js and shown as a verdict, the acts and the
+// signatures on the terms. Everything from the file reaches the page through
+// textContent only.
+
+import { verifyExport } from './verifier.js';
+
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+// What a refusal means, in words (codes as in docs/api/errors.md).
+const MEANING = {
+  bad_signature: 'its signature does not verify with the key the file lists for its author: the act, or that key, was changed',
+  stale_sequence: 'it does not follow on from the act before it: an act was removed, inserted or reordered',
+  unknown_author: 'its author is not among the members the file lists',
+  role_not_allowed: 'its author is not a negotiator, and only negotiators may act',
+  not_a_party: 'its author belongs to neither party of the meeting',
+  wrong_meeting: 'it belongs to another meeting',
+  time_out_of_order: 'it is dated before the act that precedes it',
+  stale_revision: 'it accepts a revision that was no longer the current one',
+  already_accepted: 'it accepts a proposal the author\'s party had already accepted',
+  already_signed: 'the author\'s party had already signed these terms',
+  not_agreed: 'it signs terms that were not yet agreed by both parties',
+  terms_hash_mismatch: 'the hash it signs is not the hash of the terms as negotiated',
+  meeting_withdrawn: 'it comes after the meeting was withdrawn',
+  meeting_exists: 'it creates the meeting a second time',
+  unchanged_value: 'it proposes the value that was already on the table',
+  nothing_to_accept: 'it accepts something nobody had proposed',
+  unknown_parameter: 'it names a parameter Parley does not have',
+  unknown_party: 'it names a counterparty the file does not list',
+  invalid_field: 'a field has the wrong form',
+  missing_field: 'a required field is missing',
+  unknown_field: 'it carries a field Parley does not know',
+};
+
+const NOT_JSON = new Set(['invalid_json', 'duplicate_key', 'unsafe_number', 'non_ascii_key', 'too_deep', 'payload_too_large']);
+
+const $ = (sel) => document.querySelector(sel);
+
+function el(tag, text, className) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = text;
+  if (className) e.className = className;
+  return e;
+}
+
+// "2026-11-29 06:55:16" under a "(UTC)" heading; the exact instant stays in datetime.
+function timeEl(instant) {
+  const t = el('time', instant.replace('T', ' ').replace(/Z$/, ''));
+  t.dateTime = instant;
+  return t;
+}
+
+function setVerdict(kind, parts) {
+  const v = $('#verify-verdict');
+  v.className = `notice ${kind}`.trim();
+  v.replaceChildren(...parts.map((p) => (typeof p === 'string' ? document.createTextNode(p) : p)));
+}
+
+function detailOf(error) {
+  // "act 3: the act builds on … [stale_sequence]" → "the act builds on …"
+  return error.replace(/^act \d+: /, '').replace(/^not a valid export: /, '').replace(/ \[[a-z_]+\]$/, '');
+}
+
+function verdictParts(r) {
+  if (!r.ok) {
+    const m = /^act (\d+): /.exec(r.error);
+    if (m) {
+      const meaning = MEANING[r.code] ?? 'it breaks a rule of the protocol';
+      return ['error', [el('strong', 'This log does NOT verify.'),
+        ` Act ${m[1]} is refused: ${meaning} (${detailOf(r.error)}; code ${r.code}). ` +
+        (m[1] === '1' ? 'Nothing in this file can be trusted.'
+          : `The ${Number(m[1]) - 1} acts before it verified; nothing from act ${m[1]} on can be trusted.`)]];
+    }
+    if (NOT_JSON.has(r.code))
+      return ['error', [el('strong', 'This file is not JSON that Parley accepts.'), ` ${detailOf(r.error)} (code ${r.code}).`]];
+    if (r.code === 'unsupported')
+      return ['error', [el('strong', 'This browser cannot check the signatures.'),
+        ' It lacks Ed25519 in WebCrypto; use a current Chromium, Firefox or Safari, or run parley verify.']];
+    return ['error', [el('strong', 'This file is not an exported Parley log.'),
+      ` ${detailOf(r.error)} (code ${r.code}). Export the meeting with parley export or from its page.`]];
+  }
+  const name = (id) => r.parties.find((p) => p.id === id)?.name ?? id;
+  let state;
+  if (r.agreed) state = `Both parties signed the terms (hash ${r.termsHash.slice(0, 12)}…).`;
+  else if (r.signatures.length === 1) state = `Only ${name(r.signatures[0].party)} has signed the current terms; the meeting is not agreed.`;
+  else state = 'Neither party has signed the current terms; the meeting is not agreed.';
+  const parts = [el('strong', 'Verified.'),
+    ` All ${r.acts.length} acts are validly signed by the members the file lists, chained in order, and follow the negotiation rules. ${state}`];
+  if (r.withdrawal)
+    parts.push(` The meeting was then withdrawn by ${name(r.withdrawal.party)} (${r.withdrawal.name}) ` +
+      `at ${r.withdrawal.at}: “${r.withdrawal.reason}”.`);
+  return ['ok', parts];
+}
+
+function addRow(dl, term, ...values) {
+  dl.append(el('dt', term));
+  const dd = el('dd');
+  dd.append(...values.map((v) => (typeof v === 'string' ? document.createTextNode(v) : v)));
+  dl.append(dd);
+}
+
+function renderMeeting(r) {
+  const dl = $('#verify-meeting');
+  dl.replaceChildren();
+  addRow(dl, 'Meeting id', el('span', r.meeting, 'mono'));
+  r.parties.forEach((p, i) => {
+    addRow(dl, i === 0 ? 'Initiating party' : 'Counterparty',
+      `${p.name} `, el('span', `(${p.id}, ${p.timeZone ?? 'no time zone'})`, 'muted'));
+  });
+  addRow(dl, 'Acts in the file', String(r.actsInFile));
+  addRow(dl, 'Acts verified', String(r.acts.filter((a) => a.verified).length));
+  if (r.head) addRow(dl, 'Hash of the last verified act', el('span', r.head, 'mono'));
+  if (r.exportedAt) addRow(dl, 'Exported at (as the file says)', timeEl(r.exportedAt));
+  if (r.withdrawal)
+    addRow(dl, 'Withdrawn', `by ${r.withdrawal.name} (${r.withdrawal.party}) at `, timeEl(r.withdrawal.at),
+      ` UTC: ${r.withdrawal.reason}`);
+}
+
+function renderActs(r) {
+  const partyName = (id) => r.parties.find((p) => p.id === id)?.name ?? id;
+  const body = $('#verify-acts tbody');
+  body.replaceChildren();
+  for (const a of r.acts) {
+    const tr = el('tr');
+    tr.dataset.seq = String(a.seq);
+    tr.append(el('td', String(a.seq)));
+    const when = el('td');
+    when.append(timeEl(a.at));
+    tr.append(when);
+    const who = el('td');
+    who.append(el('span', a.authorName ?? a.author));
+    who.append(el('br'), el('span', a.party ? partyName(a.party) : 'not a listed member', 'muted'));
+    tr.append(who);
+    const what = el('td', a.summary ?? a.kind);
+    if (!a.verified) {
+      what.append(el('br'), el('strong', `Refused: ${MEANING[r.code] ?? r.code} [${r.code}]`));
+      tr.className = 'refused';
+    }
+    tr.append(what);
+    const sig = a.signatureOk === true ? '✓ valid' : a.signatureOk === false ? '✗ invalid' : '— not checked';
+    tr.append(el('td', sig));
+    body.append(tr);
+  }
+}
+
+function renderSignatures(r) {
+  const box = $('#verify-signatures');
+  box.replaceChildren();
+  if (!r.ok)
+    box.append(el('p', 'As far as the log verified, that is up to the act before the refused one:', 'muted'));
+  if (r.termsHash) {
+    const p = el('p', 'Hash of the current terms: ');
+    p.append(el('span', r.termsHash, 'mono'));
+    box.append(p);
+  } else {
+    box.append(el('p', 'Not every parameter has been proposed yet, so there are no terms to sign.', 'muted'));
+  }
+  if (r.signatures.length === 0) {
+    box.append(el('p', 'Neither party has signed the current terms.'));
+    return;
+  }
+  const wrap = el('div', null, 'table-wrap');
+  const table = el('table');
+  const head = el('tr');
+  for (const h of ['Party', 'Signed by', 'Signer\'s public key', 'Terms hash signed', 'At (UTC)']) {
+    const th = el('th', h);
+    th.scope = 'col';
+    head.append(th);
+  }
+  table.append(el('thead'));
+  table.tHead.append(head);
+  const tbody = el('tbody');
+  for (const party of r.parties) {
+    const s = r.signatures.find((x) => x.party === party.id);
+    const tr = el('tr');
+    tr.dataset.party = party.id;
+    tr.append(el('td', party.name));
+    if (!s) {
+      const td = el('td', 'has not signed the current terms');
+      td.colSpan = 4;
+      tr.append(td);
+    } else {
+      const who = el('td', s.name);
+      who.append(el('br'), el('span', s.member, 'mono muted'));
+      tr.append(who, el('td', s.key, 'mono'), el('td', s.termsHash, 'mono'));
+      const at = el('td');
+      at.append(timeEl(s.at));
+      tr.append(at);
+    }
+    tbody.append(tr);
+  }
+  table.append(tbody);
+  wrap.append(table);
+  box.append(wrap);
+  box.append(el('p', 'Compare each signer\'s key with the key that member shows in their own Parley ' +
+    '(parley whoami, or their page) before relying on these signatures.', 'muted'));
+}
+
+function renderMembers(r) {
+  const body = $('#verify-members tbody');
+  body.replaceChildren();
+  for (const m of r.members) {
+    const tr = el('tr');
+    tr.append(el('td', m.name), el('td', m.party), el('td', m.roles.join(', ')), el('td', m.id, 'mono'), el('td', m.key, 'mono'));
+    body.append(tr);
+  }
+}
+
+function showFailure(message) {
+  $('#verify-result').hidden = true;
+  setVerdict('error', [el('strong', 'The file could not be checked.'), ` ${message}`]);
+}
+
+async function check(file) {
+  if (!file) return;
+  $('#verify-result').hidden = true;
+  setVerdict('', [`Checking ${file.name}…`]);
+  if (file.size > MAX_FILE_BYTES) {
+    showFailure(`${file.name} is larger than 64 MiB; an exported log is far smaller.`);
+    return;
+  }
+  let bytes;
+  try {
+    bytes = new Uint8Array(await file.arrayBuffer());
+  } catch (e) {
+    showFailure(`${file.name} could not be read (${e.message || e.name}).`);
+    return;
+  }
+  let r;
+  try {
+    r = await verifyExport(bytes);
+  } catch (e) {
+    showFailure(`Verification stopped unexpectedly: ${e.message}`);
+    return;
+  }
+  const [kind, parts] = verdictParts(r);
+  setVerdict(kind, parts);
+  if (r.meeting === null) return;  // not an export at all: nothing more to show
+  renderMeeting(r);
+  renderActs(r);
+  renderSignatures(r);
+  renderMembers(r);
+  $('#verify-result').hidden = false;
+}
+
+function init() {
+  const input = $('#verify-file');
+  const zone = $('#verify-drop');
+  input.addEventListener('change', () => check(input.files[0]));
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    const files = e.dataTransfer.files;
+    if (files.length !== 1) {
+      showFailure('Drop exactly one file: the exported log.');
+      return;
+    }
+    check(files[0]);
+  });
+  // A file dropped beside the zone must not make the browser open it instead.
+  for (const type of ['dragover', 'drop']) window.addEventListener(type, (e) => e.preventDefault());
+}
+
+init();
