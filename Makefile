@@ -1,13 +1,16 @@
 # The two commands of the README. Each installs what it needs, builds, and runs.
 #   make demo   start parleyd with demo data (two delegations, one meeting under negotiation)
 #   make test   every test: unit, fuzz corpora, process-level, sanitizers, short fuzzing
-.PHONY: demo test deps build build-asan bench fuzz clean
+.PHONY: demo test deps test-deps build bench fuzz clean
 
 JOBS ?= 2
 BUILD := build/release
 
 deps:
 	scripts/install-deps.sh
+
+test-deps:
+	scripts/install-deps.sh --test
 
 build: deps
 	cmake --preset release >/dev/null
@@ -16,7 +19,7 @@ build: deps
 demo: build
 	scripts/demo.sh
 
-test: build
+test: test-deps build
 	scripts/test.sh
 
 bench: build

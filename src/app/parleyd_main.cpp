@@ -132,7 +132,10 @@ int main(int argc, char** argv) {
     if (!fp) return fail(fp.error().message);
     spdlog::info("event=tls cert=\"{}\" sha256_fingerprint={}", lc.cert_file.string(), *fp);
   }
-  server::RouterConfig rc{*token, cfg->admin_remote, cfg->max_body_bytes};
+  auto web = server::StaticFiles::load(cfg->web_root);
+  if (!web) return fail(web.error().message);
+  spdlog::info("event=web root=\"{}\" files={}", cfg->web_root.string(), web->size());
+  server::RouterConfig rc{*token, cfg->admin_remote, cfg->max_body_bytes, &*web};
   server::Router router(svc, metrics, rc);
   auto http = server::HttpServer::bind(loop, router, lc);
   if (!http) return fail(http.error().message);

@@ -76,10 +76,9 @@ Status validate_roster(const json::Json& v, const ParamContext& ctx) {
       return make_error("key_mismatch", "roster key for " + id +
                                             " is not the member's registered public key");
   }
-  for (const auto& p : ctx.parties) {
-    bool present = std::any_of(v.begin(), v.end(), [&](const auto& e) { return e["party"] == p; });
-    if (!present) return invalid("roster", "roster has nobody from party " + p);
-  }
+  // Both delegations need not be present yet: each side proposes its own
+  // delegation in turn (the web app's roster editor). Terms are signed only
+  // with both present: check_terms_consistent().
   return ok_status();
 }
 
@@ -185,6 +184,10 @@ Status check_terms_consistent(const json::Json& t, Seconds at) {
   auto bad = [](std::string m) { return make_error("inconsistent_terms", std::move(m)); };
   auto start = parse_utc(t["start"].get<std::string>());
   if (!start || *start <= at) return bad("the agreed start is already in the past");
+  for (const auto& p : t["parties"]) {
+    bool present = std::any_of(t["roster"].begin(), t["roster"].end(), [&](const auto& e) { return e["party"] == p; });
+    if (!present) return bad("the roster has nobody from party " + p.get<std::string>());
+  }
   std::set<std::string> interpreters_on_roster;
   for (const auto& e : t["roster"])
     if (e["role"] == "interpreter") interpreters_on_roster.insert(e["member"].get<std::string>());

@@ -26,6 +26,7 @@ Status apply_toml(Config& c, const std::filesystem::path& file) {
       {"server", {"listen", "port", "public_url", "max_body_bytes"}},
       {"tls", {"cert", "key", "force"}},
       {"storage", {"data_dir"}},
+      {"web", {"root"}},
       {"auth", {"session_ttl_minutes", "max_clock_skew_seconds"}},
       {"admin", {"remote"}},
       {"log", {"level"}}};
@@ -67,6 +68,8 @@ Status apply_toml(Config& c, const std::filesystem::path& file) {
   boolean("tls", "force", c.tls_force);
   path.clear();
   if (str("storage", "data_dir", path); !path.empty()) c.data_dir = path;
+  path.clear();
+  if (str("web", "root", path); !path.empty()) c.web_root = path;
   num("auth", "session_ttl_minutes", c.session_ttl_minutes);
   num("auth", "max_clock_skew_seconds", c.max_clock_skew_seconds);
   boolean("admin", "remote", c.admin_remote);
@@ -101,6 +104,8 @@ Expected<Config> parse_config(int argc, char** argv) {
   auto* o_data = app.add_option("-d,--data-dir", flags.data_dir,
                                 "Directory for the SQLite database, the admin credential and generated "
                                 "TLS files (default ./parley-data; created if missing)");
+  auto* o_web = app.add_option("--web-root", flags.web_root,
+                               "Folder of the web app's pages and scripts (default: the project's web/)");
   auto* o_cert = app.add_option("--tls-cert", flags.tls_cert, "PEM certificate chain for HTTPS");
   auto* o_key = app.add_option("--tls-key", flags.tls_key, "PEM private key for HTTPS");
   auto* o_force = app.add_flag("--tls", flags.tls_force,
@@ -136,6 +141,7 @@ Expected<Config> parse_config(int argc, char** argv) {
   if (o_url->count()) c.public_url = flags.public_url;
   if (o_body->count()) c.max_body_bytes = flags.max_body_bytes;
   if (o_data->count()) c.data_dir = flags.data_dir;
+  if (o_web->count()) c.web_root = flags.web_root;
   if (o_cert->count()) c.tls_cert = flags.tls_cert;
   if (o_key->count()) c.tls_key = flags.tls_key;
   if (o_force->count()) c.tls_force = flags.tls_force;

@@ -17,6 +17,7 @@ struct Config {
   std::string public_url;  // default: derived from listen and port
   std::size_t max_body_bytes = 1 << 20;
   std::filesystem::path data_dir = "parley-data";
+  std::filesystem::path web_root = PARLEY_DEFAULT_WEB_ROOT;  // the web app's files
   std::filesystem::path tls_cert;
   std::filesystem::path tls_key;
   bool tls_force = false;  // TLS even on loopback

@@ -254,7 +254,13 @@ void Router::handle(const HttpRequest& req, Respond respond) {
     break;
   }
 
-  std::string route_label = match ? match->pattern : (path_matched ? "method_not_allowed" : "unmatched");
+  // The web app's pages and scripts. API routes never collide with them:
+  // those live under /api, /public, /admin and the two probes.
+  const StaticFile* file = nullptr;
+  if (!match && !path_matched && cfg_.web && (req.method == "GET" || req.method == "HEAD"))
+    file = cfg_.web->find(path);
+  std::string route_label =
+      match ? match->pattern : file ? "static" : (path_matched ? "method_not_allowed" : "unmatched");
   auto answered = std::make_shared<bool>(false);
   Respond counted = [this, route_label, t0, answered, method = req.method,
                      respond = std::move(respond)](HttpResponse res) {
@@ -270,6 +276,10 @@ void Router::handle(const HttpRequest& req, Respond respond) {
     respond(std::move(res));
   };
 
+  if (file) {
+    if (!req.body.empty()) return counted(error_response(make_error("bad_request", "this request takes no body")));
+    return counted(HttpResponse{200, file->content_type, file->body, static_security_headers()});
+  }
   if (!match) {
     if (path_matched)
       return counted(error_response(make_error("method_not_allowed", req.method + " is not allowed on " + path)));

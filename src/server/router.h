@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "metrics/registry.h"
+#include "server/static_files.h"
 #include "service/service.h"
 
 namespace parley::server {
@@ -36,6 +37,7 @@ struct RouterConfig {
   std::string admin_token;       // local admin credential
   bool admin_remote = false;     // serve /admin/v1 beyond loopback
   std::size_t max_body = 1 << 20;
+  const StaticFiles* web = nullptr;  // not owned; outlives the router
 };
 
 class Router {

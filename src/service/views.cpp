@@ -77,6 +77,7 @@ Json Service::meeting_view(const MeetingRecord& r, bool with_history) const {
               {"created_at", format_utc(m.created_at)},
               {"length", m.length},
               {"head", m.head},
+              {"last_at", m.length ? Json(format_utc(m.last_at)) : Json(nullptr)},
               {"parameters", params},
               {"start_local", start_local},
               {"all_agreed", m.all_agreed()},

@@ -79,7 +79,8 @@ TEST_F(ParametersTest, RosterEntriesMustMatchTheDirectory) {
 
   EXPECT_EQ(check("roster", Json::array()), "invalid_roster");
   EXPECT_EQ(check("roster", Json::object()), "invalid_roster");
-  EXPECT_EQ(check("roster", Json::array({alice})), "invalid_roster");  // nobody from Lemuria
+  // One delegation alone is a valid proposal: the other side adds its own.
+  EXPECT_EQ(check("roster", Json::array({alice})), "ok");
   EXPECT_EQ(check("roster", Json::array({alice, bob, alice})), "invalid_roster");  // twice
 
   auto e = bob;
@@ -201,9 +202,14 @@ TEST_F(ParametersTest, Predecessor) {
 TEST_F(ParametersTest, TermsConsistency) {
   auto terms = full_terms();
   terms["meeting"] = meeting;
+  terms["parties"] = Json::array({kAtlantis, kLemuria});
   EXPECT_EQ(code(check_terms_consistent(terms, clock)), "ok");
 
   auto t = terms;
+  t["roster"] = Json::array({roster_entry("m-alice", "negotiator")});
+  EXPECT_EQ(code(check_terms_consistent(t, clock)), "inconsistent_terms");  // nobody from Lemuria
+
+  t = terms;
   t["roster"] =
       Json::array({roster_entry("m-alice", "negotiator"), roster_entry("m-ivan", "observer"),
                    roster_entry("m-bob", "negotiator")});

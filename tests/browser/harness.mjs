@@ -1,0 +1,154 @@
+// Browser-test harness: starts the real parleyd on an ephemeral port in a
+// temporary data directory, drives its admin side and other members with
+// the real `parley` CLI, and opens Debian's Chromium through playwright-core
+// with one persistent profile per person (so each has its own IndexedDB and
+// its own key). Flags as in the project's testing notes.
+
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, '..', '..');
+export const BUILD = path.resolve(process.env.PARLEY_BUILD || path.join(ROOT, 'build', 'release'));
+export const PARLEYD = path.join(BUILD, 'src', 'app', 'parleyd');
+export const PARLEY = path.join(BUILD, 'src', 'app', 'parley');
+export const ARTIFACTS = path.join(BUILD, 'test-artifacts', 'browser');
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection'];
+
+export function utc(date) {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+export function inDays(days, hour = 15) {
+  const d = new Date(Date.now() + days * 86400e3);
+  d.setUTCHours(hour, 0, 0, 0);
+  return utc(d);
+}
+
+export class Server {
+  constructor() {
+    this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-browser-'));
+    this.dataDir = path.join(this.tmp, 'data');
+    this.logPath = path.join(this.tmp, 'parleyd.log');
+    this.configDir = path.join(this.tmp, 'cli');
+  }
+
+  async start() {
+    const log = fs.openSync(this.logPath, 'a');
+    this.proc = spawn(PARLEYD, ['--data-dir', this.dataDir, '--port', '0'], { stdio: ['ignore', log, log] });
+    const deadline = Date.now() + 30000;
+    while (Date.now() < deadline) {
+      const m = /event=listening url=(\S+)/.exec(fs.readFileSync(this.logPath, 'utf8'));
+      if (m) {
+        this.url = m[1];
+        return this;
+      }
+      if (this.proc.exitCode !== null) throw new Error(`parleyd exited:\n${fs.readFileSync(this.logPath, 'utf8')}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`parleyd did not start:\n${fs.readFileSync(this.logPath, 'utf8')}`);
+  }
+
+  async stop() {
+    if (this.proc && this.proc.exitCode === null) {
+      const done = new Promise((r) => this.proc.once('exit', r));
+      this.proc.kill('SIGTERM');
+      await done;
+    }
+    const code = this.proc ? this.proc.exitCode : null;
+    fs.rmSync(this.tmp, { recursive: true, force: true });
+    return code;
+  }
+
+  log() {
+    return fs.readFileSync(this.logPath, 'utf8');
+  }
+
+  admin(...args) {
+    const out = execFileSync(PARLEY, ['--json', 'admin', '--server', this.url, '--data-dir', this.dataDir, ...args],
+      { encoding: 'utf8' });
+    return JSON.parse(out);
+  }
+
+  party(id, name, zone) {
+    return this.admin('create-party', '--id', id, '--name', name, '--time-zone', zone);
+  }
+
+  invite(party, name, ...roles) {
+    return this.admin('invite', '--party', party, '--name', name, ...roles.flatMap((r) => ['--role', r])).code;
+  }
+
+  // A member who uses the CLI rather than a browser.
+  cli(profile) {
+    return new Cli(this, profile);
+  }
+}
+
+export class Cli {
+  constructor(server, profile) {
+    this.server = server;
+    this.profile = profile;
+  }
+
+  run(args, { json = true, input } = {}) {
+    const out = execFileSync(PARLEY, ['--config-dir', this.server.configDir, '--profile', this.profile,
+      ...(json ? ['--json'] : []), ...args], { encoding: 'utf8', input });
+    return json ? JSON.parse(out) : out;
+  }
+
+  enroll(party, name, ...roles) {
+    const code = this.server.invite(party, name, ...roles);
+    const me = this.run(['enroll', '--server', this.server.url, '--code', code]);
+    this.member = me.id;
+    return me;
+  }
+}
+
+// One person's browser: a persistent Chromium profile of their own.
+export class Person {
+  static async open(name, { viewport = { width: 1280, height: 800 } } = {}) {
+    const p = new Person();
+    p.name = name;
+    p.dir = fs.mkdtempSync(path.join(os.tmpdir(), `parley-chromium-${name}-`));
+    p.context = await chromium.launchPersistentContext(p.dir, {
+      executablePath: process.env.PARLEY_CHROMIUM || '/usr/bin/chromium',
+      headless: true, args: CHROMIUM_ARGS, viewport, acceptDownloads: true,
+    });
+    p.page = p.context.pages()[0] || (await p.context.newPage());
+    p.errors = [];
+    p.page.on('pageerror', (e) => p.errors.push(`pageerror: ${e.message}`));
+    p.page.on('console', (m) => {
+      // Chromium logs every non-2xx fetch; refusals the page handles are not errors.
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) p.errors.push(`console: ${m.text()}`);
+    });
+    return p;
+  }
+
+  async shot(file) {
+    await this.page.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true });
+  }
+
+  async close() {
+    await this.context.close();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+// Enrolls through the page with an invitation code; returns the member id.
+export async function enrollInBrowser(person, server, code) {
+  const { page } = person;
+  await page.goto(`${server.url}/app`);
+  await page.getByLabel('Invitation code').fill(code);
+  await page.getByRole('button', { name: 'Create my key and enroll' }).click();
+  await page.locator('#notice.ok').waitFor();
+  await page.goto(`${server.url}/app#/identity`);
+  const id = await page.locator('td.mono').first().textContent();
+  return id.trim();
+}

@@ -1,0 +1,78 @@
+// Push from /api/v1/live (docs/protocol.md §Push): one WebSocket per page,
+// authenticated with the session token, subscribed to the meetings shown.
+// Only durable acts are pushed and missed ones are not replayed, so after
+// every (re)connection the page reloads the meetings it shows.
+
+import { sessionToken, signIn } from './api.js';
+
+export class Live {
+  // onAct(message) for each pushed act; onState(text) for the connection
+  // indicator; onResync() after a reconnection.
+  constructor({ onAct, onState, onResync }) {
+    this.onAct = onAct;
+    this.onState = onState || (() => {});
+    this.onResync = onResync || (() => {});
+    this.meetings = new Set();
+    this.backoff = 500;
+    this.closed = false;
+    this.connected = false;
+    this.connect(false);
+  }
+
+  connect(isRetry) {
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(`${scheme}//${location.host}/api/v1/live`);
+    this.ws = ws;
+    this.onState('connecting');
+    ws.onopen = async () => {
+      let token = sessionToken();
+      try {
+        if (!token) token = await signIn();
+      } catch {
+        /* shown by the page's own requests */
+      }
+      ws.send(JSON.stringify({ type: 'auth', token }));
+    };
+    ws.onmessage = async (ev) => {
+      let msg;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      if (msg.type === 'authenticated') {
+        this.connected = true;
+        this.backoff = 500;
+        this.onState('live');
+        for (const m of this.meetings) ws.send(JSON.stringify({ type: 'subscribe', meeting: m }));
+        if (isRetry) this.onResync();
+      } else if (msg.type === 'act') {
+        this.onAct(msg);
+      } else if (msg.type === 'error' && msg.code === 'unauthenticated') {
+        // The session expired: sign in again with the key and re-authenticate.
+        try {
+          ws.send(JSON.stringify({ type: 'auth', token: await signIn() }));
+        } catch {
+          this.onState('offline');
+        }
+      }
+    };
+    ws.onclose = () => {
+      this.connected = false;
+      if (this.closed) return;
+      this.onState('offline');
+      setTimeout(() => this.connect(true), this.backoff);
+      this.backoff = Math.min(this.backoff * 2, 15000);
+    };
+  }
+
+  subscribe(meeting) {
+    this.meetings.add(meeting);
+    if (this.connected) this.ws.send(JSON.stringify({ type: 'subscribe', meeting }));
+  }
+
+  close() {
+    this.closed = true;
+    this.ws.close();
+  }
+}

@@ -1,0 +1,303 @@
+// The negotiation page of one meeting: every parameter with each side's
+// latest proposal, its revision, who accepted it and its history; forms to
+// counter-propose; accept, sign and withdraw; live updates from the other
+// side; export of the signed log.
+//
+// Concurrency: each act is signed against the meeting as the page shows it
+// (acts.js). When the other side got there first the server refuses with
+// 409 and the current meeting; the page then says what changed, shows the
+// new state, and keeps the person's draft in its form — nothing is applied
+// behind their back and nothing they typed is lost.
+
+import { call, explain } from './api.js';
+import { accept, propose, signTerms, withdraw } from './acts.js';
+import { canonicalize } from './canonical.js';
+import { clear, field, h } from './dom.js';
+import { sha256Hex } from './encoding.js';
+import { Live } from './live.js';
+import { LABELS, PARAMS, STATUS_TEXT, editor, memberName, partyName, render, statusBadge, summary } from './params.js';
+import { inZone } from './time.js';
+
+
+export async function showMeeting(container, meetingId, me, { say, toast }) {
+  let view = null;
+  const members = new Map();
+  let meetings = [];
+  const editors = new Map();  // param → { el, value() }: open forms survive re-rendering
+  let withdrawDraft = null;
+  const ctx = { view: () => view, members, me, get meetings() { return meetings; } };
+  const canAct = (me.roles || []).includes('negotiator');
+  const mine = (party) => party === me.party;
+
+  async function load() {
+    view = await call('GET', `/api/v1/meetings/${encodeURIComponent(meetingId)}`);
+    const missing = view.parties.filter((p) => ![...members.values()].some((m) => m.party === p.id));
+    for (const p of missing)
+      for (const m of await call('GET', `/api/v1/parties/${encodeURIComponent(p.id)}/members`)) members.set(m.id, m);
+    meetings = await call('GET', '/api/v1/meetings');
+  }
+
+  // The server's answer to a refused act. With `current` (a 409) the meeting
+  // moved on: explain what changed and show the new state.
+  async function refused(e, what) {
+    const cur = e.body && e.body.current;
+    if (!cur) {
+      say(`${what} failed: ${explain(e)}`);
+      return;
+    }
+    const before = view;
+    await reload();
+    const changes = describeChanges(before, view);
+    say(`${what} was not applied: the other delegation acted first. ${changes || 'The meeting changed.'} `
+      + 'The page now shows the current state; your draft, if any, is kept below so you can propose it again or accept theirs.', 'warn');
+    document.getElementById('notice').dataset.stale = 'true';
+  }
+
+  function describeChanges(a, b) {
+    const out = [];
+    for (const p of PARAMS) {
+      const x = a.parameters[p];
+      const y = b.parameters[p];
+      if (x.rev !== y.rev) {
+        const by = y.proposed_by ? `${memberName(ctx, y.proposed_by.member)} (${partyName(ctx, y.proposed_by.party)})` : 'someone';
+        out.push(`${by} proposed a new ${LABELS[p].toLowerCase()} (revision ${y.rev}): ${summary(p, y.value, ctx)}.`);
+      } else if (x.accepted_by.length !== y.accepted_by.length) {
+        out.push(`${LABELS[p]} revision ${y.rev} is now accepted by ${y.accepted_by.map((q) => partyName(ctx, q)).join(' and ')}.`);
+      }
+    }
+    for (const q of Object.keys(b.signatures)) if (!a.signatures[q]) out.push(`${partyName(ctx, q)} signed the terms.`);
+    if (b.status !== a.status) out.push(`The meeting is now: ${STATUS_TEXT[b.status]}.`);
+    return out.join(' ');
+  }
+
+  async function reload() {
+    await load();
+    draw();
+  }
+
+  async function act(what, fn, after) {
+    say('');
+    try {
+      await fn();
+      await reload();
+      if (after) after();
+      toast(`${what}: done.`);
+    } catch (e) {
+      if (e.status === 409) await refused(e, what);
+      else say(`${what} failed: ${explain(e)}`);
+    }
+  }
+
+  function sideColumns(p, param) {
+    // Each delegation's latest proposal for this parameter.
+    return h('div', { class: 'sides' }, view.parties.map((party) => {
+      const last = [...(p.history || [])].reverse().find((x) => x.party === party.id);
+      const accepted = p.accepted_by.includes(party.id);
+      return h('div', { 'data-party': party.id },
+        h('div', {}, h('strong', { text: party.name }), ' ',
+          p.rev === 0 ? '' : h('span', { class: `badge ${accepted ? 'yes' : 'no'}`, 'data-accepted': String(accepted),
+            text: accepted ? `accepts rev ${p.rev}` : `has not accepted rev ${p.rev}` })),
+        last ? h('div', { class: 'muted', text: `Latest proposal: rev ${last.rev} — ${summary(param, last.value, ctx)}` })
+          : h('div', { class: 'muted', text: 'No proposal yet' }));
+    }));
+  }
+
+  function paramCard(param) {
+    const p = view.parameters[param];
+    const iAccepted = p.accepted_by.includes(me.party);
+    const card = h('section', { class: `card param ${p.agreed ? 'agreed' : 'pending'}`, id: `param-${param}`,
+      'data-rev': String(p.rev), 'data-agreed': String(p.agreed), 'aria-labelledby': `param-${param}-h` });
+    const header = h('h2', { id: `param-${param}-h` }, LABELS[param], ' ',
+      h('span', { class: `badge ${p.agreed ? 'yes' : 'no'}`, text: p.agreed ? 'agreed' : p.rev ? 'open' : 'not proposed' }));
+    const meta = p.rev ? h('div', { class: 'meta', text: `Revision ${p.rev}, proposed by ${memberName(ctx, p.proposed_by.member)} `
+      + `(${partyName(ctx, p.proposed_by.party)}) on ${inZone(p.proposed_by.at, view.parties.find((x) => mine(x.id))?.time_zone || 'UTC')}` }) : null;
+    const buttons = h('div', {});
+    // Until the announcement, terms can still change (a new proposal voids
+    // both signatures); after it, only withdrawal.
+    if (view.status === 'negotiating' || view.status === 'agreed') {
+      if (p.rev > 0 && !iAccepted) {
+        buttons.append(h('button', { type: 'button', id: `accept-${param}`, disabled: !canAct,
+          text: `Accept revision ${p.rev}`,
+          onclick: () => act(`Accepting ${LABELS[param].toLowerCase()} revision ${p.rev}`, () => accept(view, param, p.rev)) }));
+      }
+      if (!editors.has(param)) {
+        buttons.append(h('button', { type: 'button', class: 'secondary', id: `propose-${param}`, disabled: !canAct,
+          text: p.rev ? 'Counter-propose' : 'Propose',
+          onclick: () => {
+            editors.set(param, makeEditor(param));
+            draw();
+            const first = document.querySelector(`#param-${param} form input, #param-${param} form select, #param-${param} form textarea`);
+            if (first) first.focus();
+          } }));
+      }
+    }
+    const history = p.history && p.history.length ? h('details', {}, h('summary', { text: `History (${p.history.length} revision${p.history.length > 1 ? 's' : ''})` }),
+      h('div', { class: 'table-wrap' }, h('table', {},
+        h('thead', {}, h('tr', {}, ['Rev', 'Proposed by', 'When (UTC)', 'Value'].map((t) => h('th', { scope: 'col', text: t })))),
+        h('tbody', {}, p.history.map((x) => h('tr', {},
+          h('td', { text: String(x.rev) }),
+          h('td', { text: `${memberName(ctx, x.member)} (${partyName(ctx, x.party)})` }),
+          h('td', { text: x.at }),
+          h('td', { text: summary(param, x.value, ctx) }))))))) : null;
+    card.append(header, render(param, p.value, ctx), meta, sideColumns(p, param), buttons);
+    if (editors.has(param)) card.append(editors.get(param).form);
+    if (history) card.append(history);
+    return card;
+  }
+
+  function makeEditor(param) {
+    const ed = editor(param, view.parameters[param].value, ctx);
+    const submit = h('button', { type: 'submit', id: `submit-${param}`, text: 'Sign and propose' });
+    const cancel = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
+    const form = h('form', { class: 'editor', id: `editor-${param}`, 'aria-label': `New proposal: ${LABELS[param]}` },
+      h('h3', { text: `Your proposal: ${LABELS[param]}` }), ed.el, submit, cancel);
+    cancel.addEventListener('click', () => {
+      editors.delete(param);
+      draw();
+    });
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      let value;
+      try {
+        value = ed.value();
+      } catch (e) {
+        say(explain(e));
+        return;
+      }
+      submit.disabled = true;
+      await act(`Proposing a new ${LABELS[param].toLowerCase()}`, () => propose(view, param, value), () => {
+        editors.delete(param);
+        draw();
+      });
+      submit.disabled = false;
+    });
+    return { form, value: ed.value };
+  }
+
+  async function termsSection() {
+    const sec = h('section', { class: 'card', id: 'terms', 'aria-labelledby': 'terms-h' }, h('h2', { id: 'terms-h', text: 'Terms and signatures' }));
+    const sigs = h('ul', { class: 'plain', id: 'signatures' }, view.parties.map((p) => {
+      const s = view.signatures[p.id];
+      return h('li', { 'data-party': p.id, 'data-signed': String(!!s),
+        text: s ? `${p.name}: signed by ${memberName(ctx, s.member)} on ${inZone(s.at, 'UTC')}, terms ${s.terms_hash.slice(0, 16)}…`
+          : `${p.name}: not signed` });
+    }));
+    if (!view.terms) {
+      sec.append(h('p', { class: 'muted', text: 'The terms exist once every parameter has a proposal.' }), sigs);
+      return sec;
+    }
+    // The hash is computed here from the terms the page shows, and must
+    // equal the server's: the signature covers only this hash.
+    const local = await sha256Hex(canonicalize(view.terms));
+    const hashOk = local === view.terms_hash;
+    sec.append(
+      h('p', {}, 'Terms hash (SHA-256 of the canonical terms): ', h('code', { id: 'terms-hash', text: local })),
+      hashOk ? null : h('p', { class: 'notice error', text: 'The server\'s terms hash differs from the one computed in this browser. Do not sign; report this.' }),
+      h('details', {}, h('summary', { text: 'The exact terms document that is hashed' }),
+        h('pre', { class: 'terms', id: 'terms-text', text: canonicalize(view.terms) })),
+      sigs);
+    const iSigned = !!view.signatures[me.party];
+    if (view.status === 'negotiating' && view.all_agreed && !iSigned && hashOk) {
+      const preview = { type: 'parley.act/1', meeting: view.id, base: view.length, prev: view.head, kind: 'sign',
+        body: { terms_hash: local }, author: me.member, at: '(the moment you click)' };
+      sec.append(h('p', { text: 'Every parameter is agreed. Signing commits your delegation to these terms; your browser signs this act with your key:' }),
+        h('pre', { class: 'terms', id: 'sign-preview', text: JSON.stringify(preview, null, 1) }),
+        h('button', { type: 'button', id: 'sign-terms', disabled: !canAct, text: 'Sign these terms',
+          onclick: () => act('Signing the terms', () => signTerms(view, local)) }));
+    } else if (view.status === 'negotiating' && !view.all_agreed) {
+      sec.append(h('p', { class: 'muted', text: 'Signing opens when both delegations have accepted every parameter.' }));
+    }
+    return sec;
+  }
+
+  function withdrawSection() {
+    if (view.status === 'withdrawn') {
+      const w = view.withdrawal;
+      return h('section', { class: 'card', id: 'withdrawal' }, h('h2', { text: 'Withdrawn' }),
+        h('p', { text: `${partyName(ctx, w.party)} withdrew on ${inZone(w.at, 'UTC')} (${memberName(ctx, w.member)}): ${w.reason}` }));
+    }
+    if (!canAct) return null;
+    const reason = withdrawDraft || h('textarea', { id: 'withdraw-reason', maxlength: 2000 });
+    withdrawDraft = reason;
+    const button = h('button', { type: 'submit', class: 'danger', id: 'withdraw', text: 'Withdraw from this meeting' });
+    const form = h('form', { 'aria-label': 'Withdraw' }, field('Reason (the other delegation sees it; public if already announced)', reason), button);
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const text = reason.value.trim();
+      if (!text) return say('Give a reason to withdraw.');
+      if (!confirm('Withdraw? This ends the negotiation for both delegations and cannot be undone.')) return;
+      act('Withdrawing', () => withdraw(view, text));
+    });
+    return h('section', { class: 'card', id: 'withdraw-section' }, h('details', {}, h('summary', { text: 'Withdraw…' }), form));
+  }
+
+  async function exportLog() {
+    try {
+      const doc = await call('GET', `/api/v1/meetings/${encodeURIComponent(view.id)}/export`);
+      const blob = new Blob([JSON.stringify(doc, null, 1) + '\n'], { type: 'application/json' });
+      const a = h('a', { href: URL.createObjectURL(blob), download: `${view.id}.parley-log.json` });
+      document.body.append(a);
+      a.click();
+      setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    } catch (e) {
+      say(`Export failed: ${explain(e)}`);
+    }
+  }
+
+  let liveState = 'connecting';
+  let drawing = Promise.resolve();
+  function draw() {
+    drawing = drawing.then(drawNow).catch((e) => say(explain(e)));
+    return drawing;
+  }
+  async function drawNow() {
+    const focused = document.activeElement && document.activeElement.id;
+    document.title = `${view.parameters.title.value || 'Meeting'} — Parley`;
+    const waiting = view.waiting_on.length ? `Waiting on ${view.waiting_on.map((p) => (mine(p) ? `${partyName(ctx, p)} (you)` : partyName(ctx, p))).join(' and ')}.` : '';
+    const head = h('section', { id: 'meeting', 'data-length': String(view.length), 'data-status': view.status },
+      h('h1', { id: 'meeting-title' }, view.parameters.title.value || '(untitled)', ' ',
+        statusBadge(view.status, 'meeting-status')),
+      h('p', {}, view.parties.map((p, i) => [i ? ' and ' : '', h('strong', { text: p.name }), ` (${p.time_zone})`]),
+        `. Opened by ${memberName(ctx, view.created_by)} on ${inZone(view.created_at, 'UTC')}. `,
+        h('span', { class: 'muted mono', text: `${view.id} · ${view.length} signed acts` })),
+      h('p', { id: 'waiting', text: waiting }),
+      view.announce_at ? h('p', { text: `Announcement: ${inZone(view.announce_at, 'UTC')}.` }) : null,
+      h('p', { class: 'muted', id: 'live-state', 'data-state': liveState, 'aria-live': 'polite', text: liveState === 'live' ? 'Live: changes by the other delegation appear here as they happen.'
+        : liveState === 'offline' ? 'Live updates interrupted; reconnecting…' : 'Connecting for live updates…' }),
+      canAct ? null : h('p', { class: 'notice warn', text: 'You follow this negotiation; only negotiators propose, accept, sign or withdraw.' }),
+      h('button', { type: 'button', class: 'secondary', id: 'export', text: 'Export the signed log', onclick: exportLog }),
+      h('a', { class: 'button secondary', href: '/verify', text: 'Verify an exported log' }));
+    const terms = await termsSection();
+    clear(container, head, terms, h('div', { id: 'parameters' }, PARAMS.map(paramCard)), withdrawSection());
+    if (focused) {
+      const el = document.getElementById(focused);
+      if (el) el.focus();
+    }
+  }
+
+  await load();
+  await draw();
+
+  const live = new Live({
+    onAct: async (msg) => {
+      if (msg.meeting !== meetingId || msg.seq <= view.length) return;
+      const a = msg.envelope.act;
+      await reload();
+      const author = `${memberName(ctx, a.author)} (${partyName(ctx, members.get(a.author)?.party)})`;
+      const what = a.kind === 'propose' ? `proposed a new ${LABELS[a.body.param]?.toLowerCase()}`
+        : a.kind === 'accept' ? `accepted ${LABELS[a.body.param]?.toLowerCase()} revision ${a.body.rev}`
+          : a.kind === 'sign' ? 'signed the terms' : a.kind === 'withdraw' ? 'withdrew' : a.kind;
+      if (a.author !== me.member) toast(`${author} ${what}.`);
+    },
+    onState: (s) => {
+      liveState = s;
+      const el = document.getElementById('live-state');
+      if (el) el.textContent = s === 'live' ? 'Live: changes by the other delegation appear here as they happen.'
+        : s === 'offline' ? 'Live updates interrupted; reconnecting…' : 'Connecting for live updates…';
+      if (el) el.dataset.state = s;
+    },
+    onResync: () => reload().catch((e) => say(explain(e))),
+  });
+  live.subscribe(meetingId);
+  return () => live.close();
+}

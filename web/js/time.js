@@ -1,0 +1,59 @@
+// Instants on the wire are RFC 3339 UTC with whole seconds
+// ("2026-12-07T15:00:00Z", docs/protocol.md §Encodings); people see them in
+// each delegation's own time zone. Zone arithmetic uses the browser's IANA
+// database through Intl, the same names the server's date/tz library uses.
+
+export function formatUtcInstant(date) {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export function isInstant(text) {
+  return typeof text === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(text) && !Number.isNaN(Date.parse(text));
+}
+
+// "Mon 7 Dec 2026, 18:00 GMT+3" in the given zone (or UTC).
+export function inZone(instant, timeZone = 'UTC') {
+  const d = typeof instant === 'string' ? new Date(instant) : instant;
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric',
+    hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+  }).format(d);
+}
+
+// Offset of `timeZone` from UTC at the instant `ms`, in milliseconds.
+function zoneOffset(ms, timeZone) {
+  const parts = {};
+  for (const p of new Intl.DateTimeFormat('en-US', {
+    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit',
+  }).formatToParts(new Date(ms))) parts[p.type] = p.value;
+  const asUtc = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
+  return asUtc - Math.floor(ms / 1000) * 1000;
+}
+
+// The instant at which the wall clock in `timeZone` shows `local`
+// ("2026-12-07T18:00" from a datetime-local input). A wall time skipped by a
+// daylight-saving jump is read with the offset in force after the jump; a
+// repeated one resolves to its first occurrence. The preview beside the
+// picker shows the result in every zone, so nobody signs a surprise.
+export function localToInstant(local, timeZone) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local || '');
+  if (!m) return null;
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
+  let guess = wall - zoneOffset(wall, timeZone);
+  guess = wall - zoneOffset(guess, timeZone);
+  return formatUtcInstant(new Date(guess));
+}
+
+// The datetime-local value ("YYYY-MM-DDTHH:MM") showing `instant` in `timeZone`.
+export function instantToLocal(instant, timeZone) {
+  const ms = Date.parse(instant);
+  const shifted = new Date(ms + zoneOffset(ms, timeZone));
+  return shifted.toISOString().slice(0, 16);
+}
+
+export function durationText(minutes) {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return [h ? `${h} h` : '', m ? `${m} min` : ''].filter(Boolean).join(' ') || '0 min';
+}
