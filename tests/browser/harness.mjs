@@ -122,6 +122,7 @@ export class Person {
       headless: true, args: CHROMIUM_ARGS, viewport, acceptDownloads: true,
     });
     p.page = p.context.pages()[0] || (await p.context.newPage());
+    p.page.setDefaultTimeout(15000);
     p.errors = [];
     p.page.on('pageerror', (e) => p.errors.push(`pageerror: ${e.message}`));
     p.page.on('console', (m) => {

@@ -21,6 +21,7 @@ let teardown = null;  // the current view's clean-up (live connection, timers)
 let flash = null;     // a message to show on the next view
 
 function say(text, kind = 'error') {
+  delete notice.dataset.stale;
   notice.className = `notice ${kind}`;
   notice.textContent = text;
   if (text) notice.scrollIntoView({ block: 'nearest' });
@@ -30,6 +31,7 @@ function toast(text) {
   const t = document.getElementById('toast');
   const item = h('div', { class: 'notice ok', text });
   t.append(item);
+  while (t.children.length > 3) t.firstElementChild.remove();
   setTimeout(() => item.remove(), 6000);
 }
 

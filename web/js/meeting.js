@@ -19,6 +19,27 @@ import { LABELS, PARAMS, STATUS_TEXT, editor, memberName, partyName, render, sta
 import { inZone } from './time.js';
 
 
+function append(el, ...children) {
+  el.append(...children.filter((c) => c !== null && c !== undefined));
+}
+
+// One line per parameter: the whole negotiation at a glance.
+function overview(view, ctx) {
+  return h('section', { class: 'card', 'aria-labelledby': 'overview-h' }, h('h2', { id: 'overview-h', text: 'At a glance' }),
+    h('div', { class: 'table-wrap' }, h('table', { id: 'overview' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Parameter' }), h('th', { scope: 'col', text: 'Current proposal' }),
+        h('th', { scope: 'col', text: 'Rev' }), view.parties.map((p) => h('th', { scope: 'col', text: p.name })))),
+      h('tbody', {}, PARAMS.map((param) => {
+        const p = view.parameters[param];
+        return h('tr', { 'data-param': param },
+          h('th', { scope: 'row' }, h('a', { href: `#param-${param}`, text: LABELS[param],
+            onclick: (ev) => { ev.preventDefault(); document.getElementById(`param-${param}`).scrollIntoView(); } })),
+          h('td', { text: p.rev ? summary(param, p.value, ctx) : 'not proposed' }),
+          h('td', { text: String(p.rev) }),
+          view.parties.map((q) => h('td', { text: p.rev === 0 ? '—' : p.accepted_by.includes(q.id) ? '✓ accepts' : '… not yet' })));
+      })))));
+}
+
 export async function showMeeting(container, meetingId, me, { say, toast }) {
   let view = null;
   const members = new Map();
@@ -39,13 +60,16 @@ export async function showMeeting(container, meetingId, me, { say, toast }) {
 
   // The server's answer to a refused act. With `current` (a 409) the meeting
   // moved on: explain what changed and show the new state.
-  async function refused(e, what) {
+  // `basis` is the meeting as it was when the person acted: live updates
+  // may already have redrawn the page, but the explanation is about what
+  // changed since they decided.
+  async function refused(e, what, basis) {
     const cur = e.body && e.body.current;
     if (!cur) {
       say(`${what} failed: ${explain(e)}`);
       return;
     }
-    const before = view;
+    const before = basis;
     await reload();
     const changes = describeChanges(before, view);
     say(`${what} was not applied: the other delegation acted first. ${changes || 'The meeting changed.'} `
@@ -77,13 +101,14 @@ export async function showMeeting(container, meetingId, me, { say, toast }) {
 
   async function act(what, fn, after) {
     say('');
+    const basis = view;
     try {
       await fn();
       await reload();
       if (after) after();
       toast(`${what}: done.`);
     } catch (e) {
-      if (e.status === 409) await refused(e, what);
+      if (e.status === 409) await refused(e, what, basis);
       else say(`${what} failed: ${explain(e)}`);
     }
   }
@@ -139,7 +164,7 @@ export async function showMeeting(container, meetingId, me, { say, toast }) {
           h('td', { text: `${memberName(ctx, x.member)} (${partyName(ctx, x.party)})` }),
           h('td', { text: x.at }),
           h('td', { text: summary(param, x.value, ctx) }))))))) : null;
-    card.append(header, render(param, p.value, ctx), meta, sideColumns(p, param), buttons);
+    append(card, header, render(param, p.value, ctx), meta, sideColumns(p, param), buttons);
     if (editors.has(param)) card.append(editors.get(param).form);
     if (history) card.append(history);
     return card;
@@ -190,11 +215,13 @@ export async function showMeeting(container, meetingId, me, { say, toast }) {
     // equal the server's: the signature covers only this hash.
     const local = await sha256Hex(canonicalize(view.terms));
     const hashOk = local === view.terms_hash;
-    sec.append(
+    append(sec,
       h('p', {}, 'Terms hash (SHA-256 of the canonical terms): ', h('code', { id: 'terms-hash', text: local })),
       hashOk ? null : h('p', { class: 'notice error', text: 'The server\'s terms hash differs from the one computed in this browser. Do not sign; report this.' }),
-      h('details', {}, h('summary', { text: 'The exact terms document that is hashed' }),
-        h('pre', { class: 'terms', id: 'terms-text', text: canonicalize(view.terms) })),
+      h('details', {}, h('summary', { text: 'The terms document that is hashed' }),
+        h('pre', { class: 'terms', id: 'terms-text', text: JSON.stringify(view.terms, null, 2) }),
+        h('p', { class: 'muted', text: 'The hash is over its canonical form (RFC 8785: keys sorted, no spaces):' }),
+        h('pre', { class: 'terms', id: 'terms-canonical', text: canonicalize(view.terms) })),
       sigs);
     const iSigned = !!view.signatures[me.party];
     if (view.status === 'negotiating' && view.all_agreed && !iSigned && hashOk) {
@@ -268,7 +295,7 @@ export async function showMeeting(container, meetingId, me, { say, toast }) {
       h('button', { type: 'button', class: 'secondary', id: 'export', text: 'Export the signed log', onclick: exportLog }),
       h('a', { class: 'button secondary', href: '/verify', text: 'Verify an exported log' }));
     const terms = await termsSection();
-    clear(container, head, terms, h('div', { id: 'parameters' }, PARAMS.map(paramCard)), withdrawSection());
+    clear(container, head, overview(view, ctx), terms, h('div', { id: 'parameters' }, PARAMS.map(paramCard)), withdrawSection());
     if (focused) {
       const el = document.getElementById(focused);
       if (el) el.focus();
