@@ -128,6 +128,7 @@ export class Person {
     p.page.on('console', (m) => {
       // Chromium logs every non-2xx fetch; refusals the page handles are not errors.
       if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) p.errors.push(`console: ${m.text()}`);
+      if (process.env.PARLEY_TEST_CONSOLE) console.log(`[${name}] ${m.text()}`);
     });
     return p;
   }

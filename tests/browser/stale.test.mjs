@@ -23,6 +23,26 @@ after(async () => {
   if (server) assert.equal(await server.stop(), 0);
 });
 
+// Holds each person's next act submission until every one of them has
+// sent theirs, then lets them all through at once.
+async function holdUntilBoth(people, action) {
+  let release;
+  const all = new Promise((r) => { release = r; });
+  let waiting = 0;
+  const pattern = `${server.url}/api/v1/meetings/*/acts`;
+  const passed = [];
+  const handler = (route) => {
+    if (++waiting === people.length) release();
+    const p = all.then(() => route.continue());
+    passed.push(p);
+    return p;
+  };
+  for (const p of people) await p.page.route(pattern, handler, { times: 1 });
+  await action();
+  await all;
+  await Promise.all(passed);
+}
+
 async function openEditor(person, param, value) {
   await person.page.click(`#propose-${param}`);
   await person.page.locator(`#edit-${param}-value`).fill(value);
@@ -44,8 +64,13 @@ test('simultaneous changes to one parameter: one wins, the other is explained an
   // Round 1: both change the title at once.
   await openEditor(east, 'title', 'Preparatory call of the delegations');
   await openEditor(west, 'title', 'Preparatory video call');
-  await Promise.all([east.page.click('#submit-title'), west.page.click('#submit-title')]);
+  // Both acts are signed on the same state and held until both are on their
+  // way, so that the race is real every time, not only on a slow machine.
+  await holdUntilBoth([east, west], async () => {
+    await Promise.all([east.page.click('#submit-title'), west.page.click('#submit-title')]);
+  });
   for (const p of [east, west]) await p.page.locator('#param-title[data-rev="2"]').waitFor();
+  await Promise.race([east, west].map((p) => p.page.locator('#notice[data-stale="true"]').waitFor()));
 
   const outcome = [];
   for (const p of [east, west]) {
@@ -76,7 +101,9 @@ test('simultaneous changes to one parameter: one wins, the other is explained an
   const proposer = loser.p;
   await openEditor(proposer, 'duration_minutes', '45');
   await acceptor.page.locator('#accept-title').waitFor();
-  await Promise.all([acceptor.page.click('#accept-title'), proposer.page.click('#submit-duration_minutes')]);
+  await holdUntilBoth([acceptor, proposer], async () => {
+    await Promise.all([acceptor.page.click('#accept-title'), proposer.page.click('#submit-duration_minutes')]);
+  });
   // Either both acts landed (in some order, each on the state its author
   // saw) or one was refused as stale and its author was told.
   const settled = async () => {
