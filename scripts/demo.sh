@@ -77,12 +77,29 @@ if [ ! -f "$DEMO/meeting" ]; then
 fi
 main=$(cat "$DEMO/meeting")
 
+# Fresh one-time codes at every start for two negotiators who use the browser.
+# Each browser profile holds one identity: use two browsers, or one normal and
+# one private window, one per delegation.
+code_east=$(admin invite --party east --name "Anna Petrova" --role negotiator --expires-hours 24 2>/dev/null)
+code_west=$(admin invite --party west --name "Sarah Lee" --role negotiator --expires-hours 24 2>/dev/null)
+
 cat <<MSG
 
 parleyd is running at $URL (data in $DATA, log in $DEMO/parleyd.log).
 
 The leaders' call is under negotiation; the west counter-proposed the start and the
-agenda, and now it waits on the east. Try, in another terminal:
+agenda, and now it waits on the east.
+
+In the browser (two windows that do not share storage, e.g. a normal and a private one):
+  $URL/app            enroll, one window per delegation:
+      Eastern Delegation, Anna Petrova (negotiator):  $code_east
+      Western Delegation, Sarah Lee (negotiator):     $code_west
+                        then open "Video call between the leaders", accept, counter-propose,
+                        sign; changes appear in the other window as they happen
+  $URL/announcements  the public page (the preparatory call is announced)
+  $URL/verify         drop an exported log to check its signatures
+
+In another terminal, the CLI:
 
   alias parley='$PWD/$BIN/parley --config-dir $PWD/$PROFILES'
   parley --profile east meetings                 # what waits on whom

@@ -133,8 +133,9 @@ export class Person {
     return p;
   }
 
-  async shot(file) {
-    await this.page.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true });
+  // Full-page screenshot, or only what fits the window with { fullPage: false }.
+  async shot(file, { fullPage = true } = {}) {
+    await this.page.screenshot({ path: path.join(ARTIFACTS, file), fullPage });
   }
 
   async close() {

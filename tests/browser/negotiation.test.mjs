@@ -207,6 +207,8 @@ test('two delegations negotiate, sign and announce in the browser', async () => 
   await east.page.locator('#sign-terms').waitFor();
   await east.page.locator('#terms details').first().click();
   await east.shot('negotiation.png');
+  await east.page.evaluate(() => window.scrollTo(0, 0));
+  await east.shot('negotiation-window.png', { fullPage: false });
 
   // --- both sign the same hash, computed in each browser
   const eastHash = await east.page.locator('#terms-hash').textContent();
@@ -229,6 +231,7 @@ test('two delegations negotiate, sign and announce in the browser', async () => 
   assert.match(text, /America\/New_York|New York|GMT-5|EST/);
   assert.ok(text.includes('Opening statements') && text.includes('Next steps'), 'agenda on the public page');
   await outsider.shot('announcements.png');
+  await outsider.shot('announcements-window.png', { fullPage: false });
   const feed = await (await outsider.page.request.get(`${server.url}/public/announcements.atom`)).text();
   assert.ok(feed.includes(meetingId) && feed.includes('strategic stability'), 'announced in the Atom feed');
   const ics = await outsider.page.request.get(`${server.url}/public/meetings/${meetingId}.ics`);
