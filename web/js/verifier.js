@@ -127,32 +127,6 @@ function isCleanText(v, maxBytes) {
   return n >= 1 && n <= maxBytes && !/[\x00-\x08\x0b-\x1f\x7f]/.test(v);
 }
 
-// What parseStrict leaves to its caller: ASCII keys, paired surrogates,
-// nesting depth (root at depth 0, as json::parse_strict).
-function checkSubset(v, depth) {
-  if (depth > MAX_DEPTH) refuse('too_deep', `nesting exceeds ${MAX_DEPTH} levels`);
-  if (typeof v === 'string') {
-    for (let i = 0; i < v.length; i++) {
-      const c = v.charCodeAt(i);
-      if (c >= 0xd800 && c <= 0xdbff) {
-        const d = v.charCodeAt(i + 1);
-        if (!(d >= 0xdc00 && d <= 0xdfff)) refuse('invalid_json', 'a string holds a lone surrogate');
-        i++;
-      } else if (c >= 0xdc00 && c <= 0xdfff) {
-        refuse('invalid_json', 'a string holds a lone surrogate');
-      }
-    }
-  } else if (Array.isArray(v)) {
-    for (const x of v) checkSubset(x, depth + 1);
-  } else if (isObject(v)) {
-    for (const [k, x] of Object.entries(v)) {
-      // eslint-disable-next-line no-control-regex
-      if (!/^[\x00-\x7f]*$/.test(k)) refuse('non_ascii_key', `object key "${k}" is not ASCII`);
-      checkSubset(x, depth + 1);
-    }
-  }
-}
-
 function parseText(text) {
   if (typeof text !== 'string') {
     let bytes = null;
@@ -166,18 +140,12 @@ function parseText(text) {
     }
   }
   if (text.length > MAX_TEXT_CHARS) refuse('payload_too_large', 'the file is larger than 64 MiB');
-  let value;
   try {
-    value = parseStrict(text);
+    return parseStrict(text, { maxDepth: MAX_DEPTH });
   } catch (e) {
     if (!(e instanceof CanonicalError)) throw e;
-    // canonical.js has no error codes; its messages say which rule broke.
-    const code = /duplicate key/.test(e.message) ? 'duplicate_key'
-      : /integer/.test(e.message) ? 'unsafe_number' : 'invalid_json';
-    refuse(code, e.message.replace(/^not JSON: /, ''));
+    refuse(e.code, e.message.replace(/^not JSON: /, ''));
   }
-  checkSubset(value, 0);
-  return value;
 }
 
 function checkDocument(doc) {
