@@ -207,7 +207,7 @@ test('two delegations negotiate, sign and announce in the browser', async () => 
   await east.page.locator('#sign-terms').waitFor();
   await east.page.locator('#terms details').first().click();
   await east.shot('negotiation.png');
-  await east.page.evaluate(() => window.scrollTo(0, 0));
+  await east.page.evaluate(() => { document.getElementById('toast').replaceChildren(); window.scrollTo(0, 0); });
   await east.shot('negotiation-window.png', { fullPage: false });
 
   // --- both sign the same hash, computed in each browser

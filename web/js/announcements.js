@@ -101,6 +101,10 @@ function card(a) {
     art.append(w);
   }
 
+  const text = el('section', null, 'announcement-text');
+  text.append(...textBlocks(a.text));
+  art.append(text);
+
   const dl = el('dl');
   addRow(dl, 'Parties', a.parties.map((p) => p.name).join(' and '));
   addRow(dl, 'Starts (UTC)', timeEl(a.start, formatIn(a.start, 'UTC')));
@@ -118,9 +122,6 @@ function card(a) {
   addRow(dl, 'Terms hash (SHA-256)', el('span', a.terms_hash, 'mono'));
   art.append(dl);
 
-  const text = el('section');
-  text.append(el('h3', 'Announcement'), ...textBlocks(a.text));
-  art.append(text);
 
   const links = el('p');
   links.append(link(`/public/meetings/${encodeURIComponent(a.id)}.ics`, 'Add to calendar (.ics)'), ' · ',

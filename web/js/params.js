@@ -51,7 +51,10 @@ export function partyName(ctx, id) {
 export function summary(param, v, ctx) {
   if (v === null || v === undefined) return param === 'predecessor' ? 'none' : '—';
   switch (param) {
-    case 'start': return `${v} (UTC)`;
+    case 'start': {
+      const hm = (zone) => new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(v));
+      return `${v.slice(0, 10)} ${v.slice(11, 16)} UTC (${ctx.view().parties.map((p) => `${p.name} ${hm(p.time_zone)}`).join(', ')})`;
+    }
     case 'duration_minutes': return `${v} min`;
     case 'roster': return v.map((e) => `${memberName(ctx, e.member)} (${e.role})`).join(', ');
     case 'languages': return v.languages.join(', ') + (v.interpretation.length ? `; ${v.interpretation.length} interpreter assignment(s)` : '');
