@@ -3,76 +3,19 @@
 // newest first. Every value from the server reaches the page through
 // textContent; links are built from the meeting id, not taken from the data.
 
+import { dlRow, el, h, timeEl } from './dom.js';
+import { durationText, inZone, languageName } from './time.js';
+
 const $ = (sel) => document.querySelector(sel);
 
-function el(tag, text, className) {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = text;
-  if (className) e.className = className;
-  return e;
-}
-
 function link(href, text) {
-  const a = el('a', text);
-  a.href = href;
-  return a;
-}
-
-function timeEl(instant, text) {
-  const t = el('time', text ?? instant);
-  t.dateTime = instant;
-  return t;
-}
-
-// "Tue 8 Dec 2026, 16:00 UTC"; the instant itself if the browser cannot format it.
-function formatIn(instant, timeZone) {
-  try {
-    return new Intl.DateTimeFormat('en-GB', {
-      timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric',
-      hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
-    }).format(new Date(instant));
-  } catch {
-    return instant;
-  }
-}
-
-function durationText(minutes) {
-  const h = Math.floor(minutes / 60);
-  const m = minutes % 60;
-  const parts = [];
-  if (h) parts.push(h === 1 ? '1 hour' : `${h} hours`);
-  if (m) parts.push(`${m} minutes`);
-  return parts.join(' ') || '0 minutes';
-}
-
-let languageNames = null;
-try {
-  languageNames = new Intl.DisplayNames(['en'], { type: 'language' });
-} catch {
-  languageNames = null;  // older browser: show the tags alone
-}
-
-function languageText(tag) {
-  let name = null;
-  try {
-    name = languageNames?.of(tag);
-  } catch {
-    name = null;
-  }
-  return name && name !== tag ? `${name} (${tag})` : tag;
+  return h('a', { href, text });
 }
 
 // The order the server documents: by publication, or by withdrawal for a
 // withdrawn meeting; newest first. Instants are fixed width: string order is time order.
 function newsAt(a) {
   return a.withdrawal?.at ?? a.published_at;
-}
-
-function addRow(dl, term, ...values) {
-  dl.append(el('dt', term));
-  const dd = el('dd');
-  dd.append(...values.map((v) => (typeof v === 'string' ? document.createTextNode(v) : v)));
-  dl.append(dd);
 }
 
 // Announcement text: blank lines separate paragraphs, single newlines break lines.
@@ -97,7 +40,7 @@ function card(a) {
   const partyName = (id) => a.parties.find((p) => p.id === id)?.name ?? id;
   if (a.withdrawal) {
     const w = el('p', `This meeting was withdrawn by ${partyName(a.withdrawal.party)} on `, 'notice error');
-    w.append(timeEl(a.withdrawal.at, formatIn(a.withdrawal.at, 'UTC')), `: ${a.withdrawal.reason}`);
+    w.append(timeEl(a.withdrawal.at, inZone(a.withdrawal.at, 'UTC')), `: ${a.withdrawal.reason}`);
     art.append(w);
   }
 
@@ -106,20 +49,20 @@ function card(a) {
   art.append(text);
 
   const dl = el('dl');
-  addRow(dl, 'Parties', a.parties.map((p) => p.name).join(' and '));
-  addRow(dl, 'Starts (UTC)', timeEl(a.start, formatIn(a.start, 'UTC')));
+  dlRow(dl, 'Parties', a.parties.map((p) => p.name).join(' and '));
+  dlRow(dl, 'Starts (UTC)', timeEl(a.start, inZone(a.start, 'UTC')));
   for (const p of a.parties) {
-    const local = p.start_display ?? formatIn(a.start, p.time_zone);
-    addRow(dl, `Starts for ${p.name}`, `${local} `, el('span', `(${p.time_zone})`, 'muted'));
+    const local = p.start_display ?? inZone(a.start, p.time_zone);
+    dlRow(dl, `Starts for ${p.name}`, `${local} `, el('span', `(${p.time_zone})`, 'muted'));
   }
-  addRow(dl, 'Duration', `${durationText(a.duration_minutes)}, ending `, timeEl(a.end, formatIn(a.end, 'UTC')));
+  dlRow(dl, 'Duration', `${durationText(a.duration_minutes)}, ending `, timeEl(a.end, inZone(a.end, 'UTC')));
   const agenda = el('ol', null, 'agenda');
   for (const item of a.agenda) agenda.append(el('li', item));
-  addRow(dl, 'Agenda', agenda);
-  addRow(dl, 'Languages', a.languages.map(languageText).join(', '));
-  if (a.predecessor) addRow(dl, 'Follows meeting', el('span', a.predecessor, 'mono'));
-  addRow(dl, 'Announced', timeEl(a.published_at, formatIn(a.published_at, 'UTC')));
-  addRow(dl, 'Terms hash (SHA-256)', el('span', a.terms_hash, 'mono'));
+  dlRow(dl, 'Agenda', agenda);
+  dlRow(dl, 'Languages', a.languages.map(languageName).join(', '));
+  if (a.predecessor) dlRow(dl, 'Follows meeting', el('span', a.predecessor, 'mono'));
+  dlRow(dl, 'Announced', timeEl(a.published_at, inZone(a.published_at, 'UTC')));
+  dlRow(dl, 'Terms hash (SHA-256)', el('span', a.terms_hash, 'mono'));
   art.append(dl);
 
 

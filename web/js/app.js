@@ -66,6 +66,22 @@ async function route() {
   }
 }
 
+// A form whose submission runs `fn` once at a time; a failure is shown in words.
+function onSubmit(form, button, fn) {
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    button.disabled = true;
+    say('');
+    try {
+      await fn();
+    } catch (e) {
+      say(explain(e));
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
 function renderEnroll(identity) {
   document.title = 'Enroll — Parley';
   const code = h('input', { type: 'text', name: 'code', autocomplete: 'off', spellcheck: 'false', required: true,
@@ -80,30 +96,21 @@ function renderEnroll(identity) {
       + 'Enrolling again replaces it here.' }) : null,
     field('Invitation code', code, '32 hexadecimal characters, as the operator gave it.'),
     button);
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    button.disabled = true;
-    say('');
-    try {
-      const value = code.value.trim().toLowerCase();
-      if (!/^[0-9a-f]{32}$/.test(value)) throw new Error('An invitation code is 32 hexadecimal characters (0-9, a-f).');
-      const pair = await generateKeyPair();
-      const proof = await signDocument(pair.privateKey, { type: 'parley.enroll/1', code: value, public_key: pair.publicKey });
-      const member = await publicPost('/api/v1/enroll', { code: value, public_key: pair.publicKey, proof });
-      await saveIdentity({ privateKey: pair.privateKey, publicKey: pair.publicKey, member: member.id,
-        party: member.party, name: member.name, roles: member.roles, enrolledAt: new Date().toISOString() });
-      signOut();
-      const me = await call('GET', '/api/v1/me');
-      const id = await loadIdentity();
-      id.partyName = me.party_info ? me.party_info.name : me.party;
-      await saveIdentity(id);
-      flash = { text: `Enrolled as ${member.name} (${id.partyName}). Your key is in this browser only.`, kind: 'ok' };
-      location.hash = '#/meetings';
-    } catch (e) {
-      say(explain(e));
-    } finally {
-      button.disabled = false;
-    }
+  onSubmit(form, button, async () => {
+    const value = code.value.trim().toLowerCase();
+    if (!/^[0-9a-f]{32}$/.test(value)) throw new Error('An invitation code is 32 hexadecimal characters (0-9, a-f).');
+    const pair = await generateKeyPair();
+    const proof = await signDocument(pair.privateKey, { type: 'parley.enroll/1', code: value, public_key: pair.publicKey });
+    const member = await publicPost('/api/v1/enroll', { code: value, public_key: pair.publicKey, proof });
+    await saveIdentity({ privateKey: pair.privateKey, publicKey: pair.publicKey, member: member.id,
+      party: member.party, name: member.name, roles: member.roles, enrolledAt: new Date().toISOString() });
+    signOut();
+    const me = await call('GET', '/api/v1/me');
+    const id = await loadIdentity();
+    id.partyName = me.party_info ? me.party_info.name : me.party;
+    await saveIdentity(id);
+    flash = { text: `Enrolled as ${member.name} (${id.partyName}). Your key is in this browser only.`, kind: 'ok' };
+    location.hash = '#/meetings';
   });
   clear(view, form);
   code.focus();
@@ -190,26 +197,17 @@ async function renderNew(identity) {
     field(`Proposed start (${myZone}, optional)`, start),
     field('Proposed duration in minutes', duration, '5 to 720.'),
     button);
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    button.disabled = true;
-    say('');
-    try {
-      const proposals = { title: title.value.trim(), format: 'video' };
-      if (!proposals.title) throw new Error('A meeting needs a title.');
-      if (start.value) proposals.start = localToInstant(start.value, myZone);
-      const d = Number(duration.value);
-      if (duration.value) {
-        if (!Number.isInteger(d) || d < 5 || d > 720) throw new Error('The duration is a whole number of minutes from 5 to 720.');
-        proposals.duration_minutes = d;
-      }
-      const m = await createMeeting(counter.value, proposals);
-      location.hash = `#/meeting/${m.id}`;
-    } catch (e) {
-      say(explain(e));
-    } finally {
-      button.disabled = false;
+  onSubmit(form, button, async () => {
+    const proposals = { title: title.value.trim(), format: 'video' };
+    if (!proposals.title) throw new Error('A meeting needs a title.');
+    if (start.value) proposals.start = localToInstant(start.value, myZone);
+    const d = Number(duration.value);
+    if (duration.value) {
+      if (!Number.isInteger(d) || d < 5 || d > 720) throw new Error('The duration is a whole number of minutes from 5 to 720.');
+      proposals.duration_minutes = d;
     }
+    const m = await createMeeting(counter.value, proposals);
+    location.hash = `#/meeting/${m.id}`;
   });
   if (parties.length === 0) clear(view, h('p', { class: 'card', text: 'No other delegation is registered yet.' }));
   else clear(view, form);

@@ -42,3 +42,17 @@ export function field(labelText, control, hint) {
   }
   return h('div', { class: 'field' }, parts);
 }
+
+// Short forms for the read-only pages: an element with text and a class; a
+// <time> carrying the exact instant; a <dt>/<dd> pair appended to a <dl>.
+export function el(tag, text, className) {
+  return h(tag, { text: text ?? undefined, class: className });
+}
+
+export function timeEl(instant, text) {
+  return h('time', { datetime: instant, text: text ?? instant });
+}
+
+export function dlRow(dl, term, ...values) {
+  dl.append(h('dt', { text: term }), h('dd', {}, values));
+}

@@ -5,7 +5,7 @@
 // remains the judge.
 
 import { h, field } from './dom.js';
-import { durationText, inZone, instantToLocal, localToInstant } from './time.js';
+import { durationText, inZone, instantToLocal, languageName, localToInstant } from './time.js';
 
 export const PARAMS = ['title', 'format', 'start', 'duration_minutes', 'roster', 'languages', 'agenda',
   'announcement', 'predecessor'];
@@ -27,16 +27,6 @@ export function statusBadge(status, id) {
 }
 
 const ROLES = ['negotiator', 'leader', 'aide', 'interpreter', 'observer'];
-const languageNames = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'language' }) : null;
-export function languageName(tag) {
-  try {
-    const n = languageNames ? languageNames.of(tag) : tag;
-    return n && n !== tag ? `${n} (${tag})` : tag;
-  } catch {
-    return tag;
-  }
-}
-
 // ctx: { view(), members: Map id → member, me: identity, meetings: [brief] }
 export function memberName(ctx, id) {
   const m = ctx.members.get(id);
@@ -77,7 +67,7 @@ export function render(param, v, ctx) {
         h('div', { text: `${inZone(v, 'UTC')}` }),
         view.parties.map((p) => h('div', { class: 'muted', text: `${p.name}: ${inZone(v, p.time_zone)} (${p.time_zone})` })));
     case 'duration_minutes':
-      return h('div', { class: 'value', text: `${v} minutes (${durationText(v)})` });
+      return h('div', { class: 'value', text: durationText(v) });
     case 'format':
       return h('div', { class: 'value', text: v === 'video' ? 'Video call' : v });
     case 'roster':

@@ -12,12 +12,17 @@ export function isInstant(text) {
 }
 
 // "Mon 7 Dec 2026, 18:00 GMT+3" in the given zone (or UTC).
+// The instant itself if the browser does not know the zone.
 export function inZone(instant, timeZone = 'UTC') {
   const d = typeof instant === 'string' ? new Date(instant) : instant;
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric',
-    hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
-  }).format(d);
+  try {
+    return new Intl.DateTimeFormat('en-GB', {
+      timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric',
+      hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+    }).format(d);
+  } catch {
+    return typeof instant === 'string' ? instant : d.toISOString();
+  }
 }
 
 // Offset of `timeZone` from UTC at the instant `ms`, in milliseconds.
@@ -52,8 +57,23 @@ export function instantToLocal(instant, timeZone) {
   return shifted.toISOString().slice(0, 16);
 }
 
+// "1 hour 30 minutes".
 export function durationText(minutes) {
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
-  return [h ? `${h} h` : '', m ? `${m} min` : ''].filter(Boolean).join(' ') || '0 min';
+  const parts = [];
+  if (h) parts.push(h === 1 ? '1 hour' : `${h} hours`);
+  if (m) parts.push(m === 1 ? '1 minute' : `${m} minutes`);
+  return parts.join(' ') || '0 minutes';
+}
+
+const languageNames = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'language' }) : null;
+// "Russian (ru)"; the tag alone where the browser has no name for it.
+export function languageName(tag) {
+  try {
+    const n = languageNames ? languageNames.of(tag) : tag;
+    return n && n !== tag ? `${n} (${tag})` : tag;
+  } catch {
+    return tag;
+  }
 }

@@ -3,6 +3,7 @@
 // signatures on the terms. Everything from the file reaches the page through
 // textContent only.
 
+import { dlRow, el, timeEl } from './dom.js';
 import { verifyExport } from './verifier.js';
 
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -36,18 +37,9 @@ const NOT_JSON = new Set(['invalid_json', 'duplicate_key', 'unsafe_number', 'non
 
 const $ = (sel) => document.querySelector(sel);
 
-function el(tag, text, className) {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = text;
-  if (className) e.className = className;
-  return e;
-}
-
 // "2026-11-29 06:55:16" under a "(UTC)" heading; the exact instant stays in datetime.
-function timeEl(instant) {
-  const t = el('time', instant.replace('T', ' ').replace(/Z$/, ''));
-  t.dateTime = instant;
-  return t;
+function utcTime(instant) {
+  return timeEl(instant, instant.replace('T', ' ').replace(/Z$/, ''));
 }
 
 function setVerdict(kind, parts) {
@@ -92,27 +84,20 @@ function verdictParts(r) {
   return ['ok', parts];
 }
 
-function addRow(dl, term, ...values) {
-  dl.append(el('dt', term));
-  const dd = el('dd');
-  dd.append(...values.map((v) => (typeof v === 'string' ? document.createTextNode(v) : v)));
-  dl.append(dd);
-}
-
 function renderMeeting(r) {
   const dl = $('#verify-meeting');
   dl.replaceChildren();
-  addRow(dl, 'Meeting id', el('span', r.meeting, 'mono'));
+  dlRow(dl, 'Meeting id', el('span', r.meeting, 'mono'));
   r.parties.forEach((p, i) => {
-    addRow(dl, i === 0 ? 'Initiating party' : 'Counterparty',
+    dlRow(dl, i === 0 ? 'Initiating party' : 'Counterparty',
       `${p.name} `, el('span', `(${p.id}, ${p.timeZone ?? 'no time zone'})`, 'muted'));
   });
-  addRow(dl, 'Acts in the file', String(r.actsInFile));
-  addRow(dl, 'Acts verified', String(r.acts.filter((a) => a.verified).length));
-  if (r.head) addRow(dl, 'Hash of the last verified act', el('span', r.head, 'mono'));
-  if (r.exportedAt) addRow(dl, 'Exported at (as the file says)', timeEl(r.exportedAt));
+  dlRow(dl, 'Acts in the file', String(r.actsInFile));
+  dlRow(dl, 'Acts verified', String(r.acts.filter((a) => a.verified).length));
+  if (r.head) dlRow(dl, 'Hash of the last verified act', el('span', r.head, 'mono'));
+  if (r.exportedAt) dlRow(dl, 'Exported at (as the file says)', utcTime(r.exportedAt));
   if (r.withdrawal)
-    addRow(dl, 'Withdrawn', `by ${r.withdrawal.name} (${r.withdrawal.party}) at `, timeEl(r.withdrawal.at),
+    dlRow(dl, 'Withdrawn', `by ${r.withdrawal.name} (${r.withdrawal.party}) at `, utcTime(r.withdrawal.at),
       ` UTC: ${r.withdrawal.reason}`);
 }
 
@@ -125,7 +110,7 @@ function renderActs(r) {
     tr.dataset.seq = String(a.seq);
     tr.append(el('td', String(a.seq)));
     const when = el('td');
-    when.append(timeEl(a.at));
+    when.append(utcTime(a.at));
     tr.append(when);
     const who = el('td');
     who.append(el('span', a.authorName ?? a.author));
@@ -184,7 +169,7 @@ function renderSignatures(r) {
       who.append(el('br'), el('span', s.member, 'mono muted'));
       tr.append(who, el('td', s.key, 'mono'), el('td', s.termsHash, 'mono'));
       const at = el('td');
-      at.append(timeEl(s.at));
+      at.append(utcTime(s.at));
       tr.append(at);
     }
     tbody.append(tr);
