@@ -283,6 +283,12 @@ void Router::handle(const HttpRequest& req, Respond respond) {
   if (!match) {
     if (path_matched)
       return counted(error_response(make_error("method_not_allowed", req.method + " is not allowed on " + path)));
+    // A person who mistypes a page address gets a page that says so; API
+    // clients keep their JSON errors.
+    const bool api = path.rfind("/api/", 0) == 0 || path.rfind("/public/", 0) == 0 || path.rfind("/admin/", 0) == 0;
+    if (!api && cfg_.web && (req.method == "GET" || req.method == "HEAD"))
+      if (const StaticFile* page = cfg_.web->find("/404.html"))
+        return counted(HttpResponse{404, page->content_type, page->body, static_security_headers()});
     return counted(error_response(make_error("not_found", "no such resource")));
   }
 

@@ -43,6 +43,11 @@ class WebStaticTest(unittest.TestCase):
         self.assertEqual(status, 400)
 
     def test_nothing_outside_the_web_root(self):
+        status, ctype, body = self.server.request("GET", "/no-such-page")
+        self.assertEqual((status, ctype.split(";")[0]), (404, "text/html"))
+        self.assertIn(b"does not exist", body)
+        status, ctype, _ = self.server.request("GET", "/api/v1/nothing")
+        self.assertEqual((status, ctype), (404, "application/json"))
         for path in ["/js/../../CMakeLists.txt", "/%2e%2e/CMakeLists.txt", "/..%2fCMakeLists.txt",
                      "/web/app.html", "/../README.md", "/js/", "/js", "/nope", "/app.html/x",
                      "/js/app.js%00.html", "//etc/passwd"]:
