@@ -80,6 +80,8 @@ Status apply_toml(Config& c, const std::filesystem::path& file) {
 
 }  // namespace
 
+std::filesystem::path default_web_root() { return PARLEY_DEFAULT_WEB_ROOT; }
+
 Expected<Config> parse_config(int argc, char** argv) {
   CLI::App app{
       "parleyd: the Parley server. Two delegations negotiate a meeting's terms as signed acts;\n"

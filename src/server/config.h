@@ -11,13 +11,16 @@
 
 namespace parley::server {
 
+// The project's web/ folder, where the build found it.
+std::filesystem::path default_web_root();
+
 struct Config {
   std::string listen = "127.0.0.1";
   int port = 8080;
   std::string public_url;  // default: derived from listen and port
   std::size_t max_body_bytes = 1 << 20;
   std::filesystem::path data_dir = "parley-data";
-  std::filesystem::path web_root = PARLEY_DEFAULT_WEB_ROOT;  // the web app's files
+  std::filesystem::path web_root = default_web_root();  // the web app's files
   std::filesystem::path tls_cert;
   std::filesystem::path tls_key;
   bool tls_force = false;  // TLS even on loopback
