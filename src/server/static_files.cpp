@@ -31,7 +31,10 @@ Expected<StaticFiles> StaticFiles::load(const std::filesystem::path& root) {
   StaticFiles out;
   for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
-    if (!it->is_regular_file()) continue;
+    // Only plain files: a symbolic link could point outside the web root,
+    // and a dotfile (editor state, .git) is never part of the app.
+    if (it->is_symlink() || !it->is_regular_file()) continue;
+    if (it->path().filename().string().front() == '.') continue;
     auto type = content_type_for(it->path().extension().string());
     if (type.empty()) continue;  // READMEs, editor files, tests: not served
     std::ifstream in(it->path(), std::ios::binary);

@@ -128,9 +128,9 @@ test('two delegations negotiate, sign and announce in the browser', async () => 
     }
     // Reorder: "Opening statements" goes first, with the keyboard.
     const last = form.locator('li.agenda-item').last();
-    await last.getByRole('button', { name: 'Move up' }).focus();
+    await last.getByRole('button', { name: 'Move item 3 up' }).focus();
     await east.page.keyboard.press('Enter');
-    await form.locator('li.agenda-item').nth(1).getByRole('button', { name: 'Move up' }).click();
+    await form.getByRole('button', { name: 'Move item 2 up' }).click();
   });
   assert.deepEqual(await east.page.locator('#param-agenda ol.value li').allTextContents(),
     ['Opening statements', 'Strategic stability', 'Arms control verification']);

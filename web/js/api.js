@@ -25,6 +25,7 @@ const EXPLAIN = {
   time_out_of_order: 'This computer\'s clock is behind the last step of the negotiation. Correct the clock and try again.',
   key_mismatch: 'A roster entry carries a key that is not the member\'s registered key.',
   unchanged_value: 'That is already the current proposal.',
+  inconsistent_terms: 'The terms do not hold together yet (see the notice above the signatures); counter-propose what is missing.',
   not_found: 'Not found, or not shared with your delegation.',
   store_unavailable: 'The server could not store this safely; nothing was changed. Try again shortly.',
   unavailable: 'The server is busy; try again shortly.',

@@ -12,7 +12,7 @@ import { createMeeting } from './acts.js';
 import { clear, field, h } from './dom.js';
 import { inZone, localToInstant } from './time.js';
 import { showMeeting } from './meeting.js';
-import { statusBadge } from './params.js';
+import { checkText, statusBadge } from './params.js';
 
 const view = document.getElementById('view');
 const notice = document.getElementById('notice');
@@ -35,7 +35,12 @@ function toast(text) {
   setTimeout(() => item.remove(), 6000);
 }
 
+let routeSeq = 0;    // which navigation is current: an older one draws nothing
+
 async function route() {
+  view.removeAttribute('data-loading');  // the app runs: boot.js stays quiet
+  const seq = ++routeSeq;
+  const isCurrent = () => seq === routeSeq;
   if (teardown) teardown();
   teardown = null;
   say(flash ? flash.text : '', flash ? flash.kind : 'error');
@@ -45,6 +50,7 @@ async function route() {
     say(explain(e));
     return null;
   });
+  if (!isCurrent()) return;
   who.textContent = identity ? `${identity.name} · ${identity.partyName || identity.party}` : 'Not enrolled';
   try {
     if (!identity && hash !== '#/enroll') {
@@ -53,14 +59,29 @@ async function route() {
     }
     if (hash === '#/enroll') return renderEnroll(identity);
     if (hash === '#/identity') return renderIdentity(identity);
-    if (hash === '#/new') return await renderNew(identity);
+    if (hash === '#/new') return await renderNew(identity, isCurrent);
     const m = /^#\/meeting\/([A-Za-z0-9_-]{1,64})$/.exec(hash);
     if (m) {
-      teardown = await showMeeting(view, m[1], identity, { say, toast });
+      const close = await showMeeting(view, m[1], identity, { say, toast, isCurrent });
+      if (isCurrent()) teardown = close;
+      else close();
       return;
     }
-    return await renderMeetings(identity);
+    let shown = await renderMeetings(identity, isCurrent, '');
+    if (!isCurrent()) return;
+    view.querySelector('h1')?.focus();
+    // The list refreshes itself (new meetings, changes by the other side),
+    // and redraws only when something changed.
+    const timer = setInterval(async () => {
+      try {
+        shown = await renderMeetings(identity, isCurrent, shown);
+      } catch (e) {
+        if (isCurrent()) say(explain(e));
+      }
+    }, 15000);
+    teardown = () => clearInterval(timer);
   } catch (e) {
+    if (!isCurrent()) return;
     clear(view, h('p', { class: 'muted', text: 'This page could not be shown.' }));
     say(explain(e));
   }
@@ -85,7 +106,7 @@ function onSubmit(form, button, fn) {
 function renderEnroll(identity) {
   document.title = 'Enroll — Parley';
   const code = h('input', { type: 'text', name: 'code', autocomplete: 'off', spellcheck: 'false', required: true,
-    pattern: '[0-9a-f]{32}', id: 'enroll-code' });
+    id: 'enroll-code' });
   const button = h('button', { type: 'submit', text: 'Create my key and enroll' });
   const form = h('form', { class: 'card', id: 'enroll-form' },
     h('h1', { text: 'Enroll' }),
@@ -143,14 +164,17 @@ function renderIdentity(identity) {
     out, forget));
 }
 
-async function renderMeetings(identity) {
-  document.title = 'Meetings — Parley';
+// Draws the list unless it equals `before` (its JSON); returns what it drew.
+async function renderMeetings(identity, isCurrent, before) {
   const list = await call('GET', '/api/v1/meetings');
+  const now = JSON.stringify(list);
+  if (!isCurrent() || now === before) return before;
+  document.title = 'Meetings — Parley';
   const parties = new Map();
   for (const m of list) for (const p of m.parties) parties.set(p.id, p);
   const name = (id) => (parties.get(id) ? parties.get(id).name : id);
-  list.sort((a, b) => (a.status === 'negotiating') - (b.status === 'negotiating') || (b.start || '').localeCompare(a.start || ''));
-  list.reverse();
+  // Open negotiations first, then by start, soonest first (no start: last).
+  list.sort((a, b) => (b.status === 'negotiating') - (a.status === 'negotiating') || (a.start || '~').localeCompare(b.start || '~'));
   const rows = list.map((m) => {
     const waiting = m.waiting_on.length === 0 ? '—'
       : m.waiting_on.map((p) => (p === identity.party ? `${name(p)} (you)` : name(p))).join(' and ');
@@ -163,7 +187,7 @@ async function renderMeetings(identity) {
   });
   const canAct = (identity.roles || []).includes('negotiator');
   clear(view,
-    h('h1', { text: 'Meetings' }),
+    h('h1', { text: 'Meetings', tabindex: '-1' }),
     canAct ? h('a', { class: 'button', href: '#/new', id: 'new-meeting', text: 'Open a new negotiation' })
       : h('p', { class: 'muted', text: 'Only negotiators open negotiations; you can follow them here.' }),
     list.length === 0 ? h('p', { class: 'card', text: 'No meetings yet for your delegation.' })
@@ -171,14 +195,10 @@ async function renderMeetings(identity) {
         h('caption', { class: 'muted', text: 'Meetings of your delegation, open negotiations first' }),
         h('thead', {}, h('tr', {}, ['Title', 'State', 'Start (your zone)', 'Parties', 'Waiting on'].map((t) => h('th', { scope: 'col', text: t })))),
         h('tbody', {}, rows))));
-  // The list refreshes itself: new meetings and changes by the other side.
-  const timer = setInterval(() => {
-    if (location.hash === '' || location.hash === '#/meetings') renderMeetings(identity).catch((e) => say(explain(e)));
-  }, 15000);
-  teardown = () => clearInterval(timer);
+  return now;
 }
 
-async function renderNew(identity) {
+async function renderNew(identity, isCurrent) {
   document.title = 'New negotiation — Parley';
   const parties = (await call('GET', '/api/v1/parties')).filter((p) => p.id !== identity.party);
   const title = h('input', { type: 'text', id: 'new-title', maxlength: 200, required: true });
@@ -188,18 +208,18 @@ async function renderNew(identity) {
   const duration = h('input', { type: 'number', id: 'new-duration', min: 5, max: 720, step: 5, value: 60 });
   const button = h('button', { type: 'submit', text: 'Open the negotiation' });
   const myZone = (await call('GET', '/api/v1/me')).party_info?.time_zone || 'UTC';
+  if (!isCurrent()) return;
   const form = h('form', { class: 'card', id: 'new-form' },
     h('h1', { text: 'Open a new negotiation' }),
     h('p', { class: 'muted', text: 'You sign the opening proposals; the other delegation sees the meeting as soon as it is created. '
       + 'Every other term is proposed on the negotiation page.' }),
-    field('Title', title, 'One line, up to 200 characters.'),
+    field('Title', title, 'One line, up to 200 bytes.'),
     field('Other delegation', counter),
     field(`Proposed start (${myZone}, optional)`, start),
     field('Proposed duration in minutes', duration, '5 to 720.'),
     button);
   onSubmit(form, button, async () => {
-    const proposals = { title: title.value.trim(), format: 'video' };
-    if (!proposals.title) throw new Error('A meeting needs a title.');
+    const proposals = { title: checkText(title.value, 200, { what: 'The title' }), format: 'video' };
     if (start.value) proposals.start = localToInstant(start.value, myZone);
     const d = Number(duration.value);
     if (duration.value) {
@@ -216,4 +236,5 @@ async function renderNew(identity) {
 
 window.addEventListener('hashchange', route);
 window.addEventListener('unhandledrejection', (ev) => say(explain(ev.reason)));
+window.addEventListener('error', (ev) => say(`Something went wrong in this page: ${ev.message}. Reload it and check the meeting's state before acting again.`));
 route();

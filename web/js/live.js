@@ -8,8 +8,9 @@ import { sessionToken, signIn } from './api.js';
 export class Live {
   // onAct(message) for each pushed act; onState(text) for the connection
   // indicator; onResync() after a reconnection.
-  constructor({ onAct, onState, onResync }) {
+  constructor({ onAct, onState, onResync, onSubscribed }) {
     this.onAct = onAct;
+    this.onSubscribed = onSubscribed || (() => {});
     this.onState = onState || (() => {});
     this.onResync = onResync || (() => {});
     this.meetings = new Set();
@@ -20,6 +21,7 @@ export class Live {
   }
 
   connect(isRetry) {
+    if (this.closed) return;
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(`${scheme}//${location.host}/api/v1/live`);
     this.ws = ws;
@@ -31,7 +33,7 @@ export class Live {
       } catch {
         /* shown by the page's own requests */
       }
-      ws.send(JSON.stringify({ type: 'auth', token }));
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'auth', token }));
     };
     ws.onmessage = async (ev) => {
       let msg;
@@ -48,10 +50,13 @@ export class Live {
         if (isRetry) this.onResync();
       } else if (msg.type === 'act') {
         this.onAct(msg);
+      } else if (msg.type === 'subscribed') {
+        this.onSubscribed(msg);
       } else if (msg.type === 'error' && msg.code === 'unauthenticated') {
         // The session expired: sign in again with the key and re-authenticate.
         try {
-          ws.send(JSON.stringify({ type: 'auth', token: await signIn() }));
+          const fresh = await signIn();
+          if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'auth', token: fresh }));
         } catch {
           this.onState('offline');
         }
@@ -61,7 +66,7 @@ export class Live {
       this.connected = false;
       if (this.closed) return;
       this.onState('offline');
-      setTimeout(() => this.connect(true), this.backoff);
+      this.retry = setTimeout(() => this.connect(true), this.backoff);
       this.backoff = Math.min(this.backoff * 2, 15000);
     };
   }
@@ -73,6 +78,7 @@ export class Live {
 
   close() {
     this.closed = true;
+    clearTimeout(this.retry);
     this.ws.close();
   }
 }

@@ -15,7 +15,7 @@ import { canonicalize } from './canonical.js';
 import { clear, field, h } from './dom.js';
 import { sha256Hex } from './encoding.js';
 import { Live } from './live.js';
-import { LABELS, PARAMS, STATUS_TEXT, editor, memberName, partyName, render, statusBadge, summary } from './params.js';
+import { LABELS, PARAMS, STATUS_TEXT, checkText, editor, memberName, partyName, render, statusBadge, summary, termsProblems } from './params.js';
 import { inZone } from './time.js';
 
 
@@ -40,22 +40,33 @@ function overview(view, ctx) {
       })))));
 }
 
-export async function showMeeting(container, meetingId, me, { say, toast }) {
-  let view = null;
+// `isCurrent()` is false once the person has navigated elsewhere: nothing is
+// drawn after that. Returns the page's clean-up.
+export async function showMeeting(container, meetingId, me, { say, toast, isCurrent }) {
+  let view = null;   // the latest state loaded from the server
+  let shown = null;  // the state the page shows: acts are signed on this one
   const members = new Map();
   let meetings = [];
-  const editors = new Map();  // param → { el, value() }: open forms survive re-rendering
+  const editors = new Map();  // param → { form, value() }: open forms survive re-rendering
   let withdrawDraft = null;
-  const ctx = { view: () => view, members, me, get meetings() { return meetings; } };
+  let busy = false;           // an act is on its way: no second one meanwhile
+  let closed = false;
+  const ctx = { view: () => shown || view, members, me, get meetings() { return meetings; } };
   const canAct = (me.roles || []).includes('negotiator');
   const mine = (party) => party === me.party;
 
+  // Everything is fetched first and assigned at once, and an answer older
+  // than what the page already has is dropped (two loads may cross).
   async function load() {
-    view = await call('GET', `/api/v1/meetings/${encodeURIComponent(meetingId)}`);
-    const missing = view.parties.filter((p) => ![...members.values()].some((m) => m.party === p.id));
-    for (const p of missing)
-      for (const m of await call('GET', `/api/v1/parties/${encodeURIComponent(p.id)}/members`)) members.set(m.id, m);
-    meetings = await call('GET', '/api/v1/meetings');
+    const next = await call('GET', `/api/v1/meetings/${encodeURIComponent(meetingId)}`);
+    const known = new Set([...members.values()].map((m) => m.party));
+    const fetched = [];
+    for (const p of next.parties.filter((q) => !known.has(q.id)))
+      fetched.push(...await call('GET', `/api/v1/parties/${encodeURIComponent(p.id)}/members`));
+    const list = await call('GET', '/api/v1/meetings');
+    for (const m of fetched) members.set(m.id, m);
+    meetings = list;
+    if (!view || next.length >= view.length) view = next;
   }
 
   // The server's answer to a refused act. With `current` (a 409) the meeting
@@ -96,26 +107,36 @@ export async function showMeeting(container, meetingId, me, { say, toast }) {
 
   async function reload() {
     await load();
-    draw();
+    await draw();
   }
 
+  // Runs one act at a time, on the state the page shows; every button is
+  // disabled while it is on its way, so a double click signs nothing twice.
   async function act(what, fn, after) {
+    if (busy) return;
+    busy = true;
     say('');
-    const basis = view;
+    const basis = shown;
+    const paused = [...container.querySelectorAll('button:not(:disabled)')];
+    for (const b of paused) b.disabled = true;
     try {
-      await fn();
-      await reload();
+      await fn(basis);
       if (after) after();
+      await reload();
       toast(`${what}: done.`);
     } catch (e) {
       if (e.status === 409) await refused(e, what, basis);
       else say(`${what} failed: ${explain(e)}`);
+    } finally {
+      busy = false;
+      for (const b of paused) b.disabled = false;  // those kept across redraws (open forms)
+      await draw();
     }
   }
 
   function sideColumns(p, param) {
     // Each delegation's latest proposal for this parameter.
-    return h('div', { class: 'sides' }, view.parties.map((party) => {
+    return h('div', { class: 'sides' }, shown.parties.map((party) => {
       const last = [...(p.history || [])].reverse().find((x) => x.party === party.id);
       const accepted = p.accepted_by.includes(party.id);
       return h('div', { 'data-party': party.id },
@@ -128,35 +149,35 @@ export async function showMeeting(container, meetingId, me, { say, toast }) {
   }
 
   function paramCard(param) {
-    const p = view.parameters[param];
+    const p = shown.parameters[param];
     const iAccepted = p.accepted_by.includes(me.party);
     const card = h('section', { class: `card param ${p.agreed ? 'agreed' : 'pending'}`, id: `param-${param}`,
       'data-rev': String(p.rev), 'data-agreed': String(p.agreed), 'aria-labelledby': `param-${param}-h` });
     const header = h('h2', { id: `param-${param}-h` }, LABELS[param], ' ',
       h('span', { class: `badge ${p.agreed ? 'yes' : 'no'}`, text: p.agreed ? 'agreed' : p.rev ? 'open' : 'not proposed' }));
     const meta = p.rev ? h('div', { class: 'meta', text: `Revision ${p.rev}, proposed by ${memberName(ctx, p.proposed_by.member)} `
-      + `(${partyName(ctx, p.proposed_by.party)}) on ${inZone(p.proposed_by.at, view.parties.find((x) => mine(x.id))?.time_zone || 'UTC')}` }) : null;
+      + `(${partyName(ctx, p.proposed_by.party)}) on ${inZone(p.proposed_by.at, shown.parties.find((x) => mine(x.id))?.time_zone || 'UTC')}` }) : null;
     const buttons = h('div', {});
     // Until the announcement, terms can still change (a new proposal voids
     // both signatures); after it, only withdrawal.
-    if (view.status === 'negotiating' || view.status === 'agreed') {
+    if (shown.status === 'negotiating' || shown.status === 'agreed') {
       if (p.rev > 0 && !iAccepted) {
         buttons.append(h('button', { type: 'button', id: `accept-${param}`, disabled: !canAct,
           text: `Accept revision ${p.rev}`,
-          onclick: () => act(`Accepting ${LABELS[param].toLowerCase()} revision ${p.rev}`, () => accept(view, param, p.rev)) }));
+          onclick: () => act(`Accepting ${LABELS[param].toLowerCase()} revision ${p.rev}`, (basis) => accept(basis, param, p.rev)) }));
       }
       if (!editors.has(param)) {
         buttons.append(h('button', { type: 'button', class: 'secondary', id: `propose-${param}`, disabled: !canAct,
           text: p.rev ? 'Counter-propose' : 'Propose',
-          onclick: () => {
+          onclick: async () => {
             editors.set(param, makeEditor(param));
-            draw();
-            const first = document.querySelector(`#param-${param} form input, #param-${param} form select, #param-${param} form textarea`);
+            await draw();
+            const first = document.querySelector(`#editor-${param} input, #editor-${param} select, #editor-${param} textarea`);
             if (first) first.focus();
           } }));
       }
     }
-    const history = p.history && p.history.length ? h('details', {}, h('summary', { text: `History (${p.history.length} revision${p.history.length > 1 ? 's' : ''})` }),
+    const history = p.history && p.history.length ? h('details', { id: `history-${param}` }, h('summary', { text: `History (${p.history.length} revision${p.history.length > 1 ? 's' : ''})` }),
       h('div', { class: 'table-wrap' }, h('table', {},
         h('thead', {}, h('tr', {}, ['Rev', 'Proposed by', 'When (UTC)', 'Value'].map((t) => h('th', { scope: 'col', text: t })))),
         h('tbody', {}, p.history.map((x) => h('tr', {},
@@ -171,14 +192,15 @@ export async function showMeeting(container, meetingId, me, { say, toast }) {
   }
 
   function makeEditor(param) {
-    const ed = editor(param, view.parameters[param].value, ctx);
+    const ed = editor(param, shown.parameters[param].value, ctx);
     const submit = h('button', { type: 'submit', id: `submit-${param}`, text: 'Sign and propose' });
     const cancel = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
     const form = h('form', { class: 'editor', id: `editor-${param}`, 'aria-label': `New proposal: ${LABELS[param]}` },
       h('h3', { text: `Your proposal: ${LABELS[param]}` }), ed.el, submit, cancel);
-    cancel.addEventListener('click', () => {
+    cancel.addEventListener('click', async () => {
       editors.delete(param);
-      draw();
+      await draw();
+      document.getElementById(`propose-${param}`)?.focus();
     });
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
@@ -189,57 +211,58 @@ export async function showMeeting(container, meetingId, me, { say, toast }) {
         say(explain(e));
         return;
       }
-      submit.disabled = true;
-      await act(`Proposing a new ${LABELS[param].toLowerCase()}`, () => propose(view, param, value), () => {
+      await act(`Proposing a new ${LABELS[param].toLowerCase()}`, (basis) => propose(basis, param, value), () => {
         editors.delete(param);
-        draw();
       });
-      submit.disabled = false;
     });
     return { form, value: ed.value };
   }
 
   async function termsSection() {
     const sec = h('section', { class: 'card', id: 'terms', 'aria-labelledby': 'terms-h' }, h('h2', { id: 'terms-h', text: 'Terms and signatures' }));
-    const sigs = h('ul', { class: 'plain', id: 'signatures' }, view.parties.map((p) => {
-      const s = view.signatures[p.id];
+    const sigs = h('ul', { class: 'plain', id: 'signatures' }, shown.parties.map((p) => {
+      const s = shown.signatures[p.id];
       return h('li', { 'data-party': p.id, 'data-signed': String(!!s),
         text: s ? `${p.name}: signed by ${memberName(ctx, s.member)} on ${inZone(s.at, 'UTC')}, terms ${s.terms_hash.slice(0, 16)}…`
           : `${p.name}: not signed` });
     }));
-    if (!view.terms) {
+    if (!shown.terms) {
       sec.append(h('p', { class: 'muted', text: 'The terms exist once every parameter has a proposal.' }), sigs);
       return sec;
     }
     // The hash is computed here from the terms the page shows, and must
     // equal the server's: the signature covers only this hash.
-    const local = await sha256Hex(canonicalize(view.terms));
-    const hashOk = local === view.terms_hash;
+    const local = await sha256Hex(canonicalize(shown.terms));
+    const hashOk = local === shown.terms_hash;
     append(sec,
       h('p', {}, 'Terms hash (SHA-256 of the canonical terms): ', h('code', { id: 'terms-hash', text: local })),
       hashOk ? null : h('p', { class: 'notice error', text: 'The server\'s terms hash differs from the one computed in this browser. Do not sign; report this.' }),
-      h('details', {}, h('summary', { text: 'The terms document that is hashed' }),
-        h('pre', { class: 'terms', id: 'terms-text', text: JSON.stringify(view.terms, null, 2) }),
+      h('details', { id: 'terms-details' }, h('summary', { text: 'The terms document that is hashed' }),
+        h('pre', { class: 'terms', id: 'terms-text', text: JSON.stringify(shown.terms, null, 2) }),
         h('p', { class: 'muted', text: 'The hash is over its canonical form (RFC 8785: keys sorted, no spaces):' }),
-        h('pre', { class: 'terms', id: 'terms-canonical', text: canonicalize(view.terms) })),
+        h('pre', { class: 'terms', id: 'terms-canonical', text: canonicalize(shown.terms) })),
       sigs);
-    const iSigned = !!view.signatures[me.party];
-    if (view.status === 'negotiating' && view.all_agreed && !iSigned && hashOk) {
-      const preview = { type: 'parley.act/1', meeting: view.id, base: view.length, prev: view.head, kind: 'sign',
+    const iSigned = !!shown.signatures[me.party];
+    const problems = shown.status === 'negotiating' ? termsProblems(shown.terms, ctx) : [];
+    if (problems.length) {
+      sec.append(h('div', { class: 'notice warn', id: 'terms-problems' }, h('p', { text: 'These terms cannot be signed yet:' }),
+        h('ul', {}, problems.map((t) => h('li', { text: t })))));
+    } else if (shown.status === 'negotiating' && shown.all_agreed && !iSigned && hashOk) {
+      const preview = { type: 'parley.act/1', meeting: shown.id, base: shown.length, prev: shown.head, kind: 'sign',
         body: { terms_hash: local }, author: me.member, at: '(the moment you click)' };
       sec.append(h('p', { text: 'Every parameter is agreed. Signing commits your delegation to these terms; your browser signs this act with your key:' }),
         h('pre', { class: 'terms', id: 'sign-preview', text: JSON.stringify(preview, null, 1) }),
         h('button', { type: 'button', id: 'sign-terms', disabled: !canAct, text: 'Sign these terms',
-          onclick: () => act('Signing the terms', () => signTerms(view, local)) }));
-    } else if (view.status === 'negotiating' && !view.all_agreed) {
+          onclick: () => act('Signing the terms', (basis) => signTerms(basis, local)) }));
+    } else if (shown.status === 'negotiating' && !shown.all_agreed) {
       sec.append(h('p', { class: 'muted', text: 'Signing opens when both delegations have accepted every parameter.' }));
     }
     return sec;
   }
 
   function withdrawSection() {
-    if (view.status === 'withdrawn') {
-      const w = view.withdrawal;
+    if (shown.status === 'withdrawn') {
+      const w = shown.withdrawal;
       return h('section', { class: 'card', id: 'withdrawal' }, h('h2', { text: 'Withdrawn' }),
         h('p', { text: `${partyName(ctx, w.party)} withdrew on ${inZone(w.at, 'UTC')} (${memberName(ctx, w.member)}): ${w.reason}` }));
     }
@@ -250,19 +273,23 @@ export async function showMeeting(container, meetingId, me, { say, toast }) {
     const form = h('form', { 'aria-label': 'Withdraw' }, field('Reason (the other delegation sees it; public if already announced)', reason), button);
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
-      const text = reason.value.trim();
-      if (!text) return say('Give a reason to withdraw.');
+      let text;
+      try {
+        text = checkText(reason.value, 2000, { multiline: true, what: 'The reason' });
+      } catch (e) {
+        return say(explain(e));
+      }
       if (!confirm('Withdraw? This ends the negotiation for both delegations and cannot be undone.')) return;
-      act('Withdrawing', () => withdraw(view, text));
+      act('Withdrawing', (basis) => withdraw(basis, text));
     });
-    return h('section', { class: 'card', id: 'withdraw-section' }, h('details', {}, h('summary', { text: 'Withdraw…' }), form));
+    return h('section', { class: 'card', id: 'withdraw-section' }, h('details', { id: 'withdraw-details' }, h('summary', { text: 'Withdraw…' }), form));
   }
 
   async function exportLog() {
     try {
-      const doc = await call('GET', `/api/v1/meetings/${encodeURIComponent(view.id)}/export`);
+      const doc = await call('GET', `/api/v1/meetings/${encodeURIComponent(shown.id)}/export`);
       const blob = new Blob([JSON.stringify(doc, null, 1) + '\n'], { type: 'application/json' });
-      const a = h('a', { href: URL.createObjectURL(blob), download: `${view.id}.parley-log.json` });
+      const a = h('a', { href: URL.createObjectURL(blob), download: `${shown.id}.parley-log.json` });
       document.body.append(a);
       a.click();
       setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
@@ -278,24 +305,31 @@ export async function showMeeting(container, meetingId, me, { say, toast }) {
     return drawing;
   }
   async function drawNow() {
+    if (closed || !isCurrent()) return;
+    shown = view;
     const focused = document.activeElement && document.activeElement.id;
-    document.title = `${view.parameters.title.value || 'Meeting'} — Parley`;
-    const waiting = view.waiting_on.length ? `Waiting on ${view.waiting_on.map((p) => (mine(p) ? `${partyName(ctx, p)} (you)` : partyName(ctx, p))).join(' and ')}.` : '';
-    const head = h('section', { id: 'meeting', 'data-length': String(view.length), 'data-status': view.status },
-      h('h1', { id: 'meeting-title' }, view.parameters.title.value || '(untitled)', ' ',
-        statusBadge(view.status, 'meeting-status')),
-      h('p', {}, view.parties.map((p, i) => [i ? ' and ' : '', h('strong', { text: p.name }), ` (${p.time_zone})`]),
-        `. Opened by ${memberName(ctx, view.created_by)} on ${inZone(view.created_at, 'UTC')}. `,
-        h('span', { class: 'muted mono', text: `${view.id} · ${view.length} signed acts` })),
+    // Open <details> (history, terms, withdrawal) stay open across redraws.
+    const open = new Set([...container.querySelectorAll('details[open][id]')].map((d) => d.id));
+    document.title = `${shown.parameters.title.value || 'Meeting'} — Parley`;
+    const waiting = shown.waiting_on.length ? `Waiting on ${shown.waiting_on.map((p) => (mine(p) ? `${partyName(ctx, p)} (you)` : partyName(ctx, p))).join(' and ')}.` : '';
+    const head = h('section', { id: 'meeting', 'data-length': String(shown.length), 'data-status': shown.status },
+      h('h1', { id: 'meeting-title', tabindex: '-1' }, shown.parameters.title.value || '(untitled)', ' ',
+        statusBadge(shown.status, 'meeting-status')),
+      h('p', {}, shown.parties.map((p, i) => [i ? ' and ' : '', h('strong', { text: p.name }), ` (${p.time_zone})`]),
+        `. Opened by ${memberName(ctx, shown.created_by)} on ${inZone(shown.created_at, 'UTC')}. `,
+        h('span', { class: 'muted mono', text: `${shown.id} · ${shown.length} signed acts` })),
       h('p', { id: 'waiting', text: waiting }),
-      view.announce_at ? h('p', { text: `Announcement: ${inZone(view.announce_at, 'UTC')}.` }) : null,
+      shown.announce_at ? h('p', { text: `Announcement: ${inZone(shown.announce_at, 'UTC')}.` }) : null,
       h('p', { class: 'muted', id: 'live-state', 'data-state': liveState, 'aria-live': 'polite', text: liveState === 'live' ? 'Live: changes by the other delegation appear here as they happen.'
         : liveState === 'offline' ? 'Live updates interrupted; reconnecting…' : 'Connecting for live updates…' }),
       canAct ? null : h('p', { class: 'notice warn', text: 'You follow this negotiation; only negotiators propose, accept, sign or withdraw.' }),
       h('button', { type: 'button', class: 'secondary', id: 'export', text: 'Export the signed log', onclick: exportLog }),
       h('a', { class: 'button secondary', href: '/verify', text: 'Verify an exported log' }));
     const terms = await termsSection();
-    clear(container, head, overview(view, ctx), terms, h('div', { id: 'parameters' }, PARAMS.map(paramCard)), withdrawSection());
+    if (closed || !isCurrent()) return;
+    clear(container, head, overview(shown, ctx), terms, h('div', { id: 'parameters' }, PARAMS.map(paramCard)), withdrawSection());
+    for (const id of open) document.getElementById(id)?.setAttribute('open', '');
+    if (busy) for (const b of container.querySelectorAll('button')) b.disabled = true;
     if (focused) {
       const el = document.getElementById(focused);
       if (el) el.focus();
@@ -304,10 +338,11 @@ export async function showMeeting(container, meetingId, me, { say, toast }) {
 
   await load();
   await draw();
+  if (isCurrent()) document.getElementById('meeting-title')?.focus();
 
   const live = new Live({
     onAct: async (msg) => {
-      if (msg.meeting !== meetingId || msg.seq <= view.length) return;
+      if (closed || msg.meeting !== meetingId || msg.seq <= view.length) return;
       const a = msg.envelope.act;
       await reload();
       const author = `${memberName(ctx, a.author)} (${partyName(ctx, members.get(a.author)?.party)})`;
@@ -324,7 +359,15 @@ export async function showMeeting(container, meetingId, me, { say, toast }) {
       if (el) el.dataset.state = s;
     },
     onResync: () => reload().catch((e) => say(explain(e))),
+    // Acts between the first load and the subscription are not pushed:
+    // the subscription's own state tells whether any happened.
+    onSubscribed: (msg) => {
+      if (msg.meeting === meetingId && msg.state.length !== view.length) reload().catch((e) => say(explain(e)));
+    },
   });
   live.subscribe(meetingId);
-  return () => live.close();
+  return () => {
+    closed = true;
+    live.close();
+  };
 }

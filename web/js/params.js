@@ -5,7 +5,7 @@
 // remains the judge.
 
 import { h, field } from './dom.js';
-import { durationText, inZone, instantToLocal, languageName, localToInstant } from './time.js';
+import { durationText, inZone, instantToLocal, languageName, localToInstant, wallTimeNote } from './time.js';
 
 export const PARAMS = ['title', 'format', 'start', 'duration_minutes', 'roster', 'languages', 'agenda',
   'announcement', 'predecessor'];
@@ -37,12 +37,34 @@ export function partyName(ctx, id) {
   return p ? p.name : id;
 }
 
+// What check_terms_consistent() (negotiation/parameters.cpp) will refuse
+// when the terms are signed, checked before anyone is invited to sign.
+export function termsProblems(terms, ctx) {
+  const out = [];
+  const name = (id) => partyName(ctx, id);
+  for (const p of terms.parties)
+    if (!terms.roster.some((e) => e.party === p)) out.push(`The roster has nobody from ${name(p)}: that delegation adds its members with a counter-proposal.`);
+  for (const i of terms.languages.interpretation)
+    if (!terms.roster.some((e) => e.member === i.interpreter && e.role === 'interpreter'))
+      out.push(`${memberName(ctx, i.interpreter)} interprets but is not on the roster as an interpreter.`);
+  if (Date.parse(terms.start) <= Date.now()) out.push('The agreed start is already in the past.');
+  if (terms.announcement.publish !== 'on_agreement' && terms.announcement.publish > terms.start)
+    out.push('The announcement would be published after the meeting starts.');
+  return out;
+}
+
 // A short one-line summary (history tables, notices).
 export function summary(param, v, ctx) {
   if (v === null || v === undefined) return param === 'predecessor' ? 'none' : '—';
   switch (param) {
     case 'start': {
-      const hm = (zone) => new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(v));
+      const hm = (zone) => {
+        try {
+          return new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(v));
+        } catch {
+          return `(${zone})`;
+        }
+      };
       return `${v.slice(0, 10)} ${v.slice(11, 16)} UTC (${ctx.view().parties.map((p) => `${p.name} ${hm(p.time_zone)}`).join(', ')})`;
     }
     case 'duration_minutes': return `${v} min`;
@@ -103,6 +125,21 @@ function fail(text) {
   throw new Error(text);
 }
 
+// The server's rule for free text (negotiation/parameters.cpp is_clean_text):
+// 1..maxBytes bytes of UTF-8 — not characters: Cyrillic takes two bytes,
+// Chinese three — and no control characters other than newline and tab
+// where several lines are allowed. Returns the trimmed text or throws.
+export function checkText(value, maxBytes, { multiline = false, what = 'The text' } = {}) {
+  const t = value.trim();
+  if (!t) fail(`${what} cannot be empty.`);
+  const bytes = new TextEncoder().encode(t).length;
+  if (bytes > maxBytes) fail(`${what} is too long: ${bytes} bytes, at most ${maxBytes} (accented letters and Cyrillic take two bytes each, Chinese three).`);
+  // eslint-disable-next-line no-control-regex
+  const bad = multiline ? /[\x00-\x08\x0b-\x1f\x7f]/ : /[\x00-\x1f\x7f]/;
+  if (bad.test(t)) fail(`${what} contains a control character${multiline ? '' : ' or a line break'}; remove it.`);
+  return t;
+}
+
 // A form for a new proposal, pre-filled with the current value.
 // Returns { el, value() } where value() returns the JSON value or throws
 // an Error that says what to fix.
@@ -112,7 +149,7 @@ export function editor(param, current, ctx) {
   switch (param) {
     case 'title': {
       const input = h('input', { type: 'text', id: id('value'), maxlength: 200, value: current || '' });
-      return { el: field('New title', input, 'One line, up to 200 characters.'), value: () => input.value.trim() || fail('The title cannot be empty.') };
+      return { el: field('New title', input, 'One line, up to 200 bytes.'), value: () => checkText(input.value, 200, { what: 'The title' }) };
     }
     case 'format': {
       const sel = h('select', { id: id('value') }, h('option', { value: 'video', text: 'Video call' }));
@@ -125,12 +162,23 @@ export function editor(param, current, ctx) {
       if (own) zoneSel.value = own.time_zone;
       const local = h('input', { type: 'datetime-local', id: id('value'), step: 60 });
       const preview = h('div', { class: 'muted', id: id('preview'), 'aria-live': 'polite' });
-      if (current) local.value = instantToLocal(current, zoneSel.value);
+      if (current) {
+        try {
+          local.value = instantToLocal(current, zoneSel.value);
+        } catch {
+          zoneSel.value = 'UTC';  // a zone this browser does not know
+          local.value = instantToLocal(current, 'UTC');
+        }
+      }
       const instant = () => localToInstant(local.value, zoneSel.value);
       const update = () => {
         const t = instant();
-        preview.replaceChildren(...(t ? [h('div', { text: `UTC: ${inZone(t, 'UTC')}` }),
-          ...view.parties.map((p) => h('div', { text: `${p.name}: ${inZone(t, p.time_zone)}` }))] : [h('div', { text: 'Choose a date and time.' })]));
+        const note = wallTimeNote(local.value, zoneSel.value);
+        preview.replaceChildren(...(t ? [
+          note === 'skipped' ? h('div', { class: 'notice warn', text: 'That time does not exist in this zone (the clocks jump forward); it is read as the time below.' }) : null,
+          note === 'repeated' ? h('div', { class: 'notice warn', text: 'That time occurs twice in this zone (the clocks go back); the first is meant.' }) : null,
+          h('div', { text: `UTC: ${inZone(t, 'UTC')}` }),
+          ...view.parties.map((p) => h('div', { text: `${p.name}: ${inZone(t, p.time_zone)}` }))].filter(Boolean) : [h('div', { text: 'Choose a date and time.' })]));
       };
       let shownZone = zoneSel.value;
       zoneSel.addEventListener('change', () => {
@@ -178,13 +226,13 @@ export function editor(param, current, ctx) {
         when.value = instantToLocal(current.publish, own.time_zone);
       }
       return {
-        el: h('div', {}, field('Announcement text', text, 'What the public page and the feed will say; up to 5000 characters.'),
+        el: h('div', {}, field('Announcement text', text, 'What the public page and the feed will say; up to 5000 bytes.'),
           h('fieldset', {}, h('legend', { text: 'When it is published' }),
             h('div', {}, onAgreement, h('label', { for: onAgreement.id, class: 'inline', text: ' As soon as both delegations sign' })),
             h('div', {}, atTime, h('label', { for: atTime.id, class: 'inline', text: ` At a set moment (${own.time_zone}), not before agreement` })),
             field(`Publication moment (${own.time_zone})`, when))),
         value: () => {
-          const t = text.value.trim() || fail('The announcement text cannot be empty.');
+          const t = checkText(text.value, 5000, { multiline: true, what: 'The announcement text' });
           if (onAgreement.checked) return { text: t, publish: 'on_agreement' };
           const at = localToInstant(when.value, own.time_zone) || fail('Choose when the announcement is published.');
           return { text: t, publish: at };
@@ -264,7 +312,7 @@ function languagesEditor(current, ctx, id) {
   return {
     el: h('div', {}, field('Languages of the meeting', tags, 'Language tags separated by commas, e.g. "ru, en".'),
       h('fieldset', {}, h('legend', { text: 'Interpretation' }),
-        interpreters.length ? h('table', {}, h('thead', {}, h('tr', {}, h('th', { text: 'Interpreter' }), h('th', { text: 'Language pair' }), h('th', { text: '' }))), list)
+        interpreters.length ? h('table', {}, h('thead', {}, h('tr', {}, h('th', { text: 'Interpreter' }), h('th', { text: 'Language pair' }), h('th', {}, h('span', { class: 'visually-hidden', text: 'Remove' })))), list)
           : h('p', { class: 'muted', text: 'No enrolled member of either delegation holds the interpreter role.' }),
         add)),
     value: () => {
@@ -285,17 +333,33 @@ function languagesEditor(current, ctx, id) {
 function agendaEditor(current, id) {
   const list = h('ol', { class: 'agenda-editor', id: id('items') });
   let n = 0;
+  // Labels name each item by its place, so that a screen reader says
+  // "Move item 2 up" rather than the same words on every row.
+  const renumber = () => [...list.children].forEach((li, i) => {
+    li.parts.label.textContent = `Agenda item ${i + 1}`;
+    li.parts.up.setAttribute('aria-label', `Move item ${i + 1} up`);
+    li.parts.down.setAttribute('aria-label', `Move item ${i + 1} down`);
+    li.parts.remove.setAttribute('aria-label', `Remove item ${i + 1}`);
+  });
   const addItem = (text) => {
     n += 1;
     const input = h('input', { type: 'text', id: id(`item-${n}`), maxlength: 300, value: text || '' });
-    const up = h('button', { type: 'button', class: 'secondary small', text: '↑', 'aria-label': 'Move up' });
-    const down = h('button', { type: 'button', class: 'secondary small', text: '↓', 'aria-label': 'Move down' });
-    const remove = h('button', { type: 'button', class: 'secondary small', text: 'Remove', 'aria-label': 'Remove item' });
-    const li = h('li', { class: 'agenda-item' }, h('label', { for: input.id, class: 'visually-hidden', text: `Agenda item` }), input, up, down, remove);
-    up.addEventListener('click', () => { if (li.previousElementSibling) li.previousElementSibling.before(li); up.focus(); });
-    down.addEventListener('click', () => { if (li.nextElementSibling) li.nextElementSibling.after(li); down.focus(); });
-    remove.addEventListener('click', () => li.remove());
+    const up = h('button', { type: 'button', class: 'secondary small', text: '↑' });
+    const down = h('button', { type: 'button', class: 'secondary small', text: '↓' });
+    const remove = h('button', { type: 'button', class: 'secondary small', text: 'Remove' });
+    const label = h('label', { for: input.id, class: 'visually-hidden' });
+    const li = h('li', { class: 'agenda-item' }, label, input, up, down, remove);
+    up.addEventListener('click', () => { if (li.previousElementSibling) li.previousElementSibling.before(li); renumber(); up.focus(); });
+    down.addEventListener('click', () => { if (li.nextElementSibling) li.nextElementSibling.after(li); renumber(); down.focus(); });
+    remove.addEventListener('click', () => {
+      const next = li.nextElementSibling || li.previousElementSibling;
+      li.remove();
+      renumber();
+      (next ? next.querySelector('input') : add).focus();
+    });
+    li.parts = { label, up, down, remove };
     list.append(li);
+    renumber();
     return input;
   };
   (current || []).forEach((i) => addItem(i.title));
@@ -305,7 +369,8 @@ function agendaEditor(current, id) {
   return {
     el: h('fieldset', {}, h('legend', { text: 'Agenda items, in order' }), list, add),
     value: () => {
-      const items = [...list.querySelectorAll('input')].map((i) => i.value.trim()).filter(Boolean);
+      const items = [...list.querySelectorAll('input')].filter((i) => i.value.trim())
+        .map((i, k) => checkText(i.value, 300, { what: `Agenda item ${k + 1}` }));
       if (items.length === 0 || items.length > 50) fail('The agenda has 1 to 50 items.');
       return items.map((title) => ({ title }));
     },

@@ -37,17 +37,39 @@ function zoneOffset(ms, timeZone) {
 }
 
 // The instant at which the wall clock in `timeZone` shows `local`
-// ("2026-12-07T18:00" from a datetime-local input). A wall time skipped by a
-// daylight-saving jump is read with the offset in force after the jump; a
-// repeated one resolves to its first occurrence. The preview beside the
-// picker shows the result in every zone, so nobody signs a surprise.
+// ("2026-12-07T18:00" from a datetime-local input), with one rule for every
+// zone (the one ECMAScript's Temporal calls "compatible"): a wall time that
+// occurs twice (clocks turned back) is its first occurrence; one that does
+// not occur (clocks jumped forward) is read with the offset in force before
+// the jump, which lands after the gap. `wallTimeNote` says which case
+// applies, so the preview can tell the person.
 export function localToInstant(local, timeZone) {
+  const r = resolveWallTime(local, timeZone);
+  return r ? formatUtcInstant(new Date(r.ms)) : null;
+}
+
+export function wallTimeNote(local, timeZone) {
+  const r = resolveWallTime(local, timeZone);
+  return r ? r.note : null;
+}
+
+function resolveWallTime(local, timeZone) {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local || '');
   if (!m) return null;
   const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
-  let guess = wall - zoneOffset(wall, timeZone);
-  guess = wall - zoneOffset(guess, timeZone);
-  return formatUtcInstant(new Date(guess));
+  let before;
+  let after;
+  try {
+    // Offsets a day either side: no zone changes its offset twice in two days.
+    before = zoneOffset(wall - 86400e3, timeZone);
+    after = zoneOffset(wall + 86400e3, timeZone);
+  } catch {
+    return null;  // a zone this browser does not know
+  }
+  const fits = [wall - before, wall - after].filter((ms) => zoneOffset(ms, timeZone) === wall - ms);
+  if (fits.length === 0) return { ms: wall - before, note: 'skipped' };
+  const first = Math.min(...fits);
+  return { ms: first, note: new Set(fits).size > 1 ? 'repeated' : null };
 }
 
 // The datetime-local value ("YYYY-MM-DDTHH:MM") showing `instant` in `timeZone`.

@@ -196,8 +196,11 @@ function showFailure(message) {
   setVerdict('error', [el('strong', 'The file could not be checked.'), ` ${message}`]);
 }
 
+let checking = 0;  // only the last file chosen may show its result
+
 async function check(file) {
   if (!file) return;
+  const mine = ++checking;
   $('#verify-result').hidden = true;
   setVerdict('', [`Checking ${file.name}…`]);
   if (file.size > MAX_FILE_BYTES) {
@@ -207,6 +210,7 @@ async function check(file) {
   let bytes;
   try {
     bytes = new Uint8Array(await file.arrayBuffer());
+    if (mine !== checking) return;
   } catch (e) {
     showFailure(`${file.name} could not be read (${e.message || e.name}).`);
     return;
@@ -214,6 +218,7 @@ async function check(file) {
   let r;
   try {
     r = await verifyExport(bytes);
+    if (mine !== checking) return;
   } catch (e) {
     showFailure(`Verification stopped unexpectedly: ${e.message}`);
     return;
