@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 cmake --preset fuzz >/dev/null
-targets=$(sed -n 's/^parley_fuzzer(\([a-z_]*\).*/\1/p' fuzz/CMakeLists.txt)
+targets=$(sed -n 's/^parley_fuzzer(\([a-z_]*\).*/\1/p' fuzz/CMakeLists.txt fuzz/*.cmake)
 cmake --build build/fuzz -j"${JOBS:-2}" --target $targets
 for t in $targets; do
   work=$(mktemp -d)
