@@ -15,7 +15,7 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config ccache
   clang-14 libclang-rt-14-dev
-  libboost-dev libssl-dev libsodium-dev libsqlite3-dev sqlite3
+  libboost-dev libssl-dev libsrtp2-dev zlib1g-dev libsodium-dev libsqlite3-dev sqlite3
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
