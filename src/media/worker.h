@@ -1,0 +1,110 @@
+#pragma once
+// A media worker (docs/media.md §Threads): one thread, one epoll loop, one
+// UDP socket, one packet pool, and the transports of the calls placed on it.
+// Datagrams are demultiplexed by first byte (RFC 7983) and then by STUN
+// USERNAME or by 5-tuple; decrypted RTP and RTCP go to the media handler
+// (the call layer), which forwards by handing packets back to send_rtp /
+// send_rtcp. The control plane reaches a worker only through post().
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "common/error.h"
+#include "media/dtls.h"
+#include "media/loop.h"
+#include "media/packet_pool.h"
+#include "media/transport.h"
+#include "media/udp_socket.h"
+
+namespace parley::media {
+
+struct WorkerConfig {
+  std::string address = "127.0.0.1";  // IP literal to bind
+  std::uint16_t port = 0;             // 0: any free port
+  std::size_t pool_packets = 8192;    // buffers in the packet pool
+  std::size_t max_transports = 1024;
+  std::chrono::seconds consent_timeout{30};  // no check from a bound peer for this long: failed
+};
+
+// Counters a worker keeps; read from any thread (relaxed atomics).
+struct WorkerStats {
+  std::atomic<std::uint64_t> datagrams_in{0}, datagrams_out{0}, bytes_in{0}, bytes_out{0};
+  std::atomic<std::uint64_t> stun_malformed{0}, stun_unknown_username{0}, stun_bad_integrity{0};
+  std::atomic<std::uint64_t> unbound_dropped{0}, unknown_kind_dropped{0}, truncated_dropped{0};
+  std::atomic<std::uint64_t> dtls_failed{0}, srtp_unprotect_failed{0}, pool_exhausted{0}, send_dropped{0};
+  std::atomic<std::uint64_t> transports{0};
+};
+
+class Worker {
+ public:
+  // `transport` is the one the packet came in on; `packet` holds the
+  // decrypted RTP or RTCP and is the worker's: borrow it, do not keep it.
+  using MediaHandler = std::function<void(Transport& transport, Packet& packet, bool rtcp)>;
+  using StateHandler = std::function<void(Transport& transport)>;
+
+  static Expected<std::unique_ptr<Worker>> start(WorkerConfig config, std::shared_ptr<DtlsContext> dtls);
+  ~Worker();  // stops the loop and joins the thread; transports are freed on it
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  const WorkerStats& stats() const { return stats_; }
+  const std::string& fingerprint() const { return dtls_->fingerprint(); }
+
+  // Any thread: runs `task` on the worker's thread.
+  void post(std::function<void()> task) { loop_->post(std::move(task)); }
+
+  // --- worker thread only
+  void set_handlers(MediaHandler media, StateHandler state);
+  Expected<Transport*> add_transport(TransportParams params);
+  void remove_transport(TransportId id);
+  Transport* find(TransportId id);
+  PacketPool& pool() { return *pool_; }
+  // Protects `packet` (taken: released after sending) for `to` and queues
+  // it; sent at the end of the current batch. Dropped and counted if `to`
+  // is not connected.
+  void send_rtp(Transport& to, Packet* packet);
+  void send_rtcp(Transport& to, Packet* packet);
+  Loop& loop() { return *loop_; }
+
+ private:
+  Worker() = default;
+  void on_readable();
+  void handle(Datagram& d);
+  void handle_stun(Datagram& d);
+  void handle_bound(Datagram& d, std::uint8_t first);
+  void queue_plain(const Endpoint& to, std::span<const std::uint8_t> bytes);
+  void queue(Transport& to, Packet* p);
+  void flush();
+  void tick();
+  void changed(Transport& t);
+
+  WorkerConfig config_;
+  std::shared_ptr<DtlsContext> dtls_;
+  std::unique_ptr<Loop> loop_;
+  std::unique_ptr<PacketPool> pool_;
+  std::optional<UdpSocket> socket_;
+  std::uint16_t port_ = 0;
+  WorkerStats stats_;
+  MediaHandler on_media_;
+  StateHandler on_state_;
+  TransportId next_id_ = 1;
+  std::unordered_map<TransportId, std::unique_ptr<Transport>> transports_;
+  std::unordered_map<std::string, Transport*> by_username_;
+  std::unordered_map<Endpoint, Transport*, EndpointHash> by_endpoint_;
+  struct Queued {
+    Packet* packet;
+    Endpoint to;
+  };
+  std::vector<Queued> out_;         // reserved once; flushed after each batch
+  std::vector<Outgoing> outgoing_;  // the same, as sendmmsg entries
+  std::thread thread_;
+};
+
+}  // namespace parley::media
