@@ -135,7 +135,19 @@ int main(int argc, char** argv) {
   auto web = server::StaticFiles::load(cfg->web_root);
   if (!web) return fail(web.error().message);
   spdlog::info("event=web root=\"{}\" files={}", cfg->web_root.string(), web->size());
-  server::RouterConfig rc{*token, cfg->admin_remote, cfg->max_body_bytes, &*web};
+  call::CallConfig cc;
+  cc.workers = static_cast<std::size_t>(cfg->media_workers);
+  cc.bind_address = cfg->media_address.empty() ? (cfg->listen == "localhost" ? "127.0.0.1" : cfg->listen)
+                                               : cfg->media_address;
+  cc.public_address = cfg->media_public_address;
+  cc.base_port = static_cast<std::uint16_t>(cfg->media_port);
+  cc.max_participants = static_cast<std::size_t>(cfg->call_max_participants);
+  auto calls = call::CallService::start(cc, [&loop](std::function<void()> f) { loop.post(std::move(f)); });
+  if (!calls) return fail(calls.error().message);
+  for (const auto& w : (*calls)->load()) spdlog::info("event=media_worker address={} port={}", cc.bind_address, w.port);
+  server::RouterConfig rc{*token, cfg->admin_remote, cfg->max_body_bytes, &*web, calls->get(),
+                          negotiation::CallWindow{std::chrono::minutes(cfg->call_lead_minutes),
+                                                  std::chrono::minutes(cfg->call_grace_minutes)}};
   server::Router router(svc, metrics, rc);
   auto http = server::HttpServer::bind(loop, router, lc);
   if (!http) return fail(http.error().message);

@@ -29,7 +29,9 @@ Status apply_toml(Config& c, const std::filesystem::path& file) {
       {"web", {"root"}},
       {"auth", {"session_ttl_minutes", "max_clock_skew_seconds"}},
       {"admin", {"remote"}},
-      {"log", {"level"}}};
+      {"log", {"level"}},
+      {"media", {"workers", "address", "public_address", "port"}},
+      {"call", {"lead_minutes", "grace_minutes", "max_participants"}}};
   for (const auto& [section, node] : t) {
     std::string s(section.str());
     auto known = kKnown.find(s);
@@ -74,6 +76,13 @@ Status apply_toml(Config& c, const std::filesystem::path& file) {
   num("auth", "max_clock_skew_seconds", c.max_clock_skew_seconds);
   boolean("admin", "remote", c.admin_remote);
   str("log", "level", c.log_level);
+  num("media", "workers", c.media_workers);
+  str("media", "address", c.media_address);
+  str("media", "public_address", c.media_public_address);
+  num("media", "port", c.media_port);
+  num("call", "lead_minutes", c.call_lead_minutes);
+  num("call", "grace_minutes", c.call_grace_minutes);
+  num("call", "max_participants", c.call_max_participants);
   if (!type_error.empty()) return make_error("bad_config", file.string() + ": " + type_error);
   return ok_status();
 }
@@ -124,6 +133,20 @@ Expected<Config> parse_config(int argc, char** argv) {
   auto* o_log = app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error (default info)")
                     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.add_flag("--print-routes", flags.print_routes, "Print every HTTP route served and exit");
+  auto* o_mworkers = app.add_option("--media-workers", flags.media_workers,
+                                    "Media worker threads, each with its own UDP port (default: one per core)");
+  auto* o_maddr = app.add_option("--media-address", flags.media_address,
+                                 "IP address the media workers bind (default: the --listen address)");
+  auto* o_mpublic = app.add_option("--media-public-address", flags.media_public_address,
+                                   "IP address given to clients as the media candidate (default: --media-address)");
+  auto* o_mport = app.add_option("--media-port", flags.media_port,
+                                 "UDP port of the first media worker; worker i uses PORT+i (default 0: any free ports)");
+  auto* o_lead = app.add_option("--call-lead-minutes", flags.call_lead_minutes,
+                                "A call opens this many minutes before the agreed start (default 15)");
+  auto* o_grace = app.add_option("--call-grace-minutes", flags.call_grace_minutes,
+                                 "A call stays open this many minutes after the agreed end (default 30)");
+  auto* o_maxp = app.add_option("--call-max-participants", flags.call_max_participants,
+                                "Participants per call (default 50)");
   app.set_version_flag("--version", "parleyd 0.1.0");
   try {
     app.parse(argc, argv);
@@ -151,6 +174,13 @@ Expected<Config> parse_config(int argc, char** argv) {
   if (o_skew->count()) c.max_clock_skew_seconds = flags.max_clock_skew_seconds;
   if (o_admin->count()) c.admin_remote = flags.admin_remote;
   if (o_log->count()) c.log_level = flags.log_level;
+  if (o_mworkers->count()) c.media_workers = flags.media_workers;
+  if (o_maddr->count()) c.media_address = flags.media_address;
+  if (o_mpublic->count()) c.media_public_address = flags.media_public_address;
+  if (o_mport->count()) c.media_port = flags.media_port;
+  if (o_lead->count()) c.call_lead_minutes = flags.call_lead_minutes;
+  if (o_grace->count()) c.call_grace_minutes = flags.call_grace_minutes;
+  if (o_maxp->count()) c.call_max_participants = flags.call_max_participants;
   c.print_routes = flags.print_routes;
   // The same ranges as the flags, whichever source set the value.
   if (c.port < 0 || c.port > 65535) return make_error("bad_config", "port must be 0 to 65535");
@@ -163,6 +193,14 @@ Expected<Config> parse_config(int argc, char** argv) {
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
   if (!kLevels.count(c.log_level)) return make_error("bad_config", "log level must be trace, debug, info, warn or error");
   if (c.listen.empty()) return make_error("bad_config", "listen address is empty");
+  if (c.media_workers < 0 || c.media_workers > 256) return make_error("bad_config", "media_workers must be 0 to 256");
+  if (c.media_port < 0 || c.media_port > 65535) return make_error("bad_config", "media port must be 0 to 65535");
+  if (c.call_lead_minutes < 0 || c.call_lead_minutes > 24 * 60)
+    return make_error("bad_config", "call_lead_minutes must be 0 to 1440");
+  if (c.call_grace_minutes < 0 || c.call_grace_minutes > 24 * 60)
+    return make_error("bad_config", "call_grace_minutes must be 0 to 1440");
+  if (c.call_max_participants < 2 || c.call_max_participants > 1000)
+    return make_error("bad_config", "call_max_participants must be 2 to 1000");
   if (c.tls_cert.empty() != c.tls_key.empty())
     return make_error("bad_config", "--tls-cert and --tls-key go together");
   return c;

@@ -28,6 +28,14 @@ struct Config {
   int max_clock_skew_seconds = 600;
   bool admin_remote = false;
   std::string log_level = "info";
+  // Media plane (docs/media.md).
+  int media_workers = 0;              // 0: one per core
+  std::string media_address;          // UDP bind address; default: listen
+  std::string media_public_address;   // the address put in SDP; default: media_address
+  int media_port = 0;                 // worker i binds media_port + i; 0: any free ports
+  int call_lead_minutes = 15;         // the call opens this long before the start
+  int call_grace_minutes = 30;        // and closes this long after the end
+  int call_max_participants = 50;
   bool print_routes = false;
   bool use_tls() const;
 };

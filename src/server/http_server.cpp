@@ -156,7 +156,7 @@ awaitable<void> serve_live(HttpServer::Impl& s, Stream stream, http::request<Bod
   std::weak_ptr<LiveSocket<Stream>> weak = sock;
   auto member = s.router.service().authenticate(bearer_token(std::string(req[http::field::authorization])));
   LiveChannel channel(
-      s.router.service(), [weak](std::string msg) {
+      s.router, [weak](std::string msg) {
         if (auto p = weak.lock()) p->send(std::move(msg));
       },
       member);

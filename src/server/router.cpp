@@ -97,7 +97,9 @@ Router::Router(service::Service& service, metrics::Registry& metrics, RouterConf
       });
   add("GET", "/metrics", Auth::none, false,
       [](Router& r, const HttpRequest&, const Params&, M, const Json&, Respond respond) {
-        respond(HttpResponse{200, "text/plain; version=0.0.4", r.metrics().render(), {}});
+        std::string text = r.metrics().render();
+        if (r.config().calls) text += r.config().calls->metrics_text();
+        respond(HttpResponse{200, "text/plain; version=0.0.4", std::move(text), {}});
       });
 
   // --- identities
@@ -330,12 +332,46 @@ void Router::handle(const HttpRequest& req, Respond respond) {
 
 // ---------------------------------------------------------------- live
 
-LiveChannel::LiveChannel(service::Service& service, std::function<void(std::string)> send,
-                         std::optional<service::Member> member)
-    : service_(service), send_(std::move(send)), member_(std::move(member)) {}
+namespace {
+call::ConnectionId next_connection = 1;  // service thread only
+}
+
+LiveChannel::LiveChannel(Router& router, std::function<void(std::string)> send, std::optional<service::Member> member)
+    : router_(router), service_(router.service()), conn_(next_connection++), send_(std::move(send)),
+      member_(std::move(member)) {}
 
 LiveChannel::~LiveChannel() {
   for (const auto& [_, id] : subscriptions_) service_.unsubscribe(id);
+  if (router_.config().calls) router_.config().calls->disconnected(conn_);
+}
+
+// docs/protocol.md §Calls. Admission is decided here, from the meeting's
+// signed state, before the call service creates anything.
+void LiveChannel::on_call_message(const std::string& type, const Json& m) {
+  auto* calls = router_.config().calls;
+  Json meeting = m.contains("meeting") ? m["meeting"] : Json(nullptr);
+  auto fail = [&](const Error& e) {
+    send_(Json{{"type", "call.error"}, {"meeting", meeting}, {"code", e.code}, {"message", e.message}}.dump());
+  };
+  if (!meeting.is_string()) return fail(make_error("invalid_field", type + " needs a meeting id"));
+  if (!member_) return fail(make_error("unauthenticated", "authenticate first"));
+  if (!calls) return fail(make_error("unavailable", "this server does not carry calls"));
+  auto id = meeting.get<std::string>();
+  if (type == "call.leave") return calls->leave(conn_, id);
+  const char* field = type == "call.join" ? "offer" : "sdp";
+  if (!m.contains(field) || !m[field].is_string())
+    return fail(make_error("invalid_field", type + " needs \"" + std::string(field) + "\": an SDP text"));
+  const auto& text = m[field].get_ref<const std::string&>();
+  if (type == "call.answer") {
+    if (auto s = calls->answer(conn_, id, text); !s) fail(s.error());
+    return;
+  }
+  auto admitted = service_.admit_to_call(*member_, id, router_.config().call_window);
+  if (!admitted) return fail(admitted.error());
+  auto send = send_;
+  auto joined = calls->join(conn_, id, call::Joiner{*admitted, member_->name}, text,
+                            [send](const Json& msg) { send(msg.dump()); });
+  if (!joined) fail(joined.error());
 }
 
 void LiveChannel::error(const Error& e, const Json& meeting) {
@@ -381,6 +417,7 @@ void LiveChannel::on_message(std::string_view text) {
     send_(Json{{"type", "subscribed"}, {"meeting", meeting}, {"state", *state}}.dump());
     return;
   }
+  if (type == "call.join" || type == "call.answer" || type == "call.leave") return on_call_message(type, m);
   error(make_error("invalid_field", "unknown message type \"" + type + "\""));
 }
 

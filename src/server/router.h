@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "call/call_service.h"
 #include "metrics/registry.h"
 #include "server/static_files.h"
 #include "service/service.h"
@@ -38,6 +39,8 @@ struct RouterConfig {
   bool admin_remote = false;     // serve /admin/v1 beyond loopback
   std::size_t max_body = 1 << 20;
   const StaticFiles* web = nullptr;  // not owned; outlives the router
+  call::CallService* calls = nullptr;  // not owned; null: calls are not served
+  negotiation::CallWindow call_window;
 };
 
 class Router {
@@ -72,16 +75,18 @@ class Router {
 class LiveChannel {
  public:
   // `send` queues one text message on the socket; `service` outlives this.
-  LiveChannel(service::Service& service, std::function<void(std::string)> send,
-              std::optional<service::Member> member);
-  ~LiveChannel();  // unsubscribes everything
+  LiveChannel(Router& router, std::function<void(std::string)> send, std::optional<service::Member> member);
+  ~LiveChannel();  // unsubscribes everything and leaves its calls
   LiveChannel(const LiveChannel&) = delete;
   LiveChannel& operator=(const LiveChannel&) = delete;
   void on_message(std::string_view text);
 
  private:
   void error(const Error& e, const json::Json& meeting = nullptr);
+  void on_call_message(const std::string& type, const json::Json& m);
+  Router& router_;
   service::Service& service_;
+  call::ConnectionId conn_;
   std::function<void(std::string)> send_;
   std::optional<service::Member> member_;
   std::map<std::string, std::uint64_t> subscriptions_;  // meeting -> subscription

@@ -292,6 +292,13 @@ Expected<Json> Service::meeting(const Member& m, std::string_view id) const {
   return meeting_view(*r);
 }
 
+Expected<negotiation::Admitted> Service::admit_to_call(const Member& m, std::string_view id,
+                                                       const negotiation::CallWindow& window) const {
+  const MeetingRecord* r = visible(m, id);
+  if (!r) return not_found();
+  return negotiation::admit_to_call(r->durable, m.id, m.key, now_(), window);
+}
+
 Expected<Json> Service::export_log(const Member& m, std::string_view id) const {
   const MeetingRecord* r = visible(m, id);
   if (!r) return not_found();

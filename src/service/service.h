@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "metrics/registry.h"
+#include "negotiation/admission.h"
 #include "negotiation/log_verifier.h"
 #include "service/writer.h"
 #include "store/store.h"
@@ -69,6 +70,10 @@ class Service {
   Expected<Json> meeting(const Member& m, std::string_view id) const;
   // True when the meeting exists and `m` may see it (cheap: no view is built).
   bool can_see(const Member& m, std::string_view id) const { return visible(m, id) != nullptr; }
+  // Whether `m` may enter the meeting's call now (negotiation/admission.h);
+  // a meeting the member cannot see is "not_found", as everywhere.
+  Expected<negotiation::Admitted> admit_to_call(const Member& m, std::string_view id,
+                                                const negotiation::CallWindow& window) const;
   Expected<Json> export_log(const Member& m, std::string_view id) const;
 
   // --- writes: one signed act

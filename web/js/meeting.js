@@ -323,6 +323,7 @@ export async function showMeeting(container, meetingId, me, { say, toast, isCurr
       h('p', { class: 'muted', id: 'live-state', 'data-state': liveState, 'aria-live': 'polite', text: liveState === 'live' ? 'Live: changes by the other delegation appear here as they happen.'
         : liveState === 'offline' ? 'Live updates interrupted; reconnecting…' : 'Connecting for live updates…' }),
       canAct ? null : h('p', { class: 'notice warn', text: 'You follow this negotiation; only negotiators propose, accept, sign or withdraw.' }),
+      shown.status === 'announced' ? h('a', { class: 'button', id: 'go-to-call', href: `/call#${encodeURIComponent(shown.id)}`, text: 'Go to the call' }) : null,
       h('button', { type: 'button', class: 'secondary', id: 'export', text: 'Export the signed log', onclick: exportLog }),
       h('a', { class: 'button secondary', href: '/verify', text: 'Verify an exported log' }));
     const terms = await termsSection();

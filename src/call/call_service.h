@@ -1,0 +1,133 @@
+#pragma once
+// The control plane of calls (docs/media.md, docs/protocol.md §Calls): runs
+// on the service thread, beside the negotiation. It admits members (the
+// caller passes what negotiation::admit_to_call() decided), negotiates SDP
+// with each participant, places each call on one media worker, and tells
+// that worker — only by posting — which transports exist and who receives
+// which stream. Workers report back by posting to the service thread.
+//
+// One RTCPeerConnection per participant: the client offers first (what it
+// publishes); the server answers, then sends its own offers whenever the
+// streams it forwards to that client change, one at a time, and applies the
+// client's answers.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "json/canonical.h"
+#include "media/call.h"
+#include "media/worker.h"
+#include "negotiation/admission.h"
+#include "sdp/negotiate.h"
+
+namespace parley::call {
+
+struct CallConfig {
+  std::size_t workers = 0;             // 0: one per core
+  std::string bind_address = "127.0.0.1";
+  std::string public_address;          // the host candidate; default: bind_address
+  std::uint16_t base_port = 0;         // worker i binds base_port + i; 0: any free port
+  std::size_t max_participants = 50;   // per call
+  std::size_t max_streams = 4;         // published per participant
+  std::size_t pool_packets = 8192;     // per worker
+};
+
+using ConnectionId = std::uint64_t;
+// Sends one message to a participant's WebSocket.
+using Sink = std::function<void(const json::Json&)>;
+
+struct Joiner {
+  negotiation::Admitted admitted;
+  std::string name;
+};
+
+class CallService {
+ public:
+  using Post = std::function<void(std::function<void()>)>;
+
+  // `post` runs a task on the service thread (the one that calls every
+  // method below).
+  static Expected<std::unique_ptr<CallService>> start(CallConfig config, Post post);
+  ~CallService();  // workers stop after every call state is gone
+
+  // Answers with {"type":"call.joined",...} and later "call.offer" and
+  // "call.participants" messages through `sink`, or returns an error (nothing
+  // created).
+  Status join(ConnectionId conn, const std::string& meeting, const Joiner& who, std::string_view offer, Sink sink);
+  Status answer(ConnectionId conn, const std::string& meeting, std::string_view sdp);
+  void leave(ConnectionId conn, const std::string& meeting);
+  void disconnected(ConnectionId conn);  // leaves every call of the connection
+
+  // For /metrics and the load report.
+  struct WorkerLoad {
+    std::uint16_t port;
+    std::size_t calls;
+    const media::WorkerStats* stats;
+  };
+  std::vector<WorkerLoad> load() const;
+  // The media plane's counters in Prometheus text format, per worker.
+  std::string metrics_text() const;
+  std::size_t calls() const { return calls_.size(); }
+
+ private:
+  struct Stream {
+    std::uint32_t ssrc = 0;
+    sdp::MediaKind kind = sdp::MediaKind::audio;
+    std::string mid;                          // in the publisher's session
+    std::vector<sdp::NegotiatedCodec> codecs;  // as agreed with the publisher
+  };
+  struct Peer {
+    ConnectionId conn = 0;
+    media::ParticipantId id = 0;
+    Joiner who;
+    Sink sink;
+    media::TransportId transport = 0;
+    sdp::LocalDescription local;        // agreed (or offered, while offer_pending)
+    sdp::LocalDescription offered;
+    bool offer_pending = false;
+    bool renegotiate = false;
+    std::vector<Stream> streams;               // what it publishes
+    std::map<std::uint32_t, std::string> sent;  // publisher SSRC → mid of the section sending it here
+    std::map<std::uint32_t, std::string> offered_sent;  // the same, as in the pending offer
+    std::string state = "connecting";
+  };
+  struct Call {
+    std::string meeting;
+    std::size_t worker = 0;
+    std::unique_ptr<media::Call> media;  // lives on the worker; touched only there
+    std::map<media::ParticipantId, Peer> peers;
+  };
+  struct Worker {
+    std::unique_ptr<media::Worker> worker;
+    std::size_t calls = 0;
+  };
+
+  CallService() = default;
+  Call* find(const std::string& meeting) { auto it = calls_.find(meeting); return it == calls_.end() ? nullptr : &it->second; }
+  Peer* find_peer(Call& c, ConnectionId conn);
+  void add_sections(Call& c, Peer& subscriber, const Peer& publisher);
+  void offer(Call& c, Peer& p);
+  void subscribe_agreed(Call& c, Peer& p);
+  void remove(Call& c, media::ParticipantId id);
+  void announce_participants(Call& c);
+  json::Json participant_json(const Peer& p) const;
+  void on_transport_state(media::Transport& t, std::size_t worker);
+
+  CallConfig config_;
+  Post post_;
+  std::shared_ptr<media::DtlsContext> dtls_;
+  std::vector<std::uint8_t> fingerprint_bytes_;
+  std::vector<Worker> workers_;
+  std::map<std::string, Call> calls_;
+  std::map<std::uint32_t, std::uint32_t> rtx_of_;  // published SSRC → its RTX SSRC (0: none)
+  media::ParticipantId next_participant_ = 1;
+  sdp::Capabilities caps_;
+};
+
+}  // namespace parley::call

@@ -1,0 +1,161 @@
+#include "media/call.h"
+
+#include <algorithm>
+
+#include "rtp/rtcp.h"
+#include "rtp/rtp.h"
+
+namespace parley::media {
+
+PayloadMap identity_payload_map() {
+  PayloadMap m{};
+  for (std::size_t i = 0; i < m.size(); ++i) m[i] = static_cast<std::uint8_t>(i);
+  return m;
+}
+
+void Call::add_participant(ParticipantId id, Transport* transport) {
+  participants_[id] = Participant{transport, {}};
+  transport->owner = this;
+}
+
+void Call::remove_participant(ParticipantId id) {
+  auto it = participants_.find(id);
+  if (it == participants_.end()) return;
+  for (auto ssrc : it->second.published) streams_.erase(ssrc);
+  for (auto& [_, s] : streams_)
+    std::erase_if(s.subscribers, [id](const Subscription& sub) { return sub.subscriber == id; });
+  participants_.erase(it);
+}
+
+void Call::publish(ParticipantId publisher, PublishedStream stream) {
+  auto p = participants_.find(publisher);
+  if (p == participants_.end()) return;
+  // An SSRC another participant already publishes stays theirs: the later
+  // claim is ignored (SSRCs are random 32-bit values; a clash is rare).
+  auto [it, inserted] = streams_.try_emplace(stream.ssrc, Stream{publisher, stream.kind, {}, {}});
+  if (inserted) p->second.published.push_back(stream.ssrc);
+}
+
+void Call::subscribe(ParticipantId subscriber, std::uint32_t ssrc, const PayloadMap& map) {
+  auto s = streams_.find(ssrc);
+  auto p = participants_.find(subscriber);
+  if (s == streams_.end() || p == participants_.end() || s->second.publisher == subscriber) return;
+  auto& subs = s->second.subscribers;
+  auto existing = std::find_if(subs.begin(), subs.end(), [&](const Subscription& x) { return x.subscriber == subscriber; });
+  if (existing != subs.end()) existing->map = map;
+  else subs.push_back(Subscription{subscriber, p->second.transport, map});
+  // A new receiver can decode only from a keyframe.
+  if (s->second.kind == StreamKind::video) request_keyframe(ssrc, s->second);
+}
+
+void Call::unsubscribe(ParticipantId subscriber, std::uint32_t ssrc) {
+  auto s = streams_.find(ssrc);
+  if (s == streams_.end()) return;
+  std::erase_if(s->second.subscribers, [subscriber](const Subscription& x) { return x.subscriber == subscriber; });
+}
+
+void Call::on_media(Transport& from, Packet& packet, bool rtcp) {
+  if (rtcp) on_rtcp(from, packet);
+  else on_rtp(from, packet);
+}
+
+void Call::on_rtp(Transport& from, Packet& packet) {
+  auto rtp = rtp::parse_rtp(packet.bytes());
+  if (!rtp) {
+    ++stats_.rtp_malformed;
+    return;
+  }
+  auto s = streams_.find(rtp->ssrc());
+  if (s == streams_.end() || participants_[s->second.publisher].transport != &from) {
+    ++stats_.unknown_ssrc;  // not announced in the publisher's SDP, or someone else's
+    return;
+  }
+  const std::uint8_t pt = rtp->payload_type();
+  for (auto& sub : s->second.subscribers) {
+    std::uint8_t out_pt = sub.map[pt];
+    if (out_pt == 0xFF) continue;
+    Packet* copy = worker_.pool().acquire();
+    if (!copy) return;  // counted by the pool; the rest of the fan-out is dropped too
+    std::copy(packet.data, packet.data + packet.size, copy->data);
+    copy->size = packet.size;
+    if (out_pt != pt) copy->data[1] = static_cast<std::uint8_t>((copy->data[1] & 0x80) | out_pt);
+    worker_.send_rtp(*sub.to, copy);
+    ++stats_.rtp_forwarded;
+  }
+}
+
+void Call::request_keyframe(std::uint32_t ssrc, Stream& s) {
+  auto now = std::chrono::steady_clock::now();
+  if (now - s.last_keyframe_request < kKeyframeInterval) {
+    ++stats_.keyframe_requests_suppressed;
+    return;
+  }
+  auto pub = participants_.find(s.publisher);
+  if (pub == participants_.end()) return;
+  Packet* p = worker_.pool().acquire();
+  if (!p) return;
+  auto n = rtp::build_pli(p->room(), kServerSsrc, ssrc);
+  if (!n) {
+    worker_.pool().release(p);
+    return;
+  }
+  p->size = *n;
+  s.last_keyframe_request = now;
+  ++stats_.keyframe_requests_sent;
+  worker_.send_rtcp(*pub->second.transport, p);
+}
+
+// Subscribers' keyframe requests go to the publisher, rate-limited per
+// stream; their NACKs are passed on to the publisher, whose retransmissions
+// come back as ordinary RTP (or RTX) and are forwarded like the rest.
+// Publishers' sender reports go to their subscribers (lip sync).
+void Call::on_rtcp(Transport& from, Packet& packet) {
+  auto compound = rtp::parse_rtcp_compound(packet.bytes(), rtp::RtcpMode::kReducedSize);
+  if (!compound) {
+    ++stats_.rtcp_malformed;
+    return;
+  }
+  for (const auto& pkt : *compound) {
+    if (pkt.type() == 206 && (pkt.count() == 1 || pkt.count() == 4)) {
+      std::uint32_t media = 0;
+      if (pkt.count() == 1) {
+        auto pli = rtp::parse_pli(pkt);
+        if (!pli) continue;
+        media = pli->media_ssrc;
+      } else {
+        auto fir = rtp::parse_fir(pkt);
+        if (!fir || fir->entries().empty()) continue;
+        media = fir->entries()[0].ssrc;
+      }
+      if (auto s = streams_.find(media); s != streams_.end()) request_keyframe(media, s->second);
+    } else if (pkt.type() == 205 && pkt.count() == 1) {
+      auto nack = rtp::parse_nack(pkt);
+      if (!nack) continue;
+      auto s = streams_.find(nack->media_ssrc());
+      if (s == streams_.end()) continue;
+      auto pub = participants_.find(s->second.publisher);
+      if (pub == participants_.end() || pub->second.transport == &from) continue;
+      Packet* p = worker_.pool().acquire();
+      if (!p) continue;
+      std::copy(pkt.bytes().begin(), pkt.bytes().end(), p->data);
+      p->size = pkt.bytes().size();
+      worker_.send_rtcp(*pub->second.transport, p);
+      ++stats_.rtcp_forwarded;
+    } else if (pkt.type() == 200) {
+      auto sr = rtp::parse_sender_report(pkt);
+      if (!sr) continue;
+      auto s = streams_.find(sr->sender_ssrc());
+      if (s == streams_.end() || participants_[s->second.publisher].transport != &from) continue;
+      for (auto& sub : s->second.subscribers) {
+        Packet* p = worker_.pool().acquire();
+        if (!p) break;
+        std::copy(pkt.bytes().begin(), pkt.bytes().end(), p->data);
+        p->size = pkt.bytes().size();
+        worker_.send_rtcp(*sub.to, p);
+        ++stats_.rtcp_forwarded;
+      }
+    }
+  }
+}
+
+}  // namespace parley::media

@@ -1,0 +1,90 @@
+#pragma once
+// The worker-side state of one call (docs/media.md): its participants'
+// transports, the streams each publishes (by SSRC), and who receives which
+// stream with which payload types. Everything the control plane decides
+// (admission, SDP) arrives here as posted configuration; this class only
+// moves packets, from RTP and RTCP headers (payloads are never read).
+//
+// Forwarding keeps the publisher's SSRC, sequence numbers and timestamps:
+// the SDP the subscriber agreed to names those SSRCs. Payload types are
+// mapped per subscriber when the two negotiations chose different numbers.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "media/worker.h"
+
+namespace parley::media {
+
+using ParticipantId = std::uint64_t;
+
+enum class StreamKind : std::uint8_t { audio, video };
+
+struct PublishedStream {
+  std::uint32_t ssrc = 0;
+  StreamKind kind = StreamKind::audio;
+};
+
+// Payload type of the publisher → payload type for one subscriber; 0xFF
+// means "not negotiated with this subscriber": the packet is not sent.
+using PayloadMap = std::array<std::uint8_t, 128>;
+PayloadMap identity_payload_map();
+
+struct CallStats {
+  std::uint64_t rtp_forwarded = 0, rtcp_forwarded = 0, rtp_malformed = 0, rtcp_malformed = 0;
+  std::uint64_t unknown_ssrc = 0, keyframe_requests_sent = 0, keyframe_requests_suppressed = 0;
+};
+
+class Call {
+ public:
+  explicit Call(Worker& worker) : worker_(worker) {}
+
+  // All on the worker's thread.
+  void add_participant(ParticipantId id, Transport* transport);
+  void remove_participant(ParticipantId id);  // also stops every subscription to or from it
+  void publish(ParticipantId publisher, PublishedStream stream);
+  void subscribe(ParticipantId subscriber, std::uint32_t ssrc, const PayloadMap& map);
+  void unsubscribe(ParticipantId subscriber, std::uint32_t ssrc);
+  bool empty() const { return participants_.empty(); }
+  const CallStats& stats() const { return stats_; }
+
+  // The worker's media handler for transports of this call.
+  void on_media(Transport& from, Packet& packet, bool rtcp);
+
+  // The SSRC the server uses as the sender of the RTCP it writes itself.
+  static constexpr std::uint32_t kServerSsrc = 0x50415259;  // "PARY"
+  // Keyframe requests for one stream are passed on at most this often.
+  static constexpr std::chrono::milliseconds kKeyframeInterval{500};
+
+ private:
+  struct Subscription {
+    ParticipantId subscriber;
+    Transport* to;
+    PayloadMap map;
+  };
+  struct Stream {
+    ParticipantId publisher;
+    StreamKind kind;
+    std::vector<Subscription> subscribers;
+    std::chrono::steady_clock::time_point last_keyframe_request{};
+  };
+  struct Participant {
+    Transport* transport;
+    std::vector<std::uint32_t> published;
+  };
+
+  void on_rtp(Transport& from, Packet& packet);
+  void on_rtcp(Transport& from, Packet& packet);
+  void request_keyframe(std::uint32_t ssrc, Stream& s);
+
+  Worker& worker_;
+  std::unordered_map<ParticipantId, Participant> participants_;
+  std::unordered_map<std::uint32_t, Stream> streams_;
+  CallStats stats_;
+};
+
+}  // namespace parley::media

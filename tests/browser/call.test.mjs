@@ -1,0 +1,124 @@
+// Three Chromium participants (fake camera and microphone) join one call
+// through parleyd's own media server; each decodes video and receives audio
+// from the other two; one leaves and the others keep going. Members who are
+// not admitted are refused before anything is created.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Person, Server, enrollInBrowser, utc } from './harness.mjs';
+
+let server;
+const people = {};
+let meeting;
+
+// The meeting starts in a few minutes: its call is open (15 minutes' lead).
+function soon() {
+  const d = new Date(Date.now() + 5 * 60e3);
+  d.setUTCSeconds(0, 0);
+  return utc(d);
+}
+
+before(async () => {
+  server = await new Server().start();
+  server.party('east', 'Eastern Delegation', 'Europe/Moscow');
+  server.party('west', 'Western Delegation', 'America/New_York');
+  const eastNeg = server.cli('east-neg');
+  eastNeg.enroll('east', 'Irina Sokolova', 'negotiator');
+  const westNeg = server.cli('west-neg');
+  westNeg.enroll('west', 'James Carter', 'negotiator');
+  const roster = [['mikhail', 'east', 'Mikhail Orlov', 'leader'], ['helen', 'west', 'Helen Brooks', 'leader'],
+    ['olga', 'east', 'Olga Ivanova', 'interpreter'], ['outsider', 'west', 'Daniel Moore', 'aide']];
+  await Promise.all(roster.map(async ([key]) => { people[key] = await Person.open(`call-${key}`); }));
+  for (const [key, party, name, role] of roster) {
+    people[key].member = await enrollInBrowser(people[key], server, server.invite(party, name, role));
+  }
+  const created = eastNeg.run(['create', '--with', 'west', '--title', 'Leaders\u2019 call', '--start', soon(), '--duration', '60',
+    '--roster', 'Mikhail Orlov:leader', '--roster', 'Olga Ivanova:interpreter', '--roster', 'Helen Brooks:leader',
+    '--language', 'ru,en', '--interpreter', 'Olga Ivanova:ru-en', '--agenda', 'Opening',
+    '--announce-text', 'The leaders will talk by video.', '--announce-at', 'on_agreement', '--set', 'format="video"',
+    '--predecessor', 'none']);
+  meeting = created.id;
+  westNeg.run(['accept', meeting, '--all']);
+  eastNeg.run(['sign', meeting]);
+  westNeg.run(['sign', meeting]);
+});
+
+after(async () => {
+  for (const p of Object.values(people)) await p.close();
+  if (server) assert.equal(await server.stop(), 0);
+});
+
+async function joinCall(person) {
+  const { page } = person;
+  await page.goto(`${server.url}/call#${meeting}`);
+  await page.locator('#preview').waitFor();
+  await page.waitForFunction(() => document.getElementById('preview').srcObject);
+  await page.click('#join');
+}
+
+// Frames decoded and audio packets received from `from`, as the page shows.
+async function received(person, from) {
+  const tile = person.page.locator(`.tile[data-member="${from.member}"]`);
+  if (!(await tile.count())) return { frames: 0, audio: 0 };
+  return {
+    frames: Number((await tile.getAttribute('data-frames-decoded')) || 0),
+    audio: Number((await tile.getAttribute('data-audio-packets')) || 0),
+  };
+}
+
+async function waitFor(fn, what, ms = 30000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last === true) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const pages = await Promise.all(Object.values(people).map(async (p) => `${p.name}: ${await p.page.locator('#notice').textContent()} | ${await p.page.evaluate(() => [...document.querySelectorAll('.tile')].map((t) => `${t.dataset.member}:${t.dataset.framesDecoded}/${t.dataset.audioPackets}`).join(' '))}`));
+  assert.fail(`${what}: ${JSON.stringify(last)}\n${pages.join('\n')}\n${server.log().split('\n').filter((l) => !l.includes('event=http')).slice(-10).join('\n')}`);
+}
+
+test('three participants see and hear each other; one leaves, the others go on', async () => {
+  const trio = [people.mikhail, people.helen, people.olga];
+  for (const p of trio) await joinCall(p);
+  for (const p of trio) await p.page.locator('#in-call').waitFor();
+  for (const p of trio) {
+    for (const q of trio) {
+      if (p === q) continue;
+      await waitFor(async () => {
+        const r = await received(p, q);
+        return (r.frames > 10 && r.audio > 20) || r;
+      }, `${p.name} receives ${q.name}`);
+    }
+  }
+  // The tiles name each participant with party, role and key fingerprint.
+  const label = await people.mikhail.page.locator(`.tile[data-member="${people.helen.member}"] .label`).first().textContent();
+  assert.match(label, /Helen Brooks/);
+  assert.match(label, /west, leader/);
+  assert.match(label, /[0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4}/);
+  await people.mikhail.shot('call.png');
+
+  // Olga leaves: her tile goes, and Mikhail and Helen keep receiving.
+  await people.olga.page.click('#leave');
+  for (const p of [people.mikhail, people.helen]) {
+    await p.page.locator(`.tile[data-member="${people.olga.member}"]`).waitFor({ state: 'detached' });
+  }
+  const before = await received(people.mikhail, people.helen);
+  await waitFor(async () => {
+    const now = await received(people.mikhail, people.helen);
+    return (now.frames > before.frames + 20 && now.audio > before.audio + 20) || now;
+  }, 'Mikhail still receives Helen after Olga left');
+  const metrics = await (await people.mikhail.page.request.get(`${server.url}/metrics`)).text();
+  assert.match(metrics, /parley_media_datagrams_in_total\{worker="0"\} [1-9]/);
+  for (const p of trio) assert.deepEqual(p.errors, [], `${p.name}: no script errors`);
+});
+
+test('admission: a member not on the signed roster is refused before anything is created', async () => {
+  const { page } = people.outsider;
+  await page.goto(`${server.url}/call#${meeting}`);
+  await page.waitForFunction(() => document.getElementById('preview').srcObject);
+  await page.click('#join');
+  await page.locator('#notice.error').waitFor();
+  assert.match(await page.locator('#notice').textContent(), /not on this meeting's signed roster/);
+  assert.equal(await page.locator('#in-call').isVisible(), false);
+});
