@@ -220,29 +220,16 @@ void Worker::queue(Transport& to, Packet* p) {
   to.bytes_out += p->size;
 }
 
-void Worker::send_rtp(Transport& to, Packet* p) {
-  if (to.state() != Transport::State::connected) {
-    stats_.send_dropped.fetch_add(1, std::memory_order_relaxed);
-    pool_->release(p);
-    return;
-  }
-  auto n = to.srtp_out()->protect_rtp(p->room(), p->size);
-  if (!n) {
-    stats_.send_dropped.fetch_add(1, std::memory_order_relaxed);
-    pool_->release(p);
-    return;
-  }
-  p->size = *n;
-  queue(to, p);
-}
+void Worker::send_rtp(Transport& to, Packet* p) { send_protected(to, p, false); }
+void Worker::send_rtcp(Transport& to, Packet* p) { send_protected(to, p, true); }
 
-void Worker::send_rtcp(Transport& to, Packet* p) {
+void Worker::send_protected(Transport& to, Packet* p, bool rtcp) {
   if (to.state() != Transport::State::connected) {
     stats_.send_dropped.fetch_add(1, std::memory_order_relaxed);
     pool_->release(p);
     return;
   }
-  auto n = to.srtp_out()->protect_rtcp(p->room(), p->size);
+  auto n = rtcp ? to.srtp_out()->protect_rtcp(p->room(), p->size) : to.srtp_out()->protect_rtp(p->room(), p->size);
   if (!n) {
     stats_.send_dropped.fetch_add(1, std::memory_order_relaxed);
     pool_->release(p);

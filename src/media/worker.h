@@ -81,6 +81,7 @@ class Worker {
   void handle_bound(Datagram& d, std::uint8_t first);
   void queue_plain(const Endpoint& to, std::span<const std::uint8_t> bytes);
   void queue(Transport& to, Packet* p);
+  void send_protected(Transport& to, Packet* p, bool rtcp);
   void flush();
   void tick();
   void changed(Transport& t);

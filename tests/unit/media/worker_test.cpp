@@ -3,61 +3,14 @@
 #include "media/worker.h"
 
 #include <gtest/gtest.h>
-#include <poll.h>
-
-#include <future>
 
 #include "stun/stun.h"
+#include "test_client.h"
 
 namespace parley::media {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Runs `f` on the worker's thread and waits for its result.
-template <typename F>
-auto on_worker(Worker& w, F f) {
-  std::promise<decltype(f())> p;
-  auto fut = p.get_future();
-  w.post([&] { p.set_value(f()); });
-  return fut.get();
-}
-
-struct Client {
-  UdpSocket sock = *UdpSocket::bind("127.0.0.1", 0);
-  Endpoint server;
-  std::shared_ptr<DtlsContext> ctx = *DtlsContext::create();
-  std::unique_ptr<DtlsSession> dtls;
-  std::unique_ptr<Srtp> srtp_out, srtp_in;
-  PacketPool pool{64};
-
-  void send(std::span<const std::uint8_t> bytes) {
-    Outgoing o{bytes.data(), bytes.size(), &server};
-    ASSERT_EQ(sock.send({&o, 1}), 1u);
-  }
-  // Next datagram, or empty after a timeout.
-  std::vector<std::uint8_t> receive(int timeout_ms = 2000) {
-    pollfd p{sock.fd(), POLLIN, 0};
-    if (poll(&p, 1, timeout_ms) != 1) return {};
-    std::array<Datagram, 1> d{};
-    if (sock.receive(pool, d) != 1) return {};
-    std::vector<std::uint8_t> out(d[0].packet->data, d[0].packet->data + d[0].packet->size);
-    pool.release(d[0].packet);
-    return out;
-  }
-  std::vector<std::uint8_t> binding_request(const std::string& username, const std::string& key) {
-    stun::BindingRequestParams params;
-    params.transaction_id = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
-    params.username = username;
-    params.key = key;
-    params.priority = 12345;
-    params.tie_breaker = 42;
-    params.use_candidate = true;
-    std::vector<std::uint8_t> out(512);
-    out.resize(*stun::build_binding_request(params, out));
-    return out;
-  }
-};
 
 class WorkerTest : public ::testing::Test {
  protected:
@@ -89,29 +42,7 @@ class WorkerTest : public ::testing::Test {
   }
 
   void connect() {
-    client.send(client.binding_request("srvU:cliU", "server-password-0123456789"));
-    auto reply = client.receive();
-    auto msg = stun::parse(reply);
-    ASSERT_TRUE(msg);
-    ASSERT_EQ(msg->message_class(), stun::MessageClass::kSuccessResponse);
-    ASSERT_TRUE(stun::verify_integrity(*msg, "server-password-0123456789"));
-    client.dtls = *DtlsSession::create(client.ctx, DtlsSession::Role::client, server_ctx->fingerprint());
-    auto send = [this](std::span<const std::uint8_t> d) { client.send(d); };
-    client.dtls->start(send);
-    for (int i = 0; i < 20 && client.dtls->state() == DtlsSession::State::handshaking; ++i) {
-      auto d = client.receive(500);
-      if (d.empty()) client.dtls->on_timer(send);
-      else client.dtls->on_datagram(d, send);
-    }
-    ASSERT_EQ(client.dtls->state(), DtlsSession::State::connected) << client.dtls->error();
-    client.srtp_out = *Srtp::create(client.dtls->keys(), Srtp::Direction::outbound);
-    client.srtp_in = *Srtp::create(client.dtls->keys(), Srtp::Direction::inbound);
-    // The server side finishes when the client's last flight arrives.
-    for (int i = 0; i < 100; ++i) {
-      if (on_worker(*worker, [&] { return transport->state(); }) == Transport::State::connected) return;
-      std::this_thread::sleep_for(10ms);
-    }
-    FAIL() << "server transport did not connect";
+    connect_client(*worker, client, transport, "srvU", "server-password-0123456789", server_ctx->fingerprint());
   }
 };
 

@@ -5,70 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <cstdlib>
-#include <new>
 #include <optional>
 
 #include "rtp/rtcp.h"
 #include "rtp/rtp.h"
 #include "rtp/sequence.h"
 #include "rtp/vp8.h"
+#include "support/counting_allocator.h"
 #include "test_bytes.h"
-
-namespace {
-
-// Counted only while a test says so, so gtest's own allocations do not count.
-bool g_counting = false;
-std::size_t g_allocations = 0;
-
-void* allocate(std::size_t size) {
-  if (g_counting) ++g_allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-
-}  // namespace
-
-// Every non-aligned form is replaced, so that allocation and release always
-// pair malloc with free (ASan checks that they match).
-void* operator new(std::size_t size) {
-  return allocate(size);
-}
-void* operator new[](std::size_t size) {
-  return allocate(size);
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return allocate(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return allocate(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
 
 namespace parley::rtp {
 namespace {
@@ -76,14 +20,13 @@ namespace {
 using test::Bytes;
 using test::hex;
 
+// Allocations since it was made (counting_allocator.cpp counts them all).
 class CountAllocations {
  public:
-  CountAllocations() {
-    g_allocations = 0;
-    g_counting = true;
-  }
-  ~CountAllocations() { g_counting = false; }
-  std::size_t count() const { return g_allocations; }
+  std::size_t count() const { return parley::test::allocations() - start_; }
+
+ private:
+  std::size_t start_ = parley::test::allocations();
 };
 
 TEST(NoAllocation, CounterWorks) {

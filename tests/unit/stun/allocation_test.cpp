@@ -17,11 +17,11 @@
 
 #include "stun/demux.h"
 #include "stun/stun.h"
+#include "support/counting_allocator.h"
 #include "test_util.h"
 
 namespace {
 
-std::atomic<std::size_t> cxx_allocations{0};
 std::atomic<std::size_t> openssl_allocations{0};
 
 void* openssl_malloc(std::size_t n, const char*, int) {
@@ -42,29 +42,6 @@ const bool openssl_hooked =
 
 }  // namespace
 
-void* operator new(std::size_t n) {
-  ++cxx_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  ++cxx_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-
 namespace parley::stun {
 namespace {
 
@@ -79,10 +56,10 @@ struct Counts {
 
 template <class F>
 Counts count(F&& f) {
-  const std::size_t cxx = cxx_allocations.load();
+  const std::size_t cxx = parley::test::allocations();
   const std::size_t ossl = openssl_allocations.load();
   f();
-  return Counts{cxx_allocations.load() - cxx, openssl_allocations.load() - ossl};
+  return Counts{parley::test::allocations() - cxx, openssl_allocations.load() - ossl};
 }
 
 TEST(StunAllocation, ParsingAndAnsweringAllocateNothingOfOurs) {
