@@ -96,6 +96,8 @@ In the browser (two windows that do not share storage, e.g. a normal and a priva
       Western Delegation, Sarah Lee (negotiator):     $code_west
                         then open "Video call between the leaders", accept, counter-propose,
                         sign; changes appear in the other window as they happen
+                        after both have enrolled: scripts/demo-call.sh agrees a call that starts in
+                        ten minutes with both on the roster; then "Go to the call" in each window
   $URL/announcements  the public page (the preparatory call is announced)
   $URL/verify         drop an exported log to check its signatures
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# For the demo (scripts/demo.sh must be running): after Anna Petrova and
+# Sarah Lee have enrolled in two browsers, the CLI negotiators of both
+# delegations agree and sign a short call that starts in ten minutes with
+# Anna and Sarah on its roster, so that its call is open at once. Open the
+# meeting in each browser and choose "Go to the call".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=build/release/src/app
+PORT=${PORT:-8080}
+parley() { "$BIN/parley" --config-dir .demo/profiles "$@"; }
+start=$(date -u -d '+10 minutes' +%Y-%m-%dT%H:%M:00Z)
+id=$(parley --json --profile east create --with west --title "Demo call between the delegations" \
+  --start "$start" --duration 45 \
+  --roster "Anna Petrova:negotiator" --roster "Sarah Lee:negotiator" \
+  --language ru,en --agenda "Check of the video link" \
+  --announce-text "The delegations test their video link." --announce-at on_agreement \
+  --set 'format="video"' --predecessor none | sed -n 's/^  "id": "\([^"]*\)".*/\1/p')
+parley --profile west accept "$id" --all >/dev/null
+parley --profile east sign "$id" >/dev/null
+parley --profile west sign "$id" >/dev/null
+echo "Announced $id, starting $start; its call is open now:"
+echo "  http://127.0.0.1:$PORT/call#$id   (in each browser, or from the meeting's page)"
