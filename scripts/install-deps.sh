@@ -26,6 +26,8 @@ if [ $with_tests -eq 1 ]; then
   # Browser tests: Debian's Chromium, driven by playwright-core (never
   # Playwright's own browser download). util-linux gives unshare, iproute2 ip.
   packages+=(chromium chromium-driver fonts-dejavu-core util-linux iproute2)
+  # A WebRTC peer we did not write, for interoperability tests of the media server.
+  packages+=(python3-aiortc python3-websockets)
   # Node.js 20 or later is on these machines; Debian's nodejs only if none is.
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 fi

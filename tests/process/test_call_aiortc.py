@@ -1,0 +1,125 @@
+"""Interoperability of the media server with a WebRTC implementation we did
+not write: two aiortc clients (Debian's python3-aiortc) join a meeting's
+call through the signalling protocol of docs/protocol.md §Calls, each
+publishes audio and video, and each receives and decodes the other's.
+
+aioice gathers no loopback candidates, so (as root) the test re-runs itself
+in a network namespace of its own where a veth interface holds 127.0.0.2;
+parleyd's media workers stay on 127.0.0.1, reachable from there."""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import unittest
+from datetime import datetime, timedelta, timezone
+
+if os.geteuid() == 0 and not os.environ.get("PARLEY_NETNS"):
+    setup = ("ip link set lo up && ip link add pv0 type veth peer name pv1 && "
+             "ip addr add 127.0.0.2/32 dev pv0 && ip link set pv0 up && ip link set pv1 up")
+    os.environ["PARLEY_NETNS"] = "1"
+    os.execvp("unshare", ["unshare", "-n", "sh", "-c",
+                          setup + ' && exec /usr/bin/python3 -m unittest -v "$0"', "test_call_aiortc"])
+
+from harness import ParleyTest  # noqa: E402
+
+try:
+    import websockets  # noqa: E402
+    from aiortc import RTCPeerConnection, RTCSessionDescription  # noqa: E402
+    from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack  # noqa: E402
+    HAVE_AIORTC = True
+except ImportError:  # installed by scripts/install-deps.sh --test
+    HAVE_AIORTC = False
+
+
+class AiortcPeer:
+    """One participant: a member's session token, a WebSocket and a peer connection."""
+
+    def __init__(self, name, url, token, meeting):
+        self.name = name
+        self.url = url.replace("http://", "ws://") + "/api/v1/live"
+        self.token = token
+        self.meeting = meeting
+        self.frames = {"audio": 0, "video": 0}
+        self.errors = []
+        self.participants = []
+        self.joined = asyncio.Event()
+
+    async def run(self, duration):
+        self.pc = RTCPeerConnection()
+        self.pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
+        self.pc.addTransceiver(VideoStreamTrack(), direction="sendonly")
+
+        @self.pc.on("track")
+        def on_track(track):
+            asyncio.ensure_future(self.consume(track))
+
+        async with websockets.connect(self.url, max_size=1 << 20) as ws:
+            await ws.send(json.dumps({"type": "auth", "token": self.token}))
+            msg = json.loads(await ws.recv())
+            assert msg["type"] == "authenticated", msg
+            await self.pc.setLocalDescription(await self.pc.createOffer())
+            await ws.send(json.dumps({"type": "call.join", "meeting": self.meeting,
+                                      "offer": self.pc.localDescription.sdp}))
+            end = time.monotonic() + duration
+            while time.monotonic() < end:
+                try:
+                    raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
+                except asyncio.TimeoutError:
+                    continue
+                await self.handle(ws, json.loads(raw))
+            await ws.send(json.dumps({"type": "call.leave", "meeting": self.meeting}))
+        await self.pc.close()
+
+    async def handle(self, ws, msg):
+        t = msg.get("type")
+        if t == "call.joined":
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=msg["answer"], type="answer"))
+            self.joined.set()
+        elif t == "call.offer":
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=msg["sdp"], type="offer"))
+            await self.pc.setLocalDescription(await self.pc.createAnswer())
+            await ws.send(json.dumps({"type": "call.answer", "meeting": self.meeting,
+                                      "sdp": self.pc.localDescription.sdp}))
+        elif t == "call.participants":
+            self.participants = msg["participants"]
+        elif t == "call.error":
+            self.errors.append(msg)
+
+    async def consume(self, track):
+        while True:
+            try:
+                await track.recv()
+            except Exception:
+                return
+            self.frames[track.kind] += 1
+
+
+@unittest.skipUnless(HAVE_AIORTC, "python3-aiortc and python3-websockets are installed by scripts/install-deps.sh --test")
+class AiortcCallTest(ParleyTest):
+    def test_two_aiortc_clients_exchange_audio_and_video(self):
+        start = (datetime.now(timezone.utc) + timedelta(minutes=5)).replace(second=0, microsecond=0)
+        m = self.opening(start=start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        self.agree_all(m["id"])
+        for cli in (self.east_leader, self.west_leader):
+            cli.run("whoami")  # signs in: a session token in the profile
+        a = AiortcPeer("east-leader", self.server.url, self.east_leader.token(), m["id"])
+        b = AiortcPeer("west-leader", self.server.url, self.west_leader.token(), m["id"])
+
+        async def both():
+            await asyncio.gather(a.run(20), b.run(20))
+
+        asyncio.run(both())
+        for p in (a, b):
+            self.assertEqual(p.errors, [], p.name)
+            self.assertGreater(p.frames["video"], 20, "%s decoded video from the other: %s" % (p.name, p.frames))
+            self.assertGreater(p.frames["audio"], 50, "%s received audio from the other: %s" % (p.name, p.frames))
+        self.assertEqual(sorted(x["name"] for x in a.participants), ["Helen Brooks", "Mikhail Orlov"])
+        status, _, metrics = self.server.request("GET", "/metrics")
+        self.assertIn(b'parley_media_dtls_failed_total{worker="0"} 0', metrics)
+
+
+if __name__ == "__main__":
+    unittest.main()
