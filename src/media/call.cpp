@@ -13,6 +13,21 @@ PayloadMap identity_payload_map() {
   return m;
 }
 
+RetransmissionCache::RetransmissionCache() : slab_(new std::uint8_t[kSlots * kPacketCapacity]) {}
+
+void RetransmissionCache::store(std::uint16_t seq, std::span<const std::uint8_t> packet) {
+  if (packet.size() > kPacketCapacity) return;
+  std::size_t i = seq % kSlots;
+  std::copy(packet.begin(), packet.end(), slab_.get() + i * kPacketCapacity);
+  slots_[i] = Slot{seq, static_cast<std::uint16_t>(packet.size())};
+}
+
+std::optional<std::span<const std::uint8_t>> RetransmissionCache::find(std::uint16_t seq) const {
+  std::size_t i = seq % kSlots;
+  if (slots_[i].size == 0 || slots_[i].seq != seq) return std::nullopt;
+  return std::span<const std::uint8_t>(slab_.get() + i * kPacketCapacity, slots_[i].size);
+}
+
 void Call::add_participant(ParticipantId id, Transport* transport) {
   participants_[id] = Participant{transport, {}};
   transport->owner = this;
@@ -32,8 +47,10 @@ void Call::publish(ParticipantId publisher, PublishedStream stream) {
   if (p == participants_.end()) return;
   // An SSRC another participant already publishes stays theirs: the later
   // claim is ignored (SSRCs are random 32-bit values; a clash is rare).
-  auto [it, inserted] = streams_.try_emplace(stream.ssrc, Stream{publisher, stream.kind, {}, {}});
-  if (inserted) p->second.published.push_back(stream.ssrc);
+  auto [it, inserted] = streams_.try_emplace(stream.ssrc, Stream{publisher, stream.kind, {}, {}, nullptr});
+  if (!inserted) return;
+  p->second.published.push_back(stream.ssrc);
+  if (stream.kind == StreamKind::video) it->second.cache = std::make_unique<RetransmissionCache>();
 }
 
 void Call::subscribe(ParticipantId subscriber, std::uint32_t ssrc, const PayloadMap& map) {
@@ -71,6 +88,7 @@ void Call::on_rtp(Transport& from, Packet& packet) {
     return;
   }
   const std::uint8_t pt = rtp->payload_type();
+  if (s->second.cache) s->second.cache->store(rtp->sequence_number(), packet.bytes());
   for (auto& sub : s->second.subscribers) {
     std::uint8_t out_pt = sub.map[pt];
     if (out_pt == 0xFF) continue;
@@ -82,6 +100,47 @@ void Call::on_rtp(Transport& from, Packet& packet) {
     worker_.send_rtp(*sub.to, copy);
     ++stats_.rtp_forwarded;
   }
+}
+
+// RFC 4585 §6.2.1: the subscriber lists what it lost. What the cache still
+// holds is sent again as it was (same SSRC and sequence number, payload
+// type mapped; the SRTP contexts allow a repeated index). Only when some of
+// it is gone is the NACK passed on to the publisher.
+void Call::on_nack(Transport& from, const rtp::RtcpPacket& pkt) {
+  auto nack = rtp::parse_nack(pkt);
+  if (!nack) return;
+  auto s = streams_.find(nack->media_ssrc());
+  if (s == streams_.end()) return;
+  auto sub = std::find_if(s->second.subscribers.begin(), s->second.subscribers.end(),
+                          [&](const Subscription& x) { return x.to == &from; });
+  if (sub == s->second.subscribers.end()) return;
+  bool missing = false;
+  for (std::uint16_t seq : nack->lost()) {
+    ++stats_.nacked_packets;
+    auto held = s->second.cache ? s->second.cache->find(seq) : std::nullopt;
+    if (!held) {
+      missing = true;
+      continue;
+    }
+    std::uint8_t out_pt = sub->map[(*held)[1] & 0x7F];
+    if (out_pt == 0xFF) continue;
+    Packet* p = worker_.pool().acquire();
+    if (!p) return;
+    std::copy(held->begin(), held->end(), p->data);
+    p->size = held->size();
+    p->data[1] = static_cast<std::uint8_t>((p->data[1] & 0x80) | out_pt);
+    worker_.send_rtp(from, p);
+    ++stats_.retransmitted_from_cache;
+  }
+  if (!missing) return;
+  auto pub = participants_.find(s->second.publisher);
+  if (pub == participants_.end()) return;
+  Packet* p = worker_.pool().acquire();
+  if (!p) return;
+  std::copy(pkt.bytes().begin(), pkt.bytes().end(), p->data);
+  p->size = pkt.bytes().size();
+  worker_.send_rtcp(*pub->second.transport, p);
+  ++stats_.nacks_forwarded;
 }
 
 void Call::request_keyframe(std::uint32_t ssrc, Stream& s) {
@@ -129,18 +188,7 @@ void Call::on_rtcp(Transport& from, Packet& packet) {
       }
       if (auto s = streams_.find(media); s != streams_.end()) request_keyframe(media, s->second);
     } else if (pkt.type() == 205 && pkt.count() == 1) {
-      auto nack = rtp::parse_nack(pkt);
-      if (!nack) continue;
-      auto s = streams_.find(nack->media_ssrc());
-      if (s == streams_.end()) continue;
-      auto pub = participants_.find(s->second.publisher);
-      if (pub == participants_.end() || pub->second.transport == &from) continue;
-      Packet* p = worker_.pool().acquire();
-      if (!p) continue;
-      std::copy(pkt.bytes().begin(), pkt.bytes().end(), p->data);
-      p->size = pkt.bytes().size();
-      worker_.send_rtcp(*pub->second.transport, p);
-      ++stats_.rtcp_forwarded;
+      on_nack(from, pkt);
     } else if (pkt.type() == 200) {
       auto sr = rtp::parse_sender_report(pkt);
       if (!sr) continue;

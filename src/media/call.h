@@ -11,12 +11,16 @@
 
 #include <array>
 #include <chrono>
+#include <memory>
+#include <optional>
+#include <span>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "media/worker.h"
+#include "rtp/rtcp.h"
 
 namespace parley::media {
 
@@ -37,6 +41,28 @@ PayloadMap identity_payload_map();
 struct CallStats {
   std::uint64_t rtp_forwarded = 0, rtcp_forwarded = 0, rtp_malformed = 0, rtcp_malformed = 0;
   std::uint64_t unknown_ssrc = 0, keyframe_requests_sent = 0, keyframe_requests_suppressed = 0;
+  std::uint64_t nacked_packets = 0, retransmitted_from_cache = 0, nacks_forwarded = 0;
+};
+
+// The last packets of one video stream, kept for retransmission (RFC 4585
+// NACK answered by the server, not the publisher). One slab allocated when
+// the stream is published; a packet's slot is its sequence number modulo
+// the capacity, so storing and finding are O(1) and allocate nothing.
+class RetransmissionCache {
+ public:
+  static constexpr std::size_t kSlots = 512;  // about 2–3 s of 720p video
+  RetransmissionCache();
+  void store(std::uint16_t seq, std::span<const std::uint8_t> packet);
+  // The packet with this sequence number, if still held.
+  std::optional<std::span<const std::uint8_t>> find(std::uint16_t seq) const;
+
+ private:
+  struct Slot {
+    std::uint16_t seq = 0;
+    std::uint16_t size = 0;  // 0: empty
+  };
+  std::unique_ptr<std::uint8_t[]> slab_;
+  std::array<Slot, kSlots> slots_{};
 };
 
 class Call {
@@ -71,6 +97,7 @@ class Call {
     StreamKind kind;
     std::vector<Subscription> subscribers;
     std::chrono::steady_clock::time_point last_keyframe_request{};
+    std::unique_ptr<RetransmissionCache> cache;  // video only
   };
   struct Participant {
     Transport* transport;
@@ -80,6 +107,7 @@ class Call {
   void on_rtp(Transport& from, Packet& packet);
   void on_rtcp(Transport& from, Packet& packet);
   void request_keyframe(std::uint32_t ssrc, Stream& s);
+  void on_nack(Transport& from, const rtp::RtcpPacket& pkt);
 
   Worker& worker_;
   std::unordered_map<ParticipantId, Participant> participants_;

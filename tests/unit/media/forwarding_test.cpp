@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "rtp/rtcp.h"
 #include "support/counting_allocator.h"
 #include "test_client.h"
@@ -160,6 +162,43 @@ TEST_F(ForwardingTest, KeyframeRequestsReachThePublisherRateLimited) {
   std::this_thread::sleep_for(Call::kKeyframeInterval);
   ASSERT_NO_FATAL_FAILURE(send_protected(sub, own, true));
   EXPECT_FALSE(receive_plain(pub, true).empty());
+}
+
+TEST_F(ForwardingTest, NacksAreAnsweredFromTheCacheAndOnlyTheRestGoToThePublisher) {
+  on_worker(*worker, [&] {
+    call->subscribe(2, kVideoSsrc, identity_payload_map());
+    return 0;
+  });
+  ASSERT_FALSE(receive_plain(pub, true).empty());  // the keyframe request for the new subscriber
+  std::map<std::uint16_t, std::vector<std::uint8_t>> sent;
+  std::vector<std::uint16_t> lost = {3, 4, 9};
+  for (std::uint16_t seq = 1; seq <= 10; ++seq) {
+    sent[seq] = rtp(kVideoSsrc, seq, 96);
+    ASSERT_NO_FATAL_FAILURE(send_protected(pub, sent[seq]));
+    // "Lost" on the way: dropped before the subscriber's SRTP saw it (which
+    // would otherwise refuse the retransmission as a replay, as a browser does).
+    if (std::find(lost.begin(), lost.end(), seq) != lost.end()) ASSERT_FALSE(sub.receive().empty());
+    else ASSERT_EQ(receive_plain(sub), sent[seq]);
+  }
+  std::array<std::uint8_t, 64> buf{};
+  auto n = rtp::build_nack(buf, 0x9999, kVideoSsrc, lost);
+  ASSERT_NO_FATAL_FAILURE(send_protected(sub, {buf.begin(), buf.begin() + *n}, true));
+  for (auto seq : lost) EXPECT_EQ(receive_plain(sub), sent[seq]) << "retransmission of " << seq;
+  EXPECT_TRUE(pub.receive(300).empty()) << "all were in the cache: the publisher is not asked";
+  // A packet the cache never held: the NACK goes on to the publisher.
+  std::vector<std::uint16_t> gone = {4000};
+  n = rtp::build_nack(buf, 0x9999, kVideoSsrc, gone);
+  ASSERT_NO_FATAL_FAILURE(send_protected(sub, {buf.begin(), buf.begin() + *n}, true));
+  auto forwarded = receive_plain(pub, true);
+  ASSERT_FALSE(forwarded.empty());
+  auto compound = rtp::parse_rtcp_compound(forwarded, rtp::RtcpMode::kReducedSize);
+  ASSERT_TRUE(compound);
+  auto nack = rtp::parse_nack(*compound->begin());
+  ASSERT_TRUE(nack);
+  EXPECT_EQ(*nack->lost().begin(), 4000);
+  auto stats = on_worker(*worker, [&] { return call->stats(); });
+  EXPECT_EQ(stats.retransmitted_from_cache, 3u);
+  EXPECT_EQ(stats.nacks_forwarded, 1u);
 }
 
 }  // namespace
