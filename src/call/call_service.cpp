@@ -228,6 +228,11 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
     c = &calls_.emplace(meeting, std::move(fresh)).first->second;
     ++workers_[worker].calls;
   }
+  std::uint8_t twcc = 0;
+  for (const auto& sec : n->local.sections)
+    if (!sec.rejected)
+      for (const auto& e : sec.extensions)
+        if (e.uri == sdp::kExtTransportCc && e.id < 15) twcc = static_cast<std::uint8_t>(e.id);
   media::TransportParams params{lt.ice_ufrag, lt.ice_pwd, n->remote.ice_ufrag, bytes_to_hex_pairs(fp->bytes),
                                 media::DtlsSession::Role::server};
   media::Call* mc = c->media.get();
@@ -237,11 +242,11 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
     published.push_back({p.streams[i].ssrc, stream_kind(p.streams[i].kind)});
     if (rtx[i]) published.push_back({rtx[i], stream_kind(p.streams[i].kind)});
   }
-  w->post([this, w, mc, pid, params, published, meeting] {
+  w->post([this, w, mc, pid, params, published, meeting, twcc] {
     auto t = w->add_transport(params);
     media::TransportId tid = t ? (*t)->id() : 0;
     if (t) {
-      mc->add_participant(pid, *t);
+      mc->add_participant(pid, *t, twcc);
       for (const auto& s : published) mc->publish(pid, s);
     }
     post_([this, meeting, pid, tid] {

@@ -28,9 +28,50 @@ std::optional<std::span<const std::uint8_t>> RetransmissionCache::find(std::uint
   return std::span<const std::uint8_t>(slab_.get() + i * kPacketCapacity, slots_[i].size);
 }
 
-void Call::add_participant(ParticipantId id, Transport* transport) {
-  participants_[id] = Participant{transport, {}};
+Call::~Call() {
+  if (feedback_timer_) worker_.loop().cancel(feedback_timer_);
+}
+
+void Call::add_participant(ParticipantId id, Transport* transport, std::uint8_t twcc_extension) {
+  Participant p{transport, {}, {}};
+  p.twcc.extension = twcc_extension;
+  participants_[id] = std::move(p);
   transport->owner = this;
+  // The call is made on the service thread; its timer starts here, on the
+  // worker's, with its first participant.
+  if (!feedback_timer_)
+    feedback_timer_ = worker_.loop().every(std::chrono::milliseconds(100), [this] { send_transport_feedback(); });
+}
+
+void Call::send_transport_feedback() {
+  std::array<rtp::TwccArrival, Twcc::kMax> list;
+  for (auto& [_, p] : participants_) {
+    auto& t = p.twcc;
+    if (t.count == 0 || p.transport->state() != Transport::State::connected) continue;
+    std::sort(t.arrivals.begin(), t.arrivals.begin() + static_cast<std::ptrdiff_t>(t.count));
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < t.count; ++i) {
+      if (n && t.arrivals[i].first == t.arrivals[i - 1].first) continue;  // a duplicate
+      list[n++] = rtp::TwccArrival{static_cast<std::uint16_t>(t.arrivals[i].first), t.arrivals[i].second};
+    }
+    t.count = 0;
+    std::size_t done = 0;
+    while (done < n) {
+      Packet* out = worker_.pool().acquire();
+      if (!out) return;
+      auto r = rtp::build_transport_feedback(out->room(), kServerSsrc, t.media_ssrc, t.feedback_count,
+                                             std::span(list.data() + done, n - done));
+      if (!r || r->consumed == 0) {
+        worker_.pool().release(out);
+        break;
+      }
+      out->size = r->size;
+      ++t.feedback_count;
+      done += r->consumed;
+      ++stats_.twcc_feedback_sent;
+      worker_.send_rtcp(*p.transport, out);
+    }
+  }
 }
 
 void Call::remove_participant(ParticipantId id) {
@@ -86,6 +127,16 @@ void Call::on_rtp(Transport& from, Packet& packet) {
   if (s == streams_.end() || participants_[s->second.publisher].transport != &from) {
     ++stats_.unknown_ssrc;  // not announced in the publisher's SDP, or someone else's
     return;
+  }
+  auto& publisher = participants_[s->second.publisher];
+  if (auto& t = publisher.twcc; t.extension && t.count < Twcc::kMax) {
+    if (auto ext = rtp->find_extension(t.extension))
+      if (auto seq = rtp::parse_transport_sequence_number(*ext)) {
+        auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now().time_since_epoch()).count();
+        t.arrivals[t.count++] = {t.unwrap.unwrap(*seq), now};
+        t.media_ssrc = rtp->ssrc();
+      }
   }
   const std::uint8_t pt = rtp->payload_type();
   if (s->second.cache) s->second.cache->store(rtp->sequence_number(), packet.bytes());

@@ -21,6 +21,7 @@
 
 #include "media/worker.h"
 #include "rtp/rtcp.h"
+#include "rtp/sequence.h"
 
 namespace parley::media {
 
@@ -42,6 +43,7 @@ struct CallStats {
   std::uint64_t rtp_forwarded = 0, rtcp_forwarded = 0, rtp_malformed = 0, rtcp_malformed = 0;
   std::uint64_t unknown_ssrc = 0, keyframe_requests_sent = 0, keyframe_requests_suppressed = 0;
   std::uint64_t nacked_packets = 0, retransmitted_from_cache = 0, nacks_forwarded = 0;
+  std::uint64_t twcc_feedback_sent = 0;
 };
 
 // The last packets of one video stream, kept for retransmission (RFC 4585
@@ -68,9 +70,14 @@ class RetransmissionCache {
 class Call {
  public:
   explicit Call(Worker& worker) : worker_(worker) {}
+  ~Call();  // on the worker's thread
 
   // All on the worker's thread.
-  void add_participant(ParticipantId id, Transport* transport);
+  // `twcc_extension`: the id the participant negotiated for the
+  // transport-wide sequence number extension (0: none); the call then
+  // sends it transport-wide congestion feedback so that its browser can
+  // raise its sending rate.
+  void add_participant(ParticipantId id, Transport* transport, std::uint8_t twcc_extension = 0);
   void remove_participant(ParticipantId id);  // also stops every subscription to or from it
   void publish(ParticipantId publisher, PublishedStream stream);
   void subscribe(ParticipantId subscriber, std::uint32_t ssrc, const PayloadMap& map);
@@ -99,10 +106,24 @@ class Call {
     std::chrono::steady_clock::time_point last_keyframe_request{};
     std::unique_ptr<RetransmissionCache> cache;  // video only
   };
+  // Arrivals of one participant's packets since the last feedback.
+  struct Twcc {
+    static constexpr std::size_t kMax = 512;
+    std::uint8_t extension = 0;
+    rtp::SequenceUnwrapper unwrap;
+    std::array<std::pair<std::int64_t, std::int64_t>, kMax> arrivals{};  // (unwrapped seq, µs)
+    std::size_t count = 0;
+    std::uint8_t feedback_count = 0;
+    std::uint32_t media_ssrc = 0;
+  };
   struct Participant {
     Transport* transport;
     std::vector<std::uint32_t> published;
+    Twcc twcc;
   };
+  // draft-holmer-rmcat-transport-wide-cc-extensions-01: every 100 ms.
+  void send_transport_feedback();
+  Loop::TimerId feedback_timer_ = 0;
 
   void on_rtp(Transport& from, Packet& packet);
   void on_rtcp(Transport& from, Packet& packet);

@@ -17,6 +17,7 @@ namespace {
 
 constexpr std::uint32_t kAudioSsrc = 0x11112222;
 constexpr std::uint32_t kVideoSsrc = 0x33334444;
+constexpr std::uint8_t kTwccExtension = 5;
 
 class ForwardingTest : public ::testing::Test {
  protected:
@@ -37,7 +38,7 @@ class ForwardingTest : public ::testing::Test {
                                       DtlsSession::Role::server});
       sub_t = *worker->add_transport({"subU", "subscriber-password-012345678", "cliU", sub.ctx->fingerprint(),
                                       DtlsSession::Role::server});
-      call->add_participant(1, pub_t);
+      call->add_participant(1, pub_t, kTwccExtension);
       call->add_participant(2, sub_t);
       call->publish(1, {kAudioSsrc, StreamKind::audio});
       call->publish(1, {kVideoSsrc, StreamKind::video});
@@ -199,6 +200,34 @@ TEST_F(ForwardingTest, NacksAreAnsweredFromTheCacheAndOnlyTheRestGoToThePublishe
   auto stats = on_worker(*worker, [&] { return call->stats(); });
   EXPECT_EQ(stats.retransmitted_from_cache, 3u);
   EXPECT_EQ(stats.nacks_forwarded, 1u);
+}
+
+TEST_F(ForwardingTest, PublishersGetTransportWideFeedback) {
+  // RFC 8285 one-byte header extension carrying the transport-wide sequence
+  // number; packets 1..20 with 7 and 13 never sent.
+  std::vector<std::uint16_t> sent_seqs;
+  for (std::uint16_t tseq = 1; tseq <= 20; ++tseq) {
+    if (tseq == 7 || tseq == 13) continue;
+    auto p = rtp(kAudioSsrc, tseq, 111);
+    p[0] |= 0x10;
+    std::vector<std::uint8_t> ext = {0xBE, 0xDE, 0x00, 0x01, std::uint8_t((kTwccExtension << 4) | 1),
+                                     std::uint8_t(tseq >> 8), std::uint8_t(tseq), 0x00};
+    p.insert(p.begin() + 12, ext.begin(), ext.end());
+    ASSERT_NO_FATAL_FAILURE(send_protected(pub, p));
+    sent_seqs.push_back(tseq);
+  }
+  auto fb = receive_plain(pub, true, 3000);
+  ASSERT_FALSE(fb.empty()) << "no feedback within the interval";
+  auto compound = rtp::parse_rtcp_compound(fb, rtp::RtcpMode::kReducedSize);
+  ASSERT_TRUE(compound);
+  auto twcc = rtp::parse_transport_feedback(*compound->begin());
+  ASSERT_TRUE(twcc) << twcc.error().message;
+  EXPECT_EQ(twcc->base_sequence(), 1);
+  EXPECT_EQ(twcc->status_count(), 20);
+  std::size_t received = 0, lost = 0;
+  for (const auto& r : *twcc) (r.status == rtp::TwccStatus::kNotReceived ? lost : received)++;
+  EXPECT_EQ(received, 18u);
+  EXPECT_EQ(lost, 2u);
 }
 
 }  // namespace
