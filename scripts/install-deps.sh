@@ -28,6 +28,8 @@ if [ $with_tests -eq 1 ]; then
   packages+=(chromium chromium-driver fonts-dejavu-core util-linux iproute2)
   # A WebRTC peer we did not write, for interoperability tests of the media server.
   packages+=(python3-aiortc python3-websockets)
+  # Random packet loss inside the tests' own network namespaces.
+  packages+=(iptables)
   # Node.js 20 or later is on these machines; Debian's nodejs only if none is.
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 fi

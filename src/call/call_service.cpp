@@ -448,6 +448,17 @@ std::string CallService::metrics_text() const {
       {"parley_media_srtp_unprotect_failed_total", "SRTP/SRTCP packets that failed authentication or replay checks", &media::WorkerStats::srtp_unprotect_failed},
       {"parley_media_pool_exhausted_total", "Receives that found the packet pool empty", &media::WorkerStats::pool_exhausted},
       {"parley_media_send_dropped_total", "Outgoing packets dropped (not connected, no buffer, kernel queue full)", &media::WorkerStats::send_dropped},
+      {"parley_media_rtp_forwarded_total", "RTP packets forwarded to subscribers", &media::WorkerStats::rtp_forwarded},
+      {"parley_media_rtcp_forwarded_total", "RTCP packets forwarded (sender reports)", &media::WorkerStats::rtcp_forwarded},
+      {"parley_media_rtp_malformed_total", "Decrypted RTP that did not parse, dropped", &media::WorkerStats::rtp_malformed},
+      {"parley_media_rtcp_malformed_total", "Decrypted RTCP that did not parse, dropped", &media::WorkerStats::rtcp_malformed},
+      {"parley_media_unknown_ssrc_total", "RTP from an SSRC its sender did not announce, dropped", &media::WorkerStats::unknown_ssrc},
+      {"parley_media_keyframe_requests_sent_total", "PLIs sent to publishers", &media::WorkerStats::keyframe_requests_sent},
+      {"parley_media_keyframe_requests_suppressed_total", "Keyframe requests held back by the rate limit", &media::WorkerStats::keyframe_requests_suppressed},
+      {"parley_media_nacked_packets_total", "Packets subscribers reported lost (NACK)", &media::WorkerStats::nacked_packets},
+      {"parley_media_retransmitted_from_cache_total", "NACKed packets sent again from the retransmission cache", &media::WorkerStats::retransmitted_from_cache},
+      {"parley_media_nacks_forwarded_total", "NACKs passed on to publishers (packets no longer cached)", &media::WorkerStats::nacks_forwarded},
+      {"parley_media_twcc_feedback_sent_total", "Transport-wide congestion feedback packets sent", &media::WorkerStats::twcc_feedback_sent},
   };
   std::string out;
   for (const auto& c : kCounters) {

@@ -7,6 +7,16 @@
 
 namespace parley::media {
 
+namespace {
+
+// The call's own count (tests read it) and the worker's (for /metrics).
+void count(std::uint64_t& mine, std::atomic<std::uint64_t>& workers) {
+  ++mine;
+  workers.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
 PayloadMap identity_payload_map() {
   PayloadMap m{};
   for (std::size_t i = 0; i < m.size(); ++i) m[i] = static_cast<std::uint8_t>(i);
@@ -68,7 +78,7 @@ void Call::send_transport_feedback() {
       out->size = r->size;
       ++t.feedback_count;
       done += r->consumed;
-      ++stats_.twcc_feedback_sent;
+      count(stats_.twcc_feedback_sent, worker_.counters().twcc_feedback_sent);
       worker_.send_rtcp(*p.transport, out);
     }
   }
@@ -120,12 +130,12 @@ void Call::on_media(Transport& from, Packet& packet, bool rtcp) {
 void Call::on_rtp(Transport& from, Packet& packet) {
   auto rtp = rtp::parse_rtp(packet.bytes());
   if (!rtp) {
-    ++stats_.rtp_malformed;
+    count(stats_.rtp_malformed, worker_.counters().rtp_malformed);
     return;
   }
   auto s = streams_.find(rtp->ssrc());
   if (s == streams_.end() || participants_[s->second.publisher].transport != &from) {
-    ++stats_.unknown_ssrc;  // not announced in the publisher's SDP, or someone else's
+    count(stats_.unknown_ssrc, worker_.counters().unknown_ssrc);  // not announced in the publisher's SDP, or someone else's
     return;
   }
   auto& publisher = participants_[s->second.publisher];
@@ -149,7 +159,7 @@ void Call::on_rtp(Transport& from, Packet& packet) {
     copy->size = packet.size;
     if (out_pt != pt) copy->data[1] = static_cast<std::uint8_t>((copy->data[1] & 0x80) | out_pt);
     worker_.send_rtp(*sub.to, copy);
-    ++stats_.rtp_forwarded;
+    count(stats_.rtp_forwarded, worker_.counters().rtp_forwarded);
   }
 }
 
@@ -167,7 +177,7 @@ void Call::on_nack(Transport& from, const rtp::RtcpPacket& pkt) {
   if (sub == s->second.subscribers.end()) return;
   bool missing = false;
   for (std::uint16_t seq : nack->lost()) {
-    ++stats_.nacked_packets;
+    count(stats_.nacked_packets, worker_.counters().nacked_packets);
     auto held = s->second.cache ? s->second.cache->find(seq) : std::nullopt;
     if (!held) {
       missing = true;
@@ -181,7 +191,7 @@ void Call::on_nack(Transport& from, const rtp::RtcpPacket& pkt) {
     p->size = held->size();
     p->data[1] = static_cast<std::uint8_t>((p->data[1] & 0x80) | out_pt);
     worker_.send_rtp(from, p);
-    ++stats_.retransmitted_from_cache;
+    count(stats_.retransmitted_from_cache, worker_.counters().retransmitted_from_cache);
   }
   if (!missing) return;
   auto pub = participants_.find(s->second.publisher);
@@ -191,13 +201,13 @@ void Call::on_nack(Transport& from, const rtp::RtcpPacket& pkt) {
   std::copy(pkt.bytes().begin(), pkt.bytes().end(), p->data);
   p->size = pkt.bytes().size();
   worker_.send_rtcp(*pub->second.transport, p);
-  ++stats_.nacks_forwarded;
+  count(stats_.nacks_forwarded, worker_.counters().nacks_forwarded);
 }
 
 void Call::request_keyframe(std::uint32_t ssrc, Stream& s) {
   auto now = std::chrono::steady_clock::now();
   if (now - s.last_keyframe_request < kKeyframeInterval) {
-    ++stats_.keyframe_requests_suppressed;
+    count(stats_.keyframe_requests_suppressed, worker_.counters().keyframe_requests_suppressed);
     return;
   }
   auto pub = participants_.find(s.publisher);
@@ -211,7 +221,7 @@ void Call::request_keyframe(std::uint32_t ssrc, Stream& s) {
   }
   p->size = *n;
   s.last_keyframe_request = now;
-  ++stats_.keyframe_requests_sent;
+  count(stats_.keyframe_requests_sent, worker_.counters().keyframe_requests_sent);
   worker_.send_rtcp(*pub->second.transport, p);
 }
 
@@ -222,7 +232,7 @@ void Call::request_keyframe(std::uint32_t ssrc, Stream& s) {
 void Call::on_rtcp(Transport& from, Packet& packet) {
   auto compound = rtp::parse_rtcp_compound(packet.bytes(), rtp::RtcpMode::kReducedSize);
   if (!compound) {
-    ++stats_.rtcp_malformed;
+    count(stats_.rtcp_malformed, worker_.counters().rtcp_malformed);
     return;
   }
   for (const auto& pkt : *compound) {
@@ -251,7 +261,7 @@ void Call::on_rtcp(Transport& from, Packet& packet) {
         std::copy(pkt.bytes().begin(), pkt.bytes().end(), p->data);
         p->size = pkt.bytes().size();
         worker_.send_rtcp(*sub.to, p);
-        ++stats_.rtcp_forwarded;
+        count(stats_.rtcp_forwarded, worker_.counters().rtcp_forwarded);
       }
     }
   }

@@ -39,6 +39,11 @@ struct WorkerStats {
   std::atomic<std::uint64_t> unbound_dropped{0}, unknown_kind_dropped{0}, truncated_dropped{0};
   std::atomic<std::uint64_t> dtls_failed{0}, srtp_unprotect_failed{0}, pool_exhausted{0}, send_dropped{0};
   std::atomic<std::uint64_t> transports{0};
+  // Kept by the calls on this worker (media::Call).
+  std::atomic<std::uint64_t> rtp_forwarded{0}, rtcp_forwarded{0}, rtp_malformed{0}, rtcp_malformed{0}, unknown_ssrc{0};
+  std::atomic<std::uint64_t> keyframe_requests_sent{0}, keyframe_requests_suppressed{0};
+  std::atomic<std::uint64_t> nacked_packets{0}, retransmitted_from_cache{0}, nacks_forwarded{0};
+  std::atomic<std::uint64_t> twcc_feedback_sent{0};
 };
 
 class Worker {
@@ -55,6 +60,7 @@ class Worker {
 
   std::uint16_t port() const { return port_; }
   const WorkerStats& stats() const { return stats_; }
+  WorkerStats& counters() { return stats_; }  // worker thread: for the calls on it
   const std::string& fingerprint() const { return dtls_->fingerprint(); }
 
   // Any thread: runs `task` on the worker's thread.
