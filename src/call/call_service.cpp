@@ -225,14 +225,26 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
     fresh.meeting = meeting;
     fresh.worker = worker;
     fresh.media = std::make_unique<media::Call>(*w);
+    // Set before the worker sees the call; runs on the worker, reports here.
+    fresh.media->on_active_speaker([this, meeting](media::ParticipantId id) {
+      post_([this, meeting, id] {
+        Call* c = find(meeting);
+        if (!c || !c->peers.count(id)) return;
+        Json msg = {{"type", "call.active_speaker"}, {"meeting", meeting},
+                    {"member", c->peers.at(id).who.admitted.member}};
+        for (auto& [_, p] : c->peers) p.sink(msg);
+      });
+    });
     c = &calls_.emplace(meeting, std::move(fresh)).first->second;
     ++workers_[worker].calls;
   }
-  std::uint8_t twcc = 0;
+  std::uint8_t twcc = 0, audio_level = 0;
   for (const auto& sec : n->local.sections)
     if (!sec.rejected)
-      for (const auto& e : sec.extensions)
+      for (const auto& e : sec.extensions) {
         if (e.uri == sdp::kExtTransportCc && e.id < 15) twcc = static_cast<std::uint8_t>(e.id);
+        if (e.uri == sdp::kExtAudioLevel && e.id < 15) audio_level = static_cast<std::uint8_t>(e.id);
+      }
   media::TransportParams params{lt.ice_ufrag, lt.ice_pwd, n->remote.ice_ufrag, bytes_to_hex_pairs(fp->bytes),
                                 media::DtlsSession::Role::server};
   media::Call* mc = c->media.get();
@@ -242,11 +254,11 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
     published.push_back({p.streams[i].ssrc, stream_kind(p.streams[i].kind)});
     if (rtx[i]) published.push_back({rtx[i], stream_kind(p.streams[i].kind)});
   }
-  w->post([this, w, mc, pid, params, published, meeting, twcc] {
+  w->post([this, w, mc, pid, params, published, meeting, twcc, audio_level] {
     auto t = w->add_transport(params);
     media::TransportId tid = t ? (*t)->id() : 0;
     if (t) {
-      mc->add_participant(pid, *t, twcc);
+      mc->add_participant(pid, *t, twcc, audio_level);
       for (const auto& s : published) mc->publish(pid, s);
     }
     post_([this, meeting, pid, tid] {

@@ -42,15 +42,39 @@ Call::~Call() {
   if (feedback_timer_) worker_.loop().cancel(feedback_timer_);
 }
 
-void Call::add_participant(ParticipantId id, Transport* transport, std::uint8_t twcc_extension) {
+void Call::add_participant(ParticipantId id, Transport* transport, std::uint8_t twcc_extension,
+                           std::uint8_t audio_level_extension) {
   Participant p{transport, {}, {}};
   p.twcc.extension = twcc_extension;
+  p.audio_level_extension = audio_level_extension;
   participants_[id] = std::move(p);
   transport->owner = this;
   // The call is made on the service thread; its timer starts here, on the
   // worker's, with its first participant.
   if (!feedback_timer_)
-    feedback_timer_ = worker_.loop().every(std::chrono::milliseconds(100), [this] { send_transport_feedback(); });
+    feedback_timer_ = worker_.loop().every(std::chrono::milliseconds(100), [this] {
+      send_transport_feedback();
+      if (++ticks_ % 3 == 0) update_active_speaker();
+    });
+}
+
+// The loudest participant whose smoothed level is above a floor (about
+// -50 dBov: speech, not room noise) becomes the active speaker; a change is
+// reported once. Levels decay between packets so that silence ends a turn.
+void Call::update_active_speaker() {
+  constexpr double kFloor = 127 - 50;
+  ParticipantId loudest = 0;
+  double best = kFloor;
+  for (auto& [id, p] : participants_) {
+    if (p.loudness > best) {
+      best = p.loudness;
+      loudest = id;
+    }
+    p.loudness *= 0.5;
+  }
+  if (loudest == 0 || loudest == active_speaker_) return;
+  active_speaker_ = loudest;
+  if (active_speaker_handler_) active_speaker_handler_(loudest);
 }
 
 void Call::send_transport_feedback() {
@@ -148,6 +172,10 @@ void Call::on_rtp(Transport& from, Packet& packet) {
         t.media_ssrc = rtp->ssrc();
       }
   }
+  if (publisher.audio_level_extension && s->second.kind == StreamKind::audio)
+    if (auto ext = rtp->find_extension(publisher.audio_level_extension))
+      if (auto level = rtp::parse_audio_level(*ext))
+        publisher.loudness = std::max(publisher.loudness, 0.8 * publisher.loudness + 0.2 * (127 - level->level));
   const std::uint8_t pt = rtp->payload_type();
   if (s->second.cache) s->second.cache->store(rtp->sequence_number(), packet.bytes());
   for (auto& sub : s->second.subscribers) {

@@ -10,6 +10,7 @@
 // mapped per subscriber when the two negotiations chose different numbers.
 
 #include <array>
+#include <functional>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -77,7 +78,11 @@ class Call {
   // transport-wide sequence number extension (0: none); the call then
   // sends it transport-wide congestion feedback so that its browser can
   // raise its sending rate.
-  void add_participant(ParticipantId id, Transport* transport, std::uint8_t twcc_extension = 0);
+  void add_participant(ParticipantId id, Transport* transport, std::uint8_t twcc_extension = 0,
+                       std::uint8_t audio_level_extension = 0);
+  // Called on the worker's thread when the loudest participant changes
+  // (RFC 6464 audio levels, smoothed; checked every 300 ms); 0: nobody.
+  void on_active_speaker(std::function<void(ParticipantId)> f) { active_speaker_handler_ = std::move(f); }
   void remove_participant(ParticipantId id);  // also stops every subscription to or from it
   void publish(ParticipantId publisher, PublishedStream stream);
   void subscribe(ParticipantId subscriber, std::uint32_t ssrc, const PayloadMap& map);
@@ -120,7 +125,13 @@ class Call {
     Transport* transport;
     std::vector<std::uint32_t> published;
     Twcc twcc;
+    std::uint8_t audio_level_extension = 0;
+    double loudness = 0;  // smoothed 127 - level (dBov below full scale): higher is louder
   };
+  void update_active_speaker();
+  std::function<void(ParticipantId)> active_speaker_handler_;
+  ParticipantId active_speaker_ = 0;
+  unsigned ticks_ = 0;
   // draft-holmer-rmcat-transport-wide-cc-extensions-01: every 100 ms.
   void send_transport_feedback();
   Loop::TimerId feedback_timer_ = 0;

@@ -97,6 +97,9 @@ test('three participants see and hear each other; one leaves, the others go on',
   assert.match(label, /Helen Brooks/);
   assert.match(label, /west, leader/);
   assert.match(label, /[0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4}/);
+  // Someone's tile is marked as the active speaker (RFC 6464 levels of the
+  // fake microphones' tone).
+  await people.mikhail.page.locator('.tile[data-speaking="true"]').first().waitFor();
   await people.mikhail.shot('call.png');
 
   // Olga leaves: her tile goes, and Mikhail and Helen keep receiving.

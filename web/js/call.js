@@ -110,6 +110,15 @@ async function onMessage(msg) {
   } else if (msg.type === 'call.error') {
     say(`${REASONS[msg.code] || 'The call failed.'} (${msg.message})`);
     if (!state.joined) $('join').disabled = false;
+  } else if (msg.type === 'call.active_speaker') {
+    for (const tile of document.querySelectorAll('.tile')) {
+      const speaking = tile.dataset.member === msg.member;
+      tile.classList.toggle('speaking', speaking);
+      if (speaking) tile.dataset.speaking = 'true';
+      else delete tile.dataset.speaking;
+    }
+    const p = state.participants.get(msg.member);
+    $('call-state').textContent = `${state.participants.size} in the call${p ? ` · speaking: ${p.name}` : ''}`;
   } else if (msg.type === 'call.left') {
     state.joined = false;
   }

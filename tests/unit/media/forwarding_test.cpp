@@ -18,6 +18,7 @@ namespace {
 constexpr std::uint32_t kAudioSsrc = 0x11112222;
 constexpr std::uint32_t kVideoSsrc = 0x33334444;
 constexpr std::uint8_t kTwccExtension = 5;
+constexpr std::uint8_t kAudioLevelExtension = 6;
 
 class ForwardingTest : public ::testing::Test {
  protected:
@@ -28,6 +29,7 @@ class ForwardingTest : public ::testing::Test {
   Transport *pub_t = nullptr, *sub_t = nullptr;
   std::size_t forwarding_allocations = 0;  // on the worker thread, inside Call::on_media
   std::size_t forwarded_calls = 0;
+  ParticipantId speaker = 0;  // on the worker thread
 
   void SetUp() override {
     pub.server = *Endpoint::parse("127.0.0.1", worker->port());
@@ -38,7 +40,8 @@ class ForwardingTest : public ::testing::Test {
                                       DtlsSession::Role::server});
       sub_t = *worker->add_transport({"subU", "subscriber-password-012345678", "cliU", sub.ctx->fingerprint(),
                                       DtlsSession::Role::server});
-      call->add_participant(1, pub_t, kTwccExtension);
+      call->on_active_speaker([this](ParticipantId id) { speaker = id; });
+      call->add_participant(1, pub_t, kTwccExtension, kAudioLevelExtension);
       call->add_participant(2, sub_t);
       call->publish(1, {kAudioSsrc, StreamKind::audio});
       call->publish(1, {kVideoSsrc, StreamKind::video});
@@ -228,6 +231,28 @@ TEST_F(ForwardingTest, PublishersGetTransportWideFeedback) {
   for (const auto& r : *twcc) (r.status == rtp::TwccStatus::kNotReceived ? lost : received)++;
   EXPECT_EQ(received, 18u);
   EXPECT_EQ(lost, 2u);
+}
+
+TEST_F(ForwardingTest, TheLoudestPublisherBecomesTheActiveSpeaker) {
+  // RFC 6464: level 20 (-20 dBov) with the voice activity bit, in a
+  // one-byte header extension.
+  auto send_level = [&](std::uint16_t seq, std::uint8_t level) {
+    auto p = rtp(kAudioSsrc, seq, 111);
+    p[0] |= 0x10;
+    std::vector<std::uint8_t> ext = {0xBE, 0xDE, 0x00, 0x01, std::uint8_t((kAudioLevelExtension << 4) | 0),
+                                     std::uint8_t(0x80 | level), 0x00, 0x00};
+    p.insert(p.begin() + 12, ext.begin(), ext.end());
+    send_protected(pub, p);
+  };
+  for (std::uint16_t seq = 1; seq <= 10; ++seq) ASSERT_NO_FATAL_FAILURE(send_level(seq, 120));  // near silence
+  std::this_thread::sleep_for(400ms);
+  EXPECT_EQ(on_worker(*worker, [&] { return speaker; }), 0u) << "silence makes nobody the speaker";
+  for (std::uint16_t seq = 11; seq <= 40; ++seq) {
+    ASSERT_NO_FATAL_FAILURE(send_level(seq, 20));
+    std::this_thread::sleep_for(10ms);
+  }
+  for (int i = 0; i < 50 && on_worker(*worker, [&] { return speaker; }) == 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(on_worker(*worker, [&] { return speaker; }), 1u);
 }
 
 }  // namespace
