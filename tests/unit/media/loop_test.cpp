@@ -37,11 +37,11 @@ TEST(Loop, TimersTickAndCanCancelThemselves) {
   ASSERT_TRUE(loop);
   int ticks = 0;
   Loop& l = **loop;
+  Loop::TimerId id = 0;
   l.post([&] {
-    Loop::TimerId id = 0;
-    id = l.every(std::chrono::milliseconds(2), [&, idp = &id] {
+    id = l.every(std::chrono::milliseconds(2), [&] {
       if (++ticks == 3) {
-        l.cancel(*idp);
+        l.cancel(id);
         l.stop();
       }
     });
