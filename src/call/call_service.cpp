@@ -381,14 +381,14 @@ void CallService::subscribe_agreed(Call& c, Peer& p) {
 void CallService::remove(Call& c, media::ParticipantId id) {
   auto it = c.peers.find(id);
   if (it == c.peers.end()) return;
-  auto tid = it->second.transport;
   for (const auto& s : it->second.streams) rtx_of_.erase(s.ssrc);
   c.peers.erase(it);
   auto* w = workers_[c.worker].worker.get();
   media::Call* mc = c.media.get();
-  w->post([w, mc, id, tid] {
-    mc->remove_participant(id);
-    if (tid) w->remove_transport(tid);
+  // By participant, not by the transport id this thread may not have heard
+  // of yet: the worker runs tasks in order, so the transport exists by now.
+  w->post([w, mc, id] {
+    if (media::Transport* t = mc->remove_participant(id)) w->remove_transport(t->id());
   });
   if (c.peers.empty()) {
     --workers_[c.worker].calls;

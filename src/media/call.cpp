@@ -108,13 +108,17 @@ void Call::send_transport_feedback() {
   }
 }
 
-void Call::remove_participant(ParticipantId id) {
+Transport* Call::remove_participant(ParticipantId id) {
   auto it = participants_.find(id);
-  if (it == participants_.end()) return;
+  if (it == participants_.end()) return nullptr;
   for (auto ssrc : it->second.published) streams_.erase(ssrc);
   for (auto& [_, s] : streams_)
     std::erase_if(s.subscribers, [id](const Subscription& sub) { return sub.subscriber == id; });
+  Transport* t = it->second.transport;
+  t->owner = nullptr;
   participants_.erase(it);
+  if (active_speaker_ == id) active_speaker_ = 0;
+  return t;
 }
 
 void Call::publish(ParticipantId publisher, PublishedStream stream) {

@@ -83,7 +83,9 @@ class Call {
   // Called on the worker's thread when the loudest participant changes
   // (RFC 6464 audio levels, smoothed; checked every 300 ms); 0: nobody.
   void on_active_speaker(std::function<void(ParticipantId)> f) { active_speaker_handler_ = std::move(f); }
-  void remove_participant(ParticipantId id);  // also stops every subscription to or from it
+  // Also stops every subscription to or from it. Returns its transport (for
+  // the worker to remove), or nullptr if it was not in the call.
+  Transport* remove_participant(ParticipantId id);
   void publish(ParticipantId publisher, PublishedStream stream);
   void subscribe(ParticipantId subscriber, std::uint32_t ssrc, const PayloadMap& map);
   void unsubscribe(ParticipantId subscriber, std::uint32_t ssrc);

@@ -110,28 +110,33 @@ std::uint16_t RtpPacket::extension_profile() const {
   return read_u16(data_.data() + extension_offset_ - 4);
 }
 
-std::optional<std::size_t> RtpPacket::find_extension_offset(std::uint8_t id) const {
-  if (!is_rfc8285(form_) || id == 0) return std::nullopt;
-  const auto block = extension_block();
+namespace {
+
+// The element with this id in an RFC 8285 block, if any.
+std::optional<Element> find_element(std::span<const std::uint8_t> block, ExtensionForm form, std::uint8_t id) {
   std::size_t pos = 0;
   for (;;) {
-    const Element e = next_element(block, form_, pos);
+    const Element e = next_element(block, form, pos);
     if (e.kind != Element::kElement) return std::nullopt;
-    if (e.id == id) return extension_offset_ + e.value_offset;
+    if (e.id == id) return e;
     pos = e.next;
   }
 }
 
+}  // namespace
+
+std::optional<std::size_t> RtpPacket::find_extension_offset(std::uint8_t id) const {
+  if (!is_rfc8285(form_) || id == 0) return std::nullopt;
+  auto e = find_element(extension_block(), form_, id);
+  if (!e) return std::nullopt;
+  return extension_offset_ + e->value_offset;
+}
+
 std::optional<std::span<const std::uint8_t>> RtpPacket::find_extension(std::uint8_t id) const {
   if (!is_rfc8285(form_) || id == 0) return std::nullopt;
-  const auto block = extension_block();
-  std::size_t pos = 0;
-  for (;;) {
-    const Element e = next_element(block, form_, pos);
-    if (e.kind != Element::kElement) return std::nullopt;
-    if (e.id == id) return block.subspan(e.value_offset, e.value_size);
-    pos = e.next;
-  }
+  auto e = find_element(extension_block(), form_, id);
+  if (!e) return std::nullopt;
+  return extension_block().subspan(e->value_offset, e->value_size);
 }
 
 Expected<RtpPacket> parse_rtp(std::span<const std::uint8_t> data) {
