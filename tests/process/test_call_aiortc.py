@@ -120,6 +120,31 @@ class AiortcCallTest(ParleyTest):
         status, _, metrics = self.server.request("GET", "/metrics")
         self.assertIn(b'parley_media_dtls_failed_total{worker="0"} 0', metrics)
 
+    def test_a_full_call_refuses_the_next_participant(self):
+        # The same data and port, with room for two participants per call.
+        port = self.server.port
+        self.server.stop()
+        self.server.extra = ["--call-max-participants", "2"]
+        self.server.start(port=port)
+        start = (datetime.now(timezone.utc) + timedelta(minutes=5)).replace(second=0, microsecond=0)
+        m = self.opening(start=start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        self.agree_all(m["id"])
+        peers = []
+        for name, cli in (("east-leader", self.east_leader), ("west-leader", self.west_leader), ("interpreter", self.interp)):
+            cli.run("whoami")
+            peers.append(AiortcPeer(name, self.server.url, cli.token(), m["id"]))
+
+        async def staggered():
+            async def third():
+                await asyncio.sleep(3)  # after the first two are in
+                await peers[2].run(4)
+            await asyncio.gather(peers[0].run(8), peers[1].run(8), third())
+
+        asyncio.run(staggered())
+        self.assertEqual([e["code"] for e in peers[2].errors], ["call_full"])
+        self.assertEqual(peers[0].errors + peers[1].errors, [])
+        self.assertGreater(peers[0].frames["video"], 0)
+
 
 if __name__ == "__main__":
     unittest.main()
