@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "common/encoding.h"
 #include "crypto/hash.h"
 
 namespace parley::call {
@@ -32,17 +33,6 @@ std::vector<std::uint8_t> hex_pairs_to_bytes(const std::string& text) {
   std::vector<std::uint8_t> out;
   for (std::size_t i = 0; i + 1 < text.size(); i += 3)
     out.push_back(static_cast<std::uint8_t>(std::stoi(text.substr(i, 2), nullptr, 16)));
-  return out;
-}
-
-std::string bytes_to_hex_pairs(const std::vector<std::uint8_t>& bytes) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i) out += ':';
-    out += kHex[bytes[i] >> 4];
-    out += kHex[bytes[i] & 15];
-  }
   return out;
 }
 
@@ -205,19 +195,14 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
     Stream s;
     s.ssrc = m.ssrcs.front().ssrc;
     for (const auto& g : m.ssrc_groups)
-      if (g.semantics == "FID" && g.ssrcs.size() == 2) s.ssrc = g.ssrcs[0];
+      if (g.semantics == "FID" && g.ssrcs.size() == 2) {
+        s.ssrc = g.ssrcs[0];
+        s.rtx_ssrc = g.ssrcs[1];
+      }
     s.kind = sec.kind;
     s.mid = sec.mid;
     s.codecs = sec.codecs;
     p.streams.push_back(s);
-  }
-  std::vector<std::uint32_t> rtx;
-  for (const auto& s : p.streams) {
-    std::uint32_t r = 0;
-    for (std::size_t i = 0; i < parsed_offer->media.size(); ++i)
-      for (const auto& g : parsed_offer->media[i].ssrc_groups)
-        if (g.semantics == "FID" && g.ssrcs.size() == 2 && g.ssrcs[0] == s.ssrc) r = g.ssrcs[1];
-    rtx.push_back(r);
   }
 
   if (!c) {
@@ -245,14 +230,14 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
         if (e.uri == sdp::kExtTransportCc && e.id < 15) twcc = static_cast<std::uint8_t>(e.id);
         if (e.uri == sdp::kExtAudioLevel && e.id < 15) audio_level = static_cast<std::uint8_t>(e.id);
       }
-  media::TransportParams params{lt.ice_ufrag, lt.ice_pwd, n->remote.ice_ufrag, bytes_to_hex_pairs(fp->bytes),
+  media::TransportParams params{lt.ice_ufrag, lt.ice_pwd, n->remote.ice_ufrag, fingerprint_text(fp->bytes),
                                 media::DtlsSession::Role::server};
   media::Call* mc = c->media.get();
   auto pid = p.id;
   std::vector<media::PublishedStream> published;
-  for (std::size_t i = 0; i < p.streams.size(); ++i) {
-    published.push_back({p.streams[i].ssrc, stream_kind(p.streams[i].kind)});
-    if (rtx[i]) published.push_back({rtx[i], stream_kind(p.streams[i].kind)});
+  for (const auto& s : p.streams) {
+    published.push_back({s.ssrc, stream_kind(s.kind)});
+    if (s.rtx_ssrc) published.push_back({s.rtx_ssrc, stream_kind(s.kind)});
   }
   w->post([this, w, mc, pid, params, published, meeting, twcc, audio_level] {
     auto t = w->add_transport(params);
@@ -274,8 +259,6 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
   });
   auto& peer = c->peers.emplace(p.id, std::move(p)).first->second;
   peer.sink(Json{{"type", "call.joined"}, {"meeting", meeting}, {"answer", *answer}, {"self", participant_json(peer)}});
-  // Keep the RTX SSRC per stream for subscribers' SDP.
-  for (std::size_t i = 0; i < peer.streams.size(); ++i) rtx_of_[peer.streams[i].ssrc] = rtx[i];
   // Who is in the call before the streams that show them.
   announce_participants(*c);
   for (auto& [oid, other] : c->peers) {
@@ -311,7 +294,7 @@ void CallService::offer(Call& c, Peer& p) {
     if (sent.count(ssrc)) continue;
     sdp::SendTrack track;
     track.ssrc = ssrc;
-    if (auto r = rtx_of_.find(ssrc); r != rtx_of_.end() && r->second) track.rtx_ssrc = r->second;
+    if (ps.second->rtx_ssrc) track.rtx_ssrc = ps.second->rtx_ssrc;
     track.cname = ps.first->who.admitted.member;
     track.stream_id = ps.first->who.admitted.member;
     track.track_id = std::string(ps.second->kind == sdp::MediaKind::video ? "video-" : "audio-") + std::to_string(ssrc);
@@ -381,7 +364,6 @@ void CallService::subscribe_agreed(Call& c, Peer& p) {
 void CallService::remove(Call& c, media::ParticipantId id) {
   auto it = c.peers.find(id);
   if (it == c.peers.end()) return;
-  for (const auto& s : it->second.streams) rtx_of_.erase(s.ssrc);
   c.peers.erase(it);
   auto* w = workers_[c.worker].worker.get();
   media::Call* mc = c.media.get();

@@ -78,6 +78,7 @@ class CallService {
  private:
   struct Stream {
     std::uint32_t ssrc = 0;
+    std::uint32_t rtx_ssrc = 0;                // its RFC 4588 stream (FID group); 0: none
     sdp::MediaKind kind = sdp::MediaKind::audio;
     std::string mid;                          // in the publisher's session
     std::vector<sdp::NegotiatedCodec> codecs;  // as agreed with the publisher
@@ -125,7 +126,6 @@ class CallService {
   std::vector<std::uint8_t> fingerprint_bytes_;
   std::vector<Worker> workers_;
   std::map<std::string, Call> calls_;
-  std::map<std::uint32_t, std::uint32_t> rtx_of_;  // published SSRC → its RTX SSRC (0: none)
   media::ParticipantId next_participant_ = 1;
   sdp::Capabilities caps_;
 };

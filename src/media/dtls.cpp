@@ -1,5 +1,7 @@
 #include "media/dtls.h"
 
+#include "common/encoding.h"
+
 #include <openssl/bio.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -74,14 +76,7 @@ std::string fingerprint_text_sha256(std::span<const std::uint8_t> der) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(der.data(), der.size(), md, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    if (i) out += ':';
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
+  return fingerprint_text({md, len});
 }
 
 Expected<std::shared_ptr<DtlsContext>> DtlsContext::create() {
