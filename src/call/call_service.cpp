@@ -47,18 +47,31 @@ media::StreamKind stream_kind(sdp::MediaKind k) {
   return k == sdp::MediaKind::video ? media::StreamKind::video : media::StreamKind::audio;
 }
 
-// Publisher payload types → the subscriber's, codec by codec (and RTX to RTX).
-media::PayloadMap payload_map(const std::vector<sdp::NegotiatedCodec>& pub, const std::vector<sdp::NegotiatedCodec>& sub) {
-  media::PayloadMap m;
-  m.fill(0xFF);
-  for (const auto& p : pub)
-    for (const auto& s : sub)
-      if (p.codec == s.codec) {
-        m[p.pt & 0x7F] = s.pt;
-        if (p.rtx_pt && s.rtx_pt) m[*p.rtx_pt & 0x7F] = *s.rtx_pt;
-        break;
-      }
-  return m;
+media::PayloadFormat payload_format(sdp::Codec c) {
+  switch (c) {
+    case sdp::Codec::opus: return media::PayloadFormat::opus;
+    case sdp::Codec::vp8: return media::PayloadFormat::vp8;
+    case sdp::Codec::vp9: return media::PayloadFormat::vp9;
+    case sdp::Codec::h264: return media::PayloadFormat::h264;
+  }
+  return media::PayloadFormat::unknown;
+}
+
+// A random SSRC for a stream the server sends, unlike any in `taken`.
+std::uint32_t fresh_ssrc(const std::set<std::uint32_t>& taken) {
+  for (;;) {
+    std::uint32_t v = 0;
+    RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v);
+    if (v != 0 && v != media::Call::kServerSsrc && !taken.count(v)) return v;
+  }
+}
+
+// The id the section negotiated for a header extension (0: none; the
+// media server writes only the one-byte form, ids 1 to 14).
+std::uint8_t extension_id(const sdp::LocalSection& sec, std::string_view uri) {
+  for (const auto& e : sec.extensions)
+    if (e.uri == uri && e.id >= 1 && e.id <= 14) return static_cast<std::uint8_t>(e.id);
+  return 0;
 }
 
 Error sdp_error(const Error& e) { return make_error("invalid_sdp", e.message + " [" + e.code + "]"); }
@@ -184,25 +197,32 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
   p.sink = std::move(sink);
   p.local = n->local;
   // What the client publishes: sections where the server receives, with
-  // the SSRCs the offer announces (RTX from the FID group).
+  // their simulcast layers (by rid, RFC 8853) or their SSRCs (RTX from the
+  // FID group).
   for (std::size_t i = 0; i < n->local.sections.size() && i < parsed_offer->media.size(); ++i) {
     const auto& sec = n->local.sections[i];
     if (sec.rejected || sec.direction != sdp::Direction::recvonly) continue;
     const auto& m = parsed_offer->media[i];
-    if (m.ssrcs.empty()) continue;  // simulcast by rid only: not forwarded yet (docs/media.md)
-    if (p.streams.size() >= config_.max_streams)
-      return make_error("too_many_streams", "at most " + std::to_string(config_.max_streams) + " published streams per participant");
-    Stream s;
-    s.ssrc = m.ssrcs.front().ssrc;
-    for (const auto& g : m.ssrc_groups)
-      if (g.semantics == "FID" && g.ssrcs.size() == 2) {
-        s.ssrc = g.ssrcs[0];
-        s.rtx_ssrc = g.ssrcs[1];
-      }
-    s.kind = sec.kind;
-    s.mid = sec.mid;
-    s.codecs = sec.codecs;
-    p.streams.push_back(s);
+    Track t;
+    t.id = static_cast<std::uint32_t>(i);
+    t.kind = sec.kind;
+    t.mid = sec.mid;
+    t.codecs = sec.codecs;
+    if (!sec.recv_layers.empty()) {
+      for (const auto& l : sec.recv_layers) t.layers.push_back(Layer{l.rid, 0, 0});
+    } else {
+      Layer l;
+      if (!m.ssrcs.empty()) l.ssrc = m.ssrcs.front().ssrc;
+      for (const auto& g : m.ssrc_groups)
+        if (g.semantics == "FID" && g.ssrcs.size() == 2) {
+          l.ssrc = g.ssrcs[0];
+          l.rtx_ssrc = g.ssrcs[1];
+        }
+      t.layers.push_back(l);
+    }
+    if (p.tracks.size() >= config_.max_streams)
+      return make_error("too_many_streams", "at most " + std::to_string(config_.max_streams) + " published tracks per participant");
+    p.tracks.push_back(std::move(t));
   }
 
   if (!c) {
@@ -223,27 +243,39 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
     c = &calls_.emplace(meeting, std::move(fresh)).first->second;
     ++workers_[worker].calls;
   }
-  std::uint8_t twcc = 0, audio_level = 0;
+  // Within one BUNDLE group an extension has one id (RFC 8843 §9.2).
+  media::ParticipantExtensions ext;
   for (const auto& sec : n->local.sections)
-    if (!sec.rejected)
-      for (const auto& e : sec.extensions) {
-        if (e.uri == sdp::kExtTransportCc && e.id < 15) twcc = static_cast<std::uint8_t>(e.id);
-        if (e.uri == sdp::kExtAudioLevel && e.id < 15) audio_level = static_cast<std::uint8_t>(e.id);
-      }
+    if (!sec.rejected) {
+      if (!ext.transport_cc) ext.transport_cc = extension_id(sec, sdp::kExtTransportCc);
+      if (!ext.audio_level) ext.audio_level = extension_id(sec, sdp::kExtAudioLevel);
+      if (!ext.mid) ext.mid = extension_id(sec, sdp::kExtMid);
+      if (!ext.rid) ext.rid = extension_id(sec, sdp::kExtRtpStreamId);
+      if (!ext.repaired_rid) ext.repaired_rid = extension_id(sec, sdp::kExtRepairedRtpStreamId);
+    }
   media::TransportParams params{lt.ice_ufrag, lt.ice_pwd, n->remote.ice_ufrag, fingerprint_text(fp->bytes),
                                 media::DtlsSession::Role::server};
   media::Call* mc = c->media.get();
   auto pid = p.id;
-  std::vector<media::PublishedStream> published;
-  for (const auto& s : p.streams) {
-    published.push_back({s.ssrc, stream_kind(s.kind)});
-    if (s.rtx_ssrc) published.push_back({s.rtx_ssrc, stream_kind(s.kind)});
+  std::vector<media::TrackSpec> published;
+  for (const auto& t : p.tracks) {
+    media::TrackSpec spec;
+    spec.id = t.id;
+    spec.mid = t.mid;
+    spec.kind = stream_kind(t.kind);
+    spec.clock_rate = t.codecs.empty() ? 90000 : t.codecs.front().clock_rate;
+    for (const auto& l : t.layers) spec.layers.push_back(media::LayerSpec{l.rid, l.ssrc, l.rtx_ssrc});
+    for (const auto& codec : t.codecs) {
+      spec.formats[codec.pt & 0x7F] = payload_format(codec.codec);
+      if (codec.rtx_pt) spec.rtx_media[*codec.rtx_pt & 0x7F] = codec.pt;
+    }
+    published.push_back(std::move(spec));
   }
-  w->post([this, w, mc, pid, params, published, meeting, twcc, audio_level] {
+  w->post([this, w, mc, pid, params, published, meeting, ext] {
     auto t = w->add_transport(params);
     media::TransportId tid = t ? (*t)->id() : 0;
     if (t) {
-      mc->add_participant(pid, *t, twcc, audio_level);
+      mc->add_participant(pid, *t, ext);
       for (const auto& s : published) mc->publish(pid, s);
     }
     post_([this, meeting, pid, tid] {
@@ -275,32 +307,41 @@ void CallService::offer(Call& c, Peer& p) {
     return;
   }
   sdp::LocalDescription next = p.local;
-  std::map<std::uint32_t, std::string> sent = p.sent;
+  auto sent = p.sent;
   bool changed = false;
-  // Every stream of every other participant, once.
-  std::map<std::uint32_t, std::pair<const Peer*, const Stream*>> wanted;
+  // Every track of every other participant, once.
+  std::map<TrackKey, std::pair<const Peer*, const Track*>> wanted;
+  std::set<std::uint32_t> taken;  // SSRCs this client already sends or receives
   for (const auto& [oid, o] : c.peers)
     if (oid != p.id)
-      for (const auto& s : o.streams) wanted[s.ssrc] = {&o, &s};
+      for (const auto& t : o.tracks) wanted[{oid, t.id}] = {&o, &t};
+  for (const auto& t : p.tracks)
+    for (const auto& l : t.layers) taken.insert({l.ssrc, l.rtx_ssrc});
+  for (const auto& [_, s] : sent) taken.insert({s.ssrc, s.rtx_ssrc});
   for (auto it = sent.begin(); it != sent.end();) {
     if (wanted.count(it->first)) {
       ++it;
       continue;
     }
-    if (sdp::stop_section(next, it->second)) changed = true;
+    if (sdp::stop_section(next, it->second.mid)) changed = true;
     it = sent.erase(it);
   }
-  for (const auto& [ssrc, ps] : wanted) {
-    if (sent.count(ssrc)) continue;
-    sdp::SendTrack track;
-    track.ssrc = ssrc;
-    if (ps.second->rtx_ssrc) track.rtx_ssrc = ps.second->rtx_ssrc;
-    track.cname = ps.first->who.admitted.member;
-    track.stream_id = ps.first->who.admitted.member;
-    track.track_id = std::string(ps.second->kind == sdp::MediaKind::video ? "video-" : "audio-") + std::to_string(ssrc);
-    auto mid = sdp::add_send_section(next, ps.second->kind, track, caps_);
-    if (!mid) continue;  // no room (max sections): that stream is not sent to this participant
-    sent[ssrc] = *mid;
+  for (const auto& [key, pt] : wanted) {
+    if (sent.count(key)) continue;
+    const auto& [publisher, track] = pt;
+    sdp::SendTrack st;
+    st.ssrc = fresh_ssrc(taken);
+    taken.insert(st.ssrc);
+    if (track->kind == sdp::MediaKind::video) {
+      st.rtx_ssrc = fresh_ssrc(taken);
+      taken.insert(*st.rtx_ssrc);
+    }
+    st.cname = publisher->who.admitted.member;
+    st.stream_id = publisher->who.admitted.member;
+    st.track_id = std::string(track->kind == sdp::MediaKind::video ? "video-" : "audio-") + std::to_string(track->id);
+    auto mid = sdp::add_send_section(next, track->kind, st, caps_);
+    if (!mid) continue;  // no room (max sections): that track is not sent to this participant
+    sent[key] = SentTrack{*mid, st.ssrc, st.rtx_ssrc.value_or(0)};
     changed = true;
   }
   if (!changed) return;
@@ -330,35 +371,82 @@ Status CallService::answer(ConnectionId conn, const std::string& meeting, std::s
   return ok_status();
 }
 
-// After an agreed session: the worker sends each stream whose section the
-// client accepted, with the payload types agreed in that section.
+// After an agreed session: the worker sends each track whose section the
+// client accepted, on the SSRCs of that section, with the payload types,
+// RTX formats and header extension ids agreed there.
 void CallService::subscribe_agreed(Call& c, Peer& p) {
-  std::vector<std::pair<std::uint32_t, media::PayloadMap>> subs;
-  std::vector<std::uint32_t> unsubs;
-  std::map<std::uint32_t, const Stream*> streams;
-  for (const auto& [oid, o] : c.peers)
-    for (const auto& s : o.streams) streams[s.ssrc] = &s;
-  for (const auto& sec : p.local.sections) {
-    if (!sec.track) continue;
-    std::uint32_t ssrc = sec.track->ssrc;
-    auto st = streams.find(ssrc);
-    bool sending = !sec.rejected && sec.direction == sdp::Direction::sendonly && st != streams.end();
-    std::uint32_t rtx = sec.track->rtx_ssrc.value_or(0);
-    if (sending) {
-      auto map = payload_map(st->second->codecs, sec.codecs);
-      subs.push_back({ssrc, map});
-      if (rtx) subs.push_back({rtx, map});
-    } else {
-      unsubs.push_back(ssrc);
-      if (rtx) unsubs.push_back(rtx);
-    }
+  struct Sub {
+    TrackKey key;
+    media::OutboundSpec spec;
+  };
+  std::vector<Sub> subs;
+  std::set<TrackKey> now;
+  for (const auto& [key, st] : p.sent) {
+    auto pub = c.peers.find(key.first);
+    if (pub == c.peers.end()) continue;
+    auto track = std::find_if(pub->second.tracks.begin(), pub->second.tracks.end(),
+                              [&](const Track& t) { return t.id == key.second; });
+    auto sec = std::find_if(p.local.sections.begin(), p.local.sections.end(),
+                            [&](const sdp::LocalSection& s) { return s.mid == st.mid; });
+    if (track == pub->second.tracks.end() || sec == p.local.sections.end() || sec->rejected ||
+        sec->direction != sdp::Direction::sendonly || !sec->track)
+      continue;
+    media::OutboundSpec spec;
+    spec.ssrc = sec->track->ssrc;
+    for (const auto& pc : track->codecs)
+      for (const auto& sc : sec->codecs)
+        if (pc.codec == sc.codec) {
+          spec.map[pc.pt & 0x7F] = sc.pt;
+          if (sc.rtx_pt) spec.rtx_map[pc.pt & 0x7F] = *sc.rtx_pt;
+          break;
+        }
+    bool rtx = std::any_of(sec->codecs.begin(), sec->codecs.end(), [](const auto& x) { return x.rtx_pt.has_value(); });
+    spec.rtx_ssrc = rtx ? sec->track->rtx_ssrc.value_or(0) : 0;
+    spec.mid_extension = extension_id(*sec, sdp::kExtMid);
+    spec.audio_level_extension = extension_id(*sec, sdp::kExtAudioLevel);
+    spec.mid = sec->mid;
+    subs.push_back(Sub{key, std::move(spec)});
+    now.insert(key);
   }
+  std::vector<TrackKey> unsubs;
+  for (const auto& key : p.subscribed)
+    if (!now.count(key)) unsubs.push_back(key);
+  p.subscribed = std::move(now);
   media::Call* mc = c.media.get();
   auto pid = p.id;
-  workers_[c.worker].worker->post([mc, pid, subs, unsubs] {
-    for (auto s : unsubs) mc->unsubscribe(pid, s);
-    for (const auto& [ssrc, map] : subs) mc->subscribe(pid, ssrc, map);
+  workers_[c.worker].worker->post([mc, pid, subs = std::move(subs), unsubs] {
+    for (const auto& [publisher, track] : unsubs) mc->unsubscribe(pid, publisher, track);
+    for (const auto& s : subs) mc->subscribe(pid, s.key.first, s.key.second, s.spec);
   });
+}
+
+Status CallService::view(ConnectionId conn, const std::string& meeting, const Json& views) {
+  Call* c = find(meeting);
+  Peer* p = c ? find_peer(*c, conn) : nullptr;
+  if (!p) return make_error("not_in_call", "you are not in this meeting's call");
+  if (!views.is_array() || views.size() > config_.max_participants)
+    return make_error("invalid_field", "views is a list of at most " + std::to_string(config_.max_participants) +
+                                           " {member, width, height}");
+  constexpr std::int64_t kMaxPixels = 16384;
+  std::vector<std::tuple<media::ParticipantId, std::uint16_t, std::uint16_t>> sizes;
+  for (const auto& v : views) {
+    if (!v.is_object() || !v.contains("member") || !v["member"].is_string() || !v.contains("width") ||
+        !v["width"].is_number_integer() || !v.contains("height") || !v["height"].is_number_integer())
+      return make_error("invalid_field", "each view is {member, width, height} with whole numbers of pixels");
+    auto w = v["width"].get<std::int64_t>(), h = v["height"].get<std::int64_t>();
+    if (w < 0 || h < 0 || w > kMaxPixels || h > kMaxPixels)
+      return make_error("invalid_field", "a view's width and height are 0 to " + std::to_string(kMaxPixels) + " pixels");
+    const auto& member = v["member"].get_ref<const std::string&>();
+    for (const auto& [oid, o] : c->peers)
+      if (oid != p->id && o.who.admitted.member == member)
+        sizes.emplace_back(oid, static_cast<std::uint16_t>(w), static_cast<std::uint16_t>(h));
+  }
+  media::Call* mc = c->media.get();
+  auto pid = p->id;
+  workers_[c->worker].worker->post([mc, pid, sizes] {
+    for (const auto& [publisher, w, h] : sizes) mc->set_view(pid, publisher, w, h);
+  });
+  return ok_status();
 }
 
 void CallService::remove(Call& c, media::ParticipantId id) {
@@ -401,8 +489,8 @@ void CallService::disconnected(ConnectionId conn) {
 
 Json CallService::participant_json(const Peer& p) const {
   Json streams = Json::array();
-  for (const auto& s : p.streams)
-    streams.push_back({{"ssrc", s.ssrc}, {"kind", s.kind == sdp::MediaKind::video ? "video" : "audio"}});
+  for (const auto& t : p.tracks)
+    streams.push_back({{"kind", t.kind == sdp::MediaKind::video ? "video" : "audio"}, {"layers", t.layers.size()}});
   return {{"member", p.who.admitted.member}, {"name", p.who.name}, {"party", p.who.admitted.party},
           {"role", p.who.admitted.role}, {"key_fingerprint", short_fingerprint(p.who.admitted.key)},
           {"state", p.state}, {"streams", streams}};
@@ -451,7 +539,10 @@ std::string CallService::metrics_text() const {
       {"parley_media_keyframe_requests_suppressed_total", "Keyframe requests held back by the rate limit", &media::WorkerStats::keyframe_requests_suppressed},
       {"parley_media_nacked_packets_total", "Packets subscribers reported lost (NACK)", &media::WorkerStats::nacked_packets},
       {"parley_media_retransmitted_from_cache_total", "NACKed packets sent again from the retransmission cache", &media::WorkerStats::retransmitted_from_cache},
-      {"parley_media_nacks_forwarded_total", "NACKs passed on to publishers (packets no longer cached)", &media::WorkerStats::nacks_forwarded},
+      {"parley_media_nack_misses_total", "NACKed packets no longer in the retransmission cache", &media::WorkerStats::nack_misses},
+      {"parley_media_nacks_sent_total", "NACKs the server sent to publishers for gaps in what they sent", &media::WorkerStats::nacks_sent},
+      {"parley_media_rtx_received_total", "RTX packets (RFC 4588) received from publishers", &media::WorkerStats::rtx_received},
+      {"parley_media_layer_switches_total", "Simulcast layer switches made for subscribers (at keyframes)", &media::WorkerStats::layer_switches},
       {"parley_media_twcc_feedback_sent_total", "Transport-wide congestion feedback packets sent", &media::WorkerStats::twcc_feedback_sent},
   };
   std::string out;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,6 +63,10 @@ class CallService {
   Status join(ConnectionId conn, const std::string& meeting, const Joiner& who, std::string_view offer, Sink sink);
   Status answer(ConnectionId conn, const std::string& meeting, std::string_view sdp);
   void leave(ConnectionId conn, const std::string& meeting);
+  // {"views":[{"member","width","height"}…]}: the size in device pixels at
+  // which the participant shows each other member's video (0 × 0: hidden),
+  // from which the media server chooses simulcast layers.
+  Status view(ConnectionId conn, const std::string& meeting, const json::Json& views);
   void disconnected(ConnectionId conn);  // leaves every call of the connection
 
   // For /metrics and the load report.
@@ -76,12 +81,27 @@ class CallService {
   std::size_t calls() const { return calls_.size(); }
 
  private:
-  struct Stream {
+  // One simulcast layer a client publishes: by rid, or by SSRC (with its
+  // RTX SSRC from the FID group) when the offer has no rids.
+  struct Layer {
+    std::string rid;
     std::uint32_t ssrc = 0;
-    std::uint32_t rtx_ssrc = 0;                // its RFC 4588 stream (FID group); 0: none
+    std::uint32_t rtx_ssrc = 0;
+  };
+  struct Track {
+    std::uint32_t id = 0;  // the index of its section in the client's offer
     sdp::MediaKind kind = sdp::MediaKind::audio;
     std::string mid;                          // in the publisher's session
     std::vector<sdp::NegotiatedCodec> codecs;  // as agreed with the publisher
+    std::vector<Layer> layers;
+  };
+  using TrackKey = std::pair<media::ParticipantId, std::uint32_t>;  // publisher, track id
+  // A section the server sends a track in, with the SSRCs it chose for
+  // this subscriber (the media server rewrites to them).
+  struct SentTrack {
+    std::string mid;
+    std::uint32_t ssrc = 0;
+    std::uint32_t rtx_ssrc = 0;
   };
   struct Peer {
     ConnectionId conn = 0;
@@ -93,9 +113,10 @@ class CallService {
     sdp::LocalDescription offered;
     bool offer_pending = false;
     bool renegotiate = false;
-    std::vector<Stream> streams;               // what it publishes
-    std::map<std::uint32_t, std::string> sent;  // publisher SSRC → mid of the section sending it here
-    std::map<std::uint32_t, std::string> offered_sent;  // the same, as in the pending offer
+    std::vector<Track> tracks;                 // what it publishes
+    std::map<TrackKey, SentTrack> sent;        // what the agreed session sends it
+    std::map<TrackKey, SentTrack> offered_sent;  // the same, as in the pending offer
+    std::set<TrackKey> subscribed;             // what the worker was told to send it
     std::string state = "connecting";
   };
   struct Call {
@@ -112,7 +133,6 @@ class CallService {
   CallService() = default;
   Call* find(const std::string& meeting) { auto it = calls_.find(meeting); return it == calls_.end() ? nullptr : &it->second; }
   Peer* find_peer(Call& c, ConnectionId conn);
-  void add_sections(Call& c, Peer& subscriber, const Peer& publisher);
   void offer(Call& c, Peer& p);
   void subscribe_agreed(Call& c, Peer& p);
   void remove(Call& c, media::ParticipantId id);

@@ -1,122 +1,147 @@
 #pragma once
-// The worker-side state of one call (docs/media.md): its participants'
-// transports, the streams each publishes (by SSRC), and who receives which
-// stream with which payload types. Everything the control plane decides
-// (admission, SDP) arrives here as posted configuration; this class only
-// moves packets, from RTP and RTCP headers (payloads are never read).
+// The worker-side state of one call (docs/media.md §Forwarding): its
+// participants' transports, the tracks each publishes with their simulcast
+// layers, and for each subscriber one outbound stream per track. Everything
+// the control plane decides (admission, SDP) arrives here as posted
+// configuration; this class only moves packets, from RTP headers, header
+// extensions, payload descriptors and RTCP (media payloads are never read).
 //
-// Forwarding keeps the publisher's SSRC, sequence numbers and timestamps:
-// the SDP the subscriber agreed to names those SSRCs. Payload types are
-// mapped per subscriber when the two negotiations chose different numbers.
+// Each subscriber receives a track on an SSRC the server chose for it. The
+// sequence numbers, timestamps and VP8 picture ids it sees run on without a
+// jump when the server moves it from one simulcast layer to another, which
+// it does only at a keyframe of the new layer.
 
 #include <array>
-#include <functional>
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
-#include <cstdint>
-#include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "media/track.h"
 #include "media/worker.h"
 #include "rtp/rtcp.h"
+#include "rtp/rtp.h"
 #include "rtp/sequence.h"
 
 namespace parley::media {
 
-using ParticipantId = std::uint64_t;
-
-enum class StreamKind : std::uint8_t { audio, video };
-
-struct PublishedStream {
-  std::uint32_t ssrc = 0;
-  StreamKind kind = StreamKind::audio;
-};
-
-// Payload type of the publisher → payload type for one subscriber; 0xFF
-// means "not negotiated with this subscriber": the packet is not sent.
-using PayloadMap = std::array<std::uint8_t, 128>;
-PayloadMap identity_payload_map();
-
 struct CallStats {
   std::uint64_t rtp_forwarded = 0, rtcp_forwarded = 0, rtp_malformed = 0, rtcp_malformed = 0;
   std::uint64_t unknown_ssrc = 0, keyframe_requests_sent = 0, keyframe_requests_suppressed = 0;
-  std::uint64_t nacked_packets = 0, retransmitted_from_cache = 0, nacks_forwarded = 0;
-  std::uint64_t twcc_feedback_sent = 0;
+  std::uint64_t nacked_packets = 0, retransmitted_from_cache = 0, nack_misses = 0, nacks_sent = 0;
+  std::uint64_t rtx_received = 0, twcc_feedback_sent = 0, layer_switches = 0;
 };
 
-// The last packets of one video stream, kept for retransmission (RFC 4585
-// NACK answered by the server, not the publisher). One slab allocated when
-// the stream is published; a packet's slot is its sequence number modulo
-// the capacity, so storing and finding are O(1) and allocate nothing.
-class RetransmissionCache {
- public:
-  static constexpr std::size_t kSlots = 512;  // about 2–3 s of 720p video
-  RetransmissionCache();
-  void store(std::uint16_t seq, std::span<const std::uint8_t> packet);
-  // The packet with this sequence number, if still held.
-  std::optional<std::span<const std::uint8_t>> find(std::uint16_t seq) const;
+// The header extension ids one participant negotiated (0: none).
+struct ParticipantExtensions {
+  std::uint8_t transport_cc = 0;
+  std::uint8_t audio_level = 0;
+  std::uint8_t mid = 0;
+  std::uint8_t rid = 0;
+  std::uint8_t repaired_rid = 0;
+};
 
- private:
-  struct Slot {
-    std::uint16_t seq = 0;
-    std::uint16_t size = 0;  // 0: empty
-  };
-  std::unique_ptr<std::uint8_t[]> slab_;
-  std::array<Slot, kSlots> slots_{};
+struct CallLimits {
+  double initial_bandwidth_bps = 2'500'000;  // per subscriber, before any report
 };
 
 class Call {
  public:
-  explicit Call(Worker& worker) : worker_(worker) {}
+  explicit Call(Worker& worker, CallLimits limits = {}) : worker_(worker), limits_(limits) {}
   ~Call();  // on the worker's thread
 
   // All on the worker's thread.
-  // `twcc_extension`: the id the participant negotiated for the
-  // transport-wide sequence number extension (0: none); the call then
-  // sends it transport-wide congestion feedback so that its browser can
-  // raise its sending rate.
-  void add_participant(ParticipantId id, Transport* transport, std::uint8_t twcc_extension = 0,
-                       std::uint8_t audio_level_extension = 0);
+  // With `extensions.transport_cc` the call sends the participant
+  // transport-wide congestion feedback so that its browser can raise its
+  // sending rate; with `rid` it learns the SSRCs of simulcast layers.
+  void add_participant(ParticipantId id, Transport* transport, ParticipantExtensions extensions = {});
   // Called on the worker's thread when the loudest participant changes
   // (RFC 6464 audio levels, smoothed; checked every 300 ms); 0: nobody.
   void on_active_speaker(std::function<void(ParticipantId)> f) { active_speaker_handler_ = std::move(f); }
   // Also stops every subscription to or from it. Returns its transport (for
   // the worker to remove), or nullptr if it was not in the call.
   Transport* remove_participant(ParticipantId id);
-  void publish(ParticipantId publisher, PublishedStream stream);
-  void subscribe(ParticipantId subscriber, std::uint32_t ssrc, const PayloadMap& map);
-  void unsubscribe(ParticipantId subscriber, std::uint32_t ssrc);
+  void publish(ParticipantId publisher, TrackSpec track);
+  // Replaces an existing subscription's spec (a renegotiation) or adds one.
+  void subscribe(ParticipantId subscriber, ParticipantId publisher, std::uint32_t track, OutboundSpec spec);
+  void unsubscribe(ParticipantId subscriber, ParticipantId publisher, std::uint32_t track);
+  // The size in device pixels at which `subscriber` shows `publisher`'s
+  // video (0 × 0: not shown: no video is sent).
+  void set_view(ParticipantId subscriber, ParticipantId publisher, std::uint16_t width, std::uint16_t height);
   bool empty() const { return participants_.empty(); }
   const CallStats& stats() const { return stats_; }
+  // The layer `subscriber` now receives of a track (-1: none), for tests.
+  int current_layer(ParticipantId subscriber, ParticipantId publisher, std::uint32_t track) const;
 
   // The worker's media handler for transports of this call.
   void on_media(Transport& from, Packet& packet, bool rtcp);
 
   // The SSRC the server uses as the sender of the RTCP it writes itself.
   static constexpr std::uint32_t kServerSsrc = 0x50415259;  // "PARY"
-  // Keyframe requests for one stream are passed on at most this often.
+  // Keyframe requests for one layer are passed on at most this often.
   static constexpr std::chrono::milliseconds kKeyframeInterval{500};
+  // Layers are measured and chosen this often.
+  static constexpr std::chrono::milliseconds kLayerInterval{500};
+  // A layer from which nothing came for this long is not chosen.
+  static constexpr std::chrono::milliseconds kLayerTimeout{1500};
 
  private:
-  struct Subscription {
-    ParticipantId subscriber;
-    Transport* to;
-    PayloadMap map;
-  };
-  struct Stream {
-    ParticipantId publisher;
-    StreamKind kind;
-    std::vector<Subscription> subscribers;
-    std::chrono::steady_clock::time_point last_keyframe_request{};
+  struct Layer {
+    LayerSpec spec;
     std::unique_ptr<RetransmissionCache> cache;  // video only
+    bool seen = false;
+    std::uint16_t highest_seq = 0;
+    std::uint64_t bytes = 0;  // since the last measurement
+    double bitrate_bps = 0;
+    Clock::time_point last_packet{};
+    Clock::time_point last_keyframe_request{};
+    std::uint16_t width = 0, height = 0;
+  };
+  // Where an outgoing sequence number came from, for answering NACKs.
+  struct SentRecord {
+    std::uint16_t out_seq = 0, in_seq = 0;
+    std::int8_t layer = -1;
+    std::uint32_t ts_delta = 0;
+    std::uint16_t pid_delta = 0;
+    std::uint8_t tl0_delta = 0;
+  };
+  static constexpr std::size_t kHistory = RetransmissionCache::kSlots;
+  struct Outbound {
+    ParticipantId subscriber = 0;
+    Transport* to = nullptr;
+    OutboundSpec spec;
+    int current = -1, target = -1;  // layer indices; -1: none
+    std::uint16_t view_width = 0xFFFF, view_height = 0xFFFF;
+    // The rewrite of the current layer: out = in + delta (mod 2^n).
+    bool started = false;
+    std::uint16_t base_seq = 0;  // first sequence number of the current layer's run
+    std::uint16_t seq_delta = 0, pid_delta = 0;
+    std::uint32_t ts_delta = 0;
+    std::uint8_t tl0_delta = 0;
+    std::uint16_t last_seq = 0, last_pid = 0, rtx_seq = 0;
+    std::uint32_t last_ts = 0;
+    std::uint8_t last_tl0 = 0;
+    Clock::time_point last_sent{};
+    std::uint32_t packets = 0, octets = 0;  // for the sender reports it gets
+    std::unique_ptr<std::array<SentRecord, kHistory>> history;  // video only
+  };
+  struct Track {
+    ParticipantId publisher = 0;
+    TrackSpec spec;
+    std::vector<Layer> layers;
+    std::vector<Outbound> outbounds;
+  };
+  struct Receiving {
+    Track* track;
+    Outbound* out;
   };
   // Arrivals of one participant's packets since the last feedback.
   struct Twcc {
     static constexpr std::size_t kMax = 512;
-    std::uint8_t extension = 0;
     rtp::SequenceUnwrapper unwrap;
     std::array<std::pair<std::int64_t, std::int64_t>, kMax> arrivals{};  // (unwrapped seq, µs)
     std::size_t count = 0;
@@ -124,28 +149,63 @@ class Call {
     std::uint32_t media_ssrc = 0;
   };
   struct Participant {
-    Transport* transport;
-    std::vector<std::uint32_t> published;
+    Transport* transport = nullptr;
+    ParticipantExtensions ext;
+    std::vector<std::unique_ptr<Track>> tracks;  // what it publishes
     Twcc twcc;
-    std::uint8_t audio_level_extension = 0;
     double loudness = 0;  // smoothed 127 - level (dBov below full scale): higher is louder
+    BandwidthEstimate estimate{0};
+    std::vector<Receiving> receiving;  // rebuilt on every subscription change
   };
+  // What forwarding reads from an incoming packet once, for every subscriber.
+  struct Incoming {
+    const rtp::RtpPacket& rtp;
+    std::optional<std::span<const std::uint8_t>> audio_level;
+    // VP8 only: the descriptor's PictureID and TL0PICIDX, to rewrite.
+    std::optional<std::uint16_t> picture_id;
+    bool picture_id_15bit = false;
+    std::size_t picture_id_offset = 0;
+    std::optional<std::uint8_t> tl0;
+    std::size_t tl0_offset = 0;
+  };
+  static Incoming describe(const rtp::RtpPacket& rtp, PayloadFormat format, std::uint8_t audio_level_extension);
+  // An incoming SSRC: which layer of which track, and whether it is RTX.
+  struct Route {
+    Track* track = nullptr;
+    std::uint8_t layer = 0;
+    bool rtx = false;
+  };
+
   void update_active_speaker();
   std::function<void(ParticipantId)> active_speaker_handler_;
   ParticipantId active_speaker_ = 0;
   unsigned ticks_ = 0;
+  void tick();
   // draft-holmer-rmcat-transport-wide-cc-extensions-01: every 100 ms.
   void send_transport_feedback();
-  Loop::TimerId feedback_timer_ = 0;
+  void choose_layers();
+  Loop::TimerId timer_ = 0;
 
   void on_rtp(Transport& from, Packet& packet);
+  void forward(Track& track, std::uint8_t layer, const rtp::RtpPacket& rtp, Clock::time_point now);
+  bool unwrap_rtx(Track& track, Layer& layer, Packet& packet, const rtp::RtpPacket& rtx);
+  const Route* learn_ssrc(Participant& publisher, const rtp::RtpPacket& rtp);
+  void nack_gaps(Participant& publisher, Layer& layer, std::uint16_t seq);
   void on_rtcp(Transport& from, Packet& packet);
-  void request_keyframe(std::uint32_t ssrc, Stream& s);
-  void on_nack(Transport& from, const rtp::RtcpPacket& pkt);
+  void on_nack(const rtp::RtcpPacket& pkt, ParticipantId from);
+  void on_sender_report(const rtp::RtcpPacket& pkt, Transport& from);
+  void request_keyframe(Track& track, int layer);
+  Receiving* find_outbound(ParticipantId subscriber, std::uint32_t ssrc);
+  void rebuild_receiving();
+  // Writes the rewritten packet (or, with `rtx`, its RFC 4588 form) into
+  // `out`; its size, or 0 when it does not fit or is not for this subscriber.
+  std::size_t write_packet(Packet& out, const Outbound& o, const Incoming& in, const SentRecord& r, bool rtx,
+                           std::uint16_t rtx_seq) const;
 
   Worker& worker_;
+  CallLimits limits_;
   std::unordered_map<ParticipantId, Participant> participants_;
-  std::unordered_map<std::uint32_t, Stream> streams_;
+  std::unordered_map<std::uint32_t, Route> routes_;  // incoming SSRC → layer
   CallStats stats_;
 };
 

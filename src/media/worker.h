@@ -42,8 +42,8 @@ struct WorkerStats {
   // Kept by the calls on this worker (media::Call).
   std::atomic<std::uint64_t> rtp_forwarded{0}, rtcp_forwarded{0}, rtp_malformed{0}, rtcp_malformed{0}, unknown_ssrc{0};
   std::atomic<std::uint64_t> keyframe_requests_sent{0}, keyframe_requests_suppressed{0};
-  std::atomic<std::uint64_t> nacked_packets{0}, retransmitted_from_cache{0}, nacks_forwarded{0};
-  std::atomic<std::uint64_t> twcc_feedback_sent{0};
+  std::atomic<std::uint64_t> nacked_packets{0}, retransmitted_from_cache{0}, nack_misses{0}, nacks_sent{0};
+  std::atomic<std::uint64_t> rtx_received{0}, twcc_feedback_sent{0}, layer_switches{0};
 };
 
 class Worker {

@@ -17,8 +17,60 @@ namespace {
 
 constexpr std::uint32_t kAudioSsrc = 0x11112222;
 constexpr std::uint32_t kVideoSsrc = 0x33334444;
+constexpr std::uint32_t kVideoRtxSsrc = 0x33335555;
+constexpr std::uint32_t kOutAudio = 0xA0A0A0A0;  // what the server chose for the subscriber
+constexpr std::uint32_t kOutVideo = 0xB0B0B0B0;
+constexpr std::uint32_t kOutVideoRtx = 0xB1B1B1B1;
+constexpr std::uint8_t kMidExtension = 1;
 constexpr std::uint8_t kTwccExtension = 5;
 constexpr std::uint8_t kAudioLevelExtension = 6;
+constexpr std::uint8_t kRidExtension = 10;
+constexpr std::uint8_t kRepairedRidExtension = 11;
+constexpr std::uint32_t kAudioTrack = 0, kVideoTrack = 1, kSimulcastTrack = 2;
+
+using Extensions = std::vector<std::pair<std::uint8_t, std::vector<std::uint8_t>>>;
+
+std::vector<std::uint8_t> text(std::string_view s) { return {s.begin(), s.end()}; }
+
+// An RTP packet with one-byte header extensions (RFC 8285 §4.2).
+std::vector<std::uint8_t> rtp_packet(std::uint32_t ssrc, std::uint16_t seq, std::uint8_t pt, std::uint32_t ts,
+                                     const std::vector<std::uint8_t>& payload, const Extensions& ext = {}) {
+  std::vector<std::uint8_t> p = {0x80, pt, std::uint8_t(seq >> 8), std::uint8_t(seq), std::uint8_t(ts >> 24),
+                                 std::uint8_t(ts >> 16), std::uint8_t(ts >> 8), std::uint8_t(ts),
+                                 std::uint8_t(ssrc >> 24), std::uint8_t(ssrc >> 16), std::uint8_t(ssrc >> 8), std::uint8_t(ssrc)};
+  if (!ext.empty()) {
+    p[0] |= 0x10;
+    std::vector<std::uint8_t> block;
+    for (const auto& [id, v] : ext) {
+      block.push_back(std::uint8_t(id << 4 | (v.size() - 1)));
+      block.insert(block.end(), v.begin(), v.end());
+    }
+    while (block.size() % 4) block.push_back(0);
+    p.insert(p.end(), {0xBE, 0xDE, 0, std::uint8_t(block.size() / 4)});
+    p.insert(p.end(), block.begin(), block.end());
+  }
+  p.insert(p.end(), payload.begin(), payload.end());
+  return p;
+}
+
+// A VP8 payload (RFC 7741 §4.2) with a 15-bit PictureID and TL0PICIDX; a
+// keyframe carries its size in the VP8 header (RFC 6386 §9.1).
+std::vector<std::uint8_t> vp8_payload(std::uint16_t pid, std::uint8_t tl0, bool key, std::uint16_t w = 640,
+                                      std::uint16_t h = 480, std::uint8_t fill = 0) {
+  std::vector<std::uint8_t> p = {0x90, 0xC0, std::uint8_t(0x80 | (pid >> 8)), std::uint8_t(pid), tl0};
+  if (key) p.insert(p.end(), {0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, std::uint8_t(w), std::uint8_t(w >> 8),
+                              std::uint8_t(h), std::uint8_t(h >> 8)});
+  else p.insert(p.end(), {0x11, 0x02, 0x00});
+  for (int i = 0; i < 600; ++i) p.push_back(std::uint8_t(i * 7 + fill));
+  return p;
+}
+
+std::uint16_t seq_of(const std::vector<std::uint8_t>& p) { return std::uint16_t(p[2] << 8 | p[3]); }
+std::uint32_t u32_at(const std::vector<std::uint8_t>& p, std::size_t i) {
+  return std::uint32_t(p[i]) << 24 | std::uint32_t(p[i + 1]) << 16 | std::uint32_t(p[i + 2]) << 8 | p[i + 3];
+}
+std::uint32_t ts_of(const std::vector<std::uint8_t>& p) { return u32_at(p, 4); }
+std::uint32_t ssrc_of(const std::vector<std::uint8_t>& p) { return u32_at(p, 8); }
 
 class ForwardingTest : public ::testing::Test {
  protected:
@@ -41,10 +93,30 @@ class ForwardingTest : public ::testing::Test {
       sub_t = *worker->add_transport({"subU", "subscriber-password-012345678", "cliU", sub.ctx->fingerprint(),
                                       DtlsSession::Role::server});
       call->on_active_speaker([this](ParticipantId id) { speaker = id; });
-      call->add_participant(1, pub_t, kTwccExtension, kAudioLevelExtension);
-      call->add_participant(2, sub_t);
-      call->publish(1, {kAudioSsrc, StreamKind::audio});
-      call->publish(1, {kVideoSsrc, StreamKind::video});
+      call->add_participant(1, pub_t, {kTwccExtension, kAudioLevelExtension, kMidExtension, kRidExtension,
+                                       kRepairedRidExtension});
+      call->add_participant(2, sub_t, {0, 0, kMidExtension, 0, 0});
+      TrackSpec audio;
+      audio.id = kAudioTrack;
+      audio.mid = "0";
+      audio.kind = StreamKind::audio;
+      audio.clock_rate = 48000;
+      audio.layers = {{"", kAudioSsrc, 0}};
+      audio.formats[111] = PayloadFormat::opus;
+      call->publish(1, audio);
+      TrackSpec video;
+      video.id = kVideoTrack;
+      video.mid = "1";
+      video.kind = StreamKind::video;
+      video.layers = {{"", kVideoSsrc, kVideoRtxSsrc}};
+      video.formats[96] = PayloadFormat::vp8;
+      video.rtx_media[97] = 96;
+      call->publish(1, video);
+      TrackSpec simulcast = video;
+      simulcast.id = kSimulcastTrack;
+      simulcast.mid = "2";
+      simulcast.layers = {{"q", 0, 0}, {"f", 0, 0}};
+      call->publish(1, simulcast);
       worker->set_handlers(
           [this](Transport& t, Packet& p, bool rtcp) {
             std::size_t before = test::thread_allocations();
@@ -65,12 +137,30 @@ class ForwardingTest : public ::testing::Test {
     });
   }
 
-  std::vector<std::uint8_t> rtp(std::uint32_t ssrc, std::uint16_t seq, std::uint8_t pt) {
-    std::vector<std::uint8_t> p = {0x80, pt, std::uint8_t(seq >> 8), std::uint8_t(seq), 0, 0, 3, 0xC0,
-                                   std::uint8_t(ssrc >> 24), std::uint8_t(ssrc >> 16), std::uint8_t(ssrc >> 8), std::uint8_t(ssrc)};
-    for (int i = 0; i < 900; ++i) p.push_back(std::uint8_t(i * 7 + seq));
-    return p;
+  void subscribe_audio() {
+    OutboundSpec spec;
+    spec.ssrc = kOutAudio;
+    spec.map[111] = 109;  // the subscriber's negotiation numbered Opus differently
+    on_worker(*worker, [&] {
+      call->subscribe(2, 1, kAudioTrack, spec);
+      return 0;
+    });
   }
+  void subscribe_video(std::uint32_t track) {
+    OutboundSpec spec;
+    spec.ssrc = kOutVideo;
+    spec.rtx_ssrc = kOutVideoRtx;
+    spec.map[96] = 100;
+    spec.rtx_map[96] = 101;
+    spec.mid_extension = kMidExtension;
+    spec.mid = "v";
+    on_worker(*worker, [&] {
+      call->subscribe(2, 1, track, spec);
+      return 0;
+    });
+  }
+  int layer_of(std::uint32_t track) { return on_worker(*worker, [&] { return call->current_layer(2, 1, track); }); }
+
   void send_protected(Client& c, const std::vector<std::uint8_t>& plain, bool rtcp = false) {
     std::vector<std::uint8_t> buf(plain.size() + kSrtpMaxTrailer);
     std::copy(plain.begin(), plain.end(), buf.begin());
@@ -90,26 +180,40 @@ class ForwardingTest : public ::testing::Test {
     d.resize(*n);
     return d;
   }
+  // The next RTCP packet of `type` (PT, FMT) the publisher receives,
+  // skipping others (transport-wide feedback, keyframe requests).
+  std::optional<rtp::RtcpPacket> publisher_rtcp(std::vector<std::uint8_t>& buf, std::uint8_t type, std::uint8_t fmt) {
+    for (int i = 0; i < 10; ++i) {
+      buf = receive_plain(pub, true);
+      if (buf.empty()) return std::nullopt;
+      auto compound = rtp::parse_rtcp_compound(buf, rtp::RtcpMode::kReducedSize);
+      if (!compound) continue;
+      for (const auto& pkt : *compound)
+        if (pkt.type() == type && pkt.count() == fmt) return pkt;
+    }
+    return std::nullopt;
+  }
+  // The bytes the subscriber should see for a packet sent as `plain`: its
+  // SSRC, payload type and header (only its own MID) rewritten.
+  static std::vector<std::uint8_t> as_forwarded(const std::vector<std::uint8_t>& plain, std::size_t header,
+                                                std::uint32_t ssrc, std::uint8_t pt, const Extensions& ext,
+                                                std::uint16_t seq, std::uint32_t ts) {
+    std::vector<std::uint8_t> payload(plain.begin() + std::ptrdiff_t(header), plain.end());
+    return rtp_packet(ssrc, seq, pt, ts, payload, ext);
+  }
 };
 
-TEST_F(ForwardingTest, PublishedPacketsReachTheSubscriberIntactWithPayloadTypesMapped) {
-  auto map = identity_payload_map();
-  map[111] = 109;  // the subscriber's negotiation numbered Opus differently
-  on_worker(*worker, [&] {
-    call->subscribe(2, kAudioSsrc, map);
-    return 0;
-  });
+TEST_F(ForwardingTest, PublishedPacketsReachTheSubscriberOnItsOwnSsrcWithPayloadTypesMapped) {
+  subscribe_audio();
   for (std::uint16_t seq = 1; seq <= 20; ++seq) {
-    auto plain = rtp(kAudioSsrc, seq, 111);
+    auto plain = rtp_packet(kAudioSsrc, seq, 111, 960u * seq, text("opus frame " + std::to_string(seq)));
     ASSERT_NO_FATAL_FAILURE(send_protected(pub, plain));
     auto got = receive_plain(sub);
-    ASSERT_EQ(got.size(), plain.size()) << "packet " << seq;
-    plain[1] = 109;
-    EXPECT_EQ(got, plain);
+    EXPECT_EQ(got, as_forwarded(plain, 12, kOutAudio, 109, {}, seq, 960u * seq)) << "packet " << seq;
   }
-  // A stream nobody subscribed to, and an SSRC nobody published, go nowhere.
-  ASSERT_NO_FATAL_FAILURE(send_protected(pub, rtp(kVideoSsrc, 1, 96)));
-  ASSERT_NO_FATAL_FAILURE(send_protected(pub, rtp(0xDEADBEEF, 1, 96)));
+  // A track nobody subscribed to, and an SSRC nobody published, go nowhere.
+  ASSERT_NO_FATAL_FAILURE(send_protected(pub, rtp_packet(kVideoSsrc, 1, 96, 0, vp8_payload(1, 0, true))));
+  ASSERT_NO_FATAL_FAILURE(send_protected(pub, rtp_packet(0xDEADBEEF, 1, 96, 0, vp8_payload(1, 0, true))));
   EXPECT_TRUE(sub.receive(300).empty());
   auto stats = on_worker(*worker, [&] { return call->stats(); });
   EXPECT_EQ(stats.rtp_forwarded, 20u);
@@ -117,13 +221,14 @@ TEST_F(ForwardingTest, PublishedPacketsReachTheSubscriberIntactWithPayloadTypesM
 }
 
 TEST_F(ForwardingTest, ForwardingAllocatesNothingPerPacket) {
-  on_worker(*worker, [&] {
-    call->subscribe(2, kAudioSsrc, identity_payload_map());
-    return 0;
-  });
-  // Warm-up: libsrtp creates each SSRC's stream state on its first packet.
+  subscribe_audio();
+  subscribe_video(kVideoTrack);
+  // Warm-up: libsrtp creates each SSRC's stream state on its first packet;
+  // video starts at a keyframe.
   for (std::uint16_t seq = 1; seq <= 5; ++seq) {
-    ASSERT_NO_FATAL_FAILURE(send_protected(pub, rtp(kAudioSsrc, seq, 111)));
+    ASSERT_NO_FATAL_FAILURE(send_protected(pub, rtp_packet(kAudioSsrc, seq, 111, 0, text("warm"))));
+    ASSERT_FALSE(receive_plain(sub).empty());
+    ASSERT_NO_FATAL_FAILURE(send_protected(pub, rtp_packet(kVideoSsrc, seq, 96, 0, vp8_payload(seq, 0, seq == 1))));
     ASSERT_FALSE(receive_plain(sub).empty());
   }
   on_worker(*worker, [&] {
@@ -131,8 +236,10 @@ TEST_F(ForwardingTest, ForwardingAllocatesNothingPerPacket) {
     forwarded_calls = 0;
     return 0;
   });
-  for (std::uint16_t seq = 6; seq <= 105; ++seq) {
-    ASSERT_NO_FATAL_FAILURE(send_protected(pub, rtp(kAudioSsrc, seq, 111)));
+  for (std::uint16_t seq = 6; seq <= 55; ++seq) {
+    ASSERT_NO_FATAL_FAILURE(send_protected(pub, rtp_packet(kAudioSsrc, seq, 111, 960u * seq, text("opus frame"))));
+    ASSERT_FALSE(receive_plain(sub).empty());
+    ASSERT_NO_FATAL_FAILURE(send_protected(pub, rtp_packet(kVideoSsrc, seq, 96, 3000u * seq, vp8_payload(seq, 0, false))));
     ASSERT_FALSE(receive_plain(sub).empty());
   }
   auto [allocs, calls] = on_worker(*worker, [&] { return std::make_pair(forwarding_allocations, forwarded_calls); });
@@ -141,68 +248,223 @@ TEST_F(ForwardingTest, ForwardingAllocatesNothingPerPacket) {
 }
 
 TEST_F(ForwardingTest, KeyframeRequestsReachThePublisherRateLimited) {
-  on_worker(*worker, [&] {
-    call->subscribe(2, kVideoSsrc, identity_payload_map());
-    return 0;
-  });
-  // Subscribing to video asks the publisher for a keyframe at once.
-  auto first = receive_plain(pub, true);
-  ASSERT_FALSE(first.empty());
-  auto compound = rtp::parse_rtcp_compound(first, rtp::RtcpMode::kReducedSize);
-  ASSERT_TRUE(compound);
-  auto pli = rtp::parse_pli(*compound->begin());
+  // Subscribing to video asks the publisher for a keyframe at once (once
+  // the layer is seen to arrive).
+  ASSERT_NO_FATAL_FAILURE(send_protected(pub, rtp_packet(kVideoSsrc, 1, 96, 0, vp8_payload(1, 0, false))));
+  std::this_thread::sleep_for(50ms);
+  subscribe_video(kVideoTrack);
+  std::vector<std::uint8_t> buf;
+  auto first = publisher_rtcp(buf, 206, 1);
+  ASSERT_TRUE(first);
+  auto pli = rtp::parse_pli(*first);
   ASSERT_TRUE(pli);
   EXPECT_EQ(pli->media_ssrc, kVideoSsrc);
-  // The subscriber's own PLIs within the interval are held back.
-  std::array<std::uint8_t, 32> buf{};
-  auto n = rtp::build_pli(buf, 0x9999, kVideoSsrc);
-  std::vector<std::uint8_t> own(buf.begin(), buf.begin() + *n);
+  // The subscriber's own PLIs (naming the SSRC it receives) within the
+  // interval are held back.
+  std::array<std::uint8_t, 32> b{};
+  auto n = rtp::build_pli(b, 0x9999, kOutVideo);
+  std::vector<std::uint8_t> own(b.begin(), b.begin() + *n);
   for (int i = 0; i < 5; ++i) ASSERT_NO_FATAL_FAILURE(send_protected(sub, own, true));
   EXPECT_TRUE(pub.receive(300).empty());
   auto stats = on_worker(*worker, [&] { return call->stats(); });
   EXPECT_EQ(stats.keyframe_requests_sent, 1u);
-  EXPECT_EQ(stats.keyframe_requests_suppressed, 5u);
+  EXPECT_GE(stats.keyframe_requests_suppressed, 5u);
   // After the interval one more gets through.
   std::this_thread::sleep_for(Call::kKeyframeInterval);
   ASSERT_NO_FATAL_FAILURE(send_protected(sub, own, true));
-  EXPECT_FALSE(receive_plain(pub, true).empty());
+  EXPECT_TRUE(publisher_rtcp(buf, 206, 1));
 }
 
-TEST_F(ForwardingTest, NacksAreAnsweredFromTheCacheAndOnlyTheRestGoToThePublisher) {
-  on_worker(*worker, [&] {
-    call->subscribe(2, kVideoSsrc, identity_payload_map());
-    return 0;
-  });
-  ASSERT_FALSE(receive_plain(pub, true).empty());  // the keyframe request for the new subscriber
+TEST_F(ForwardingTest, NacksAreAnsweredFromTheCacheOnTheSubscribersRtxStream) {
+  subscribe_video(kVideoTrack);
   std::map<std::uint16_t, std::vector<std::uint8_t>> sent;
   std::vector<std::uint16_t> lost = {3, 4, 9};
+  const Extensions mid = {{kMidExtension, text("v")}};
   for (std::uint16_t seq = 1; seq <= 10; ++seq) {
-    sent[seq] = rtp(kVideoSsrc, seq, 96);
+    sent[seq] = rtp_packet(kVideoSsrc, seq, 96, 3000u * seq, vp8_payload(seq, 0, seq == 1));
     ASSERT_NO_FATAL_FAILURE(send_protected(pub, sent[seq]));
-    // "Lost" on the way: dropped before the subscriber's SRTP saw it (which
-    // would otherwise refuse the retransmission as a replay, as a browser does).
-    if (std::find(lost.begin(), lost.end(), seq) != lost.end()) ASSERT_FALSE(sub.receive().empty());
-    else ASSERT_EQ(receive_plain(sub), sent[seq]);
+    // "Lost" on the way: dropped before the subscriber's SRTP saw it.
+    if (std::find(lost.begin(), lost.end(), seq) != lost.end()) {
+      ASSERT_FALSE(sub.receive().empty());
+    } else {
+      ASSERT_EQ(receive_plain(sub), as_forwarded(sent[seq], 12, kOutVideo, 100, mid, seq, 3000u * seq));
+    }
   }
   std::array<std::uint8_t, 64> buf{};
-  auto n = rtp::build_nack(buf, 0x9999, kVideoSsrc, lost);
+  auto n = rtp::build_nack(buf, 0x9999, kOutVideo, lost);
   ASSERT_NO_FATAL_FAILURE(send_protected(sub, {buf.begin(), buf.begin() + *n}, true));
-  for (auto seq : lost) EXPECT_EQ(receive_plain(sub), sent[seq]) << "retransmission of " << seq;
-  EXPECT_TRUE(pub.receive(300).empty()) << "all were in the cache: the publisher is not asked";
-  // A packet the cache never held: the NACK goes on to the publisher.
+  std::uint16_t rtx_seq = 0;
+  for (auto seq : lost) {
+    auto got = receive_plain(sub);
+    ASSERT_GT(got.size(), 20u) << "retransmission of " << seq;
+    // RFC 4588 §4: the RTX SSRC and payload type, its own sequence, the
+    // original timestamp, and the original sequence number before the payload.
+    EXPECT_EQ(ssrc_of(got), kOutVideoRtx);
+    EXPECT_EQ(got[1] & 0x7F, 101);
+    if (seq != lost.front()) {
+      EXPECT_EQ(seq_of(got), std::uint16_t(rtx_seq + 1));
+    }
+    rtx_seq = seq_of(got);
+    EXPECT_EQ(ts_of(got), 3000u * seq);
+    std::size_t header = 12 + 4 + 4;  // fixed, extension header, the MID element padded
+    ASSERT_EQ(got.size(), sent[seq].size() - 12 + header + 2);
+    EXPECT_EQ((got[header] << 8 | got[header + 1]), seq);
+    EXPECT_TRUE(std::equal(got.begin() + std::ptrdiff_t(header) + 2, got.end(), sent[seq].begin() + 12));
+  }
+  // A packet never sent: counted as a miss; the publisher is not asked
+  // (the server's own NACKs already asked for what it lost).
   std::vector<std::uint16_t> gone = {4000};
-  n = rtp::build_nack(buf, 0x9999, kVideoSsrc, gone);
+  n = rtp::build_nack(buf, 0x9999, kOutVideo, gone);
   ASSERT_NO_FATAL_FAILURE(send_protected(sub, {buf.begin(), buf.begin() + *n}, true));
-  auto forwarded = receive_plain(pub, true);
-  ASSERT_FALSE(forwarded.empty());
-  auto compound = rtp::parse_rtcp_compound(forwarded, rtp::RtcpMode::kReducedSize);
-  ASSERT_TRUE(compound);
-  auto nack = rtp::parse_nack(*compound->begin());
-  ASSERT_TRUE(nack);
-  EXPECT_EQ(*nack->lost().begin(), 4000);
+  std::vector<std::uint8_t> none;
+  EXPECT_FALSE(publisher_rtcp(none, 205, 1));
   auto stats = on_worker(*worker, [&] { return call->stats(); });
   EXPECT_EQ(stats.retransmitted_from_cache, 3u);
-  EXPECT_EQ(stats.nacks_forwarded, 1u);
+  EXPECT_EQ(stats.nack_misses, 1u);
+}
+
+TEST_F(ForwardingTest, GapsFromThePublisherAreNackedAndItsRtxRepairsThem) {
+  subscribe_video(kVideoTrack);
+  const Extensions mid = {{kMidExtension, text("v")}};
+  for (std::uint16_t seq : {1, 2, 5}) {
+    auto p = rtp_packet(kVideoSsrc, seq, 96, 3000u * seq, vp8_payload(seq, 0, seq == 1));
+    ASSERT_NO_FATAL_FAILURE(send_protected(pub, p));
+    ASSERT_EQ(receive_plain(sub), as_forwarded(p, 12, kOutVideo, 100, mid, seq, 3000u * seq));
+  }
+  std::vector<std::uint8_t> buf;
+  auto pkt = publisher_rtcp(buf, 205, 1);
+  ASSERT_TRUE(pkt) << "the server asks the publisher for 3 and 4";
+  auto nack = rtp::parse_nack(*pkt);
+  ASSERT_TRUE(nack);
+  EXPECT_EQ(nack->media_ssrc(), kVideoSsrc);
+  std::vector<std::uint16_t> asked(nack->lost().begin(), nack->lost().end());
+  EXPECT_EQ(asked, (std::vector<std::uint16_t>{3, 4}));
+  // The publisher repairs 3 on its RTX stream (RFC 4588 §4).
+  auto original = rtp_packet(kVideoSsrc, 3, 96, 9000, vp8_payload(3, 0, false));
+  std::vector<std::uint8_t> rtx_payload = {0, 3};
+  rtx_payload.insert(rtx_payload.end(), original.begin() + 12, original.end());
+  ASSERT_NO_FATAL_FAILURE(send_protected(pub, rtp_packet(kVideoRtxSsrc, 77, 97, 9000, rtx_payload)));
+  EXPECT_EQ(receive_plain(sub), as_forwarded(original, 12, kOutVideo, 100, mid, 3, 9000));
+  // A padding-only RTX probe goes nowhere.
+  ASSERT_NO_FATAL_FAILURE(send_protected(pub, rtp_packet(kVideoRtxSsrc, 78, 97, 9000, {})));
+  EXPECT_TRUE(sub.receive(300).empty());
+  auto stats = on_worker(*worker, [&] { return call->stats(); });
+  EXPECT_EQ(stats.nacks_sent, 1u);
+  EXPECT_EQ(stats.rtx_received, 2u);
+}
+
+// Two layers announced by rid only: their SSRCs are learned from the RID
+// extension; the subscriber is moved between them only at a keyframe of
+// the new layer, and what it receives runs on without a jump.
+TEST_F(ForwardingTest, SimulcastLayersAreLearnedByRidAndSwitchedAtKeyframesWithoutAJump) {
+  constexpr std::uint32_t kLow = 0x0101, kHigh = 0x0202;
+  subscribe_video(kSimulcastTrack);
+  std::uint16_t seq[2] = {100, 5000}, pid[2] = {10, 20000};
+  std::uint32_t ts[2] = {1000, 777777};
+  std::vector<std::vector<std::uint8_t>> received;
+  // One frame (one packet) per layer every 20 ms; keyframes when `key`.
+  auto frame = [&](int layer, bool key) {
+    Extensions ext = {{kMidExtension, text("2")}, {kRidExtension, text(layer ? "f" : "q")}};
+    auto p = rtp_packet(layer ? kHigh : kLow, seq[layer]++, 96, ts[layer] += 1800,
+                        vp8_payload(pid[layer]++, 0, key, layer ? 1280 : 320, layer ? 720 : 180), ext);
+    send_protected(pub, p);
+  };
+  auto drain = [&] {
+    for (auto d = receive_plain(sub, false, 30); !d.empty(); d = receive_plain(sub, false, 30)) received.push_back(d);
+  };
+  // Both layers arrive; the tile is large, so the high layer is chosen and
+  // asked for a keyframe; it is switched to when that keyframe comes.
+  for (int i = 0; i < 40 && layer_of(kSimulcastTrack) != 1; ++i) {
+    ASSERT_NO_FATAL_FAILURE(frame(0, i % 10 == 0));
+    ASSERT_NO_FATAL_FAILURE(frame(1, i % 10 == 0));
+    std::this_thread::sleep_for(20ms);
+    drain();
+  }
+  ASSERT_EQ(layer_of(kSimulcastTrack), 1);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_NO_FATAL_FAILURE(frame(0, false));
+    ASSERT_NO_FATAL_FAILURE(frame(1, false));
+    std::this_thread::sleep_for(20ms);
+  }
+  drain();
+  ASSERT_FALSE(received.empty());
+  std::size_t before = received.size();
+  // The tile shrinks: the low layer is asked for a keyframe; until it comes
+  // the high layer goes on.
+  on_worker(*worker, [&] {
+    call->set_view(2, 1, 320, 180);
+    return 0;
+  });
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_NO_FATAL_FAILURE(frame(0, false));
+    ASSERT_NO_FATAL_FAILURE(frame(1, false));
+    std::this_thread::sleep_for(20ms);
+  }
+  drain();
+  EXPECT_EQ(layer_of(kSimulcastTrack), 1);
+  EXPECT_EQ(received.size(), before + 3);
+  ASSERT_NO_FATAL_FAILURE(frame(0, true));
+  ASSERT_NO_FATAL_FAILURE(frame(1, false));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_NO_FATAL_FAILURE(frame(0, false));
+    ASSERT_NO_FATAL_FAILURE(frame(1, false));
+  }
+  std::this_thread::sleep_for(50ms);
+  drain();
+  EXPECT_EQ(layer_of(kSimulcastTrack), 0);
+  // Everything arrived on the subscriber's SSRC, numbered without a gap or
+  // a step back, timestamps and PictureIDs rising; the last four frames
+  // are the low layer's (320 × 180 keyframe first).
+  ASSERT_GE(received.size(), 8u);
+  for (std::size_t i = 1; i < received.size(); ++i) {
+    const auto &a = received[i - 1], &b = received[i];
+    EXPECT_EQ(ssrc_of(b), kOutVideo);
+    EXPECT_EQ(seq_of(b), std::uint16_t(seq_of(a) + 1)) << "packet " << i;
+    EXPECT_GT(std::int32_t(ts_of(b) - ts_of(a)), 0) << "packet " << i;
+    auto pid_a = (a[20 + 2] & 0x7F) << 8 | a[20 + 3], pid_b = (b[20 + 2] & 0x7F) << 8 | b[20 + 3];
+    EXPECT_EQ(pid_b, (pid_a + 1) & 0x7FFF) << "packet " << i;
+  }
+  const auto& key = received[received.size() - 4];
+  EXPECT_EQ(key[20 + 5] & 1, 0) << "the switch happens at a keyframe";
+  EXPECT_EQ(key[20 + 11] | key[20 + 12] << 8, 320);
+  auto stats = on_worker(*worker, [&] { return call->stats(); });
+  EXPECT_GE(stats.layer_switches, 1u);
+  EXPECT_EQ(stats.unknown_ssrc, 0u);
+}
+
+// Receiver reports with heavy loss lower the subscriber's estimate until
+// only the low layer fits.
+TEST_F(ForwardingTest, ReportedLossMovesTheSubscriberToALowerLayer) {
+  constexpr std::uint32_t kLow = 0x0101, kHigh = 0x0202;
+  subscribe_video(kSimulcastTrack);
+  std::uint16_t seq[2] = {1, 1}, pid[2] = {1, 1};
+  auto frame = [&](int layer, bool key) {
+    Extensions ext = {{kMidExtension, text("2")}, {kRidExtension, text(layer ? "f" : "q")}};
+    auto payload = vp8_payload(pid[layer]++, 0, key, layer ? 1280 : 320, layer ? 720 : 180);
+    if (layer) payload.resize(1100, 0x55);  // the high layer costs more
+    std::uint16_t n = seq[layer]++;
+    send_protected(pub, rtp_packet(layer ? kHigh : kLow, n, 96, 90u * n, payload, ext));
+  };
+  auto run = [&](int frames, auto&& until) {
+    for (int i = 0; i < frames && !until(); ++i) {
+      frame(0, i % 10 == 0);
+      frame(1, i % 10 == 0);
+      std::this_thread::sleep_for(10ms);
+      while (!sub.receive(0).empty()) {
+      }
+    }
+  };
+  run(200, [&] { return layer_of(kSimulcastTrack) == 1; });
+  ASSERT_EQ(layer_of(kSimulcastTrack), 1);
+  // RFC 3550 §6.4.2: fraction lost 128/256 for the stream it receives.
+  rtp::ReportBlock block;
+  block.ssrc = kOutVideo;
+  block.fraction_lost = 128;
+  std::array<std::uint8_t, 64> buf{};
+  auto n = rtp::build_receiver_report(buf, 0x9999, std::span(&block, 1));
+  for (int i = 0; i < 12; ++i) ASSERT_NO_FATAL_FAILURE(send_protected(sub, {buf.begin(), buf.begin() + *n}, true));
+  run(200, [&] { return layer_of(kSimulcastTrack) == 0; });
+  EXPECT_EQ(layer_of(kSimulcastTrack), 0);
 }
 
 TEST_F(ForwardingTest, PublishersGetTransportWideFeedback) {
@@ -211,11 +473,8 @@ TEST_F(ForwardingTest, PublishersGetTransportWideFeedback) {
   std::vector<std::uint16_t> sent_seqs;
   for (std::uint16_t tseq = 1; tseq <= 20; ++tseq) {
     if (tseq == 7 || tseq == 13) continue;
-    auto p = rtp(kAudioSsrc, tseq, 111);
-    p[0] |= 0x10;
-    std::vector<std::uint8_t> ext = {0xBE, 0xDE, 0x00, 0x01, std::uint8_t((kTwccExtension << 4) | 1),
-                                     std::uint8_t(tseq >> 8), std::uint8_t(tseq), 0x00};
-    p.insert(p.begin() + 12, ext.begin(), ext.end());
+    auto p = rtp_packet(kAudioSsrc, tseq, 111, 0, text("opus"),
+                        {{kTwccExtension, {std::uint8_t(tseq >> 8), std::uint8_t(tseq)}}});
     ASSERT_NO_FATAL_FAILURE(send_protected(pub, p));
     sent_seqs.push_back(tseq);
   }
@@ -237,11 +496,7 @@ TEST_F(ForwardingTest, TheLoudestPublisherBecomesTheActiveSpeaker) {
   // RFC 6464: level 20 (-20 dBov) with the voice activity bit, in a
   // one-byte header extension.
   auto send_level = [&](std::uint16_t seq, std::uint8_t level) {
-    auto p = rtp(kAudioSsrc, seq, 111);
-    p[0] |= 0x10;
-    std::vector<std::uint8_t> ext = {0xBE, 0xDE, 0x00, 0x01, std::uint8_t((kAudioLevelExtension << 4) | 0),
-                                     std::uint8_t(0x80 | level), 0x00, 0x00};
-    p.insert(p.begin() + 12, ext.begin(), ext.end());
+    auto p = rtp_packet(kAudioSsrc, seq, 111, 0, text("opus"), {{kAudioLevelExtension, {std::uint8_t(0x80 | level)}}});
     send_protected(pub, p);
   };
   for (std::uint16_t seq = 1; seq <= 10; ++seq) ASSERT_NO_FATAL_FAILURE(send_level(seq, 120));  // near silence
