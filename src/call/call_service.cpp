@@ -338,7 +338,9 @@ void CallService::offer(Call& c, Peer& p) {
     }
     st.cname = publisher->who.admitted.member;
     st.stream_id = publisher->who.admitted.member;
-    st.track_id = std::string(track->kind == sdp::MediaKind::video ? "video-" : "audio-") + std::to_string(track->id);
+    // Unique in the client's session: browsers key remote tracks by it.
+    st.track_id = std::string(track->kind == sdp::MediaKind::video ? "video-" : "audio-") + std::to_string(key.first) +
+                  "-" + std::to_string(track->id);
     auto mid = sdp::add_send_section(next, track->kind, st, caps_);
     if (!mid) continue;  // no room (max sections): that track is not sent to this participant
     sent[key] = SentTrack{*mid, st.ssrc, st.rtx_ssrc.value_or(0)};
