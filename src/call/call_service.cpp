@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <tuple>
 
 #include "common/encoding.h"
 #include "crypto/hash.h"
@@ -407,6 +408,8 @@ void CallService::subscribe_agreed(Call& c, Peer& p) {
     spec.mid_extension = extension_id(*sec, sdp::kExtMid);
     spec.audio_level_extension = extension_id(*sec, sdp::kExtAudioLevel);
     spec.mid = sec->mid;
+    if (auto v = p.views.find(pub->second.who.admitted.member); v != p.views.end())
+      std::tie(spec.view_width, spec.view_height) = v->second;
     subs.push_back(Sub{key, std::move(spec)});
     now.insert(key);
   }
@@ -431,6 +434,7 @@ Status CallService::view(ConnectionId conn, const std::string& meeting, const Js
                                            " {member, width, height}");
   constexpr std::int64_t kMaxPixels = 16384;
   std::vector<std::tuple<media::ParticipantId, std::uint16_t, std::uint16_t>> sizes;
+  std::vector<std::pair<std::string, std::pair<std::uint16_t, std::uint16_t>>> views_now;
   for (const auto& v : views) {
     if (!v.is_object() || !v.contains("member") || !v["member"].is_string() || !v.contains("width") ||
         !v["width"].is_number_integer() || !v.contains("height") || !v["height"].is_number_integer())
@@ -439,10 +443,15 @@ Status CallService::view(ConnectionId conn, const std::string& meeting, const Js
     if (w < 0 || h < 0 || w > kMaxPixels || h > kMaxPixels)
       return make_error("invalid_field", "a view's width and height are 0 to " + std::to_string(kMaxPixels) + " pixels");
     const auto& member = v["member"].get_ref<const std::string&>();
+    if (member.size() > 128) return make_error("invalid_field", "a view's member is a member id");
+    views_now.emplace_back(member, std::make_pair(static_cast<std::uint16_t>(w), static_cast<std::uint16_t>(h)));
     for (const auto& [oid, o] : c->peers)
       if (oid != p->id && o.who.admitted.member == member)
         sizes.emplace_back(oid, static_cast<std::uint16_t>(w), static_cast<std::uint16_t>(h));
   }
+  // Kept for the subscriptions still to come (a view may come first).
+  if (p->views.size() + views_now.size() > 2 * config_.max_participants) p->views.clear();  // bounded
+  for (auto& [member, size] : views_now) p->views[member] = size;
   media::Call* mc = c->media.get();
   auto pid = p->id;
   workers_[c->worker].worker->post([mc, pid, sizes] {

@@ -117,6 +117,7 @@ class CallService {
     std::map<TrackKey, SentTrack> sent;        // what the agreed session sends it
     std::map<TrackKey, SentTrack> offered_sent;  // the same, as in the pending offer
     std::set<TrackKey> subscribed;             // what the worker was told to send it
+    std::map<std::string, std::pair<std::uint16_t, std::uint16_t>> views;  // member → tile size (call.view)
     std::string state = "connecting";
   };
   struct Call {

@@ -213,8 +213,8 @@ void Call::set_view(ParticipantId subscriber, ParticipantId publisher, std::uint
   for (auto& t : pub->second.tracks)
     for (auto& o : t->outbounds)
       if (o.subscriber == subscriber) {
-        o.view_width = width;
-        o.view_height = height;
+        o.spec.view_width = width;
+        o.spec.view_height = height;
       }
   choose_layers();
 }
@@ -274,7 +274,7 @@ void Call::choose_layers() {
       }
       std::span<const LayerInfo> layers(info.data(), r.track->layers.size());
       Choice c{&r, rank_layers(layers)};
-      int wanted = layer_for_view(layers, r.out->view_width, r.out->view_height);
+      int wanted = layer_for_view(layers, r.out->spec.view_width, r.out->spec.view_height);
       for (std::size_t i = 0; i < c.ranked.size(); ++i)
         if (c.ranked[i] == wanted) c.cap = static_cast<int>(i);
       if (c.cap >= 0) {

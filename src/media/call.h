@@ -115,7 +115,6 @@ class Call {
     Transport* to = nullptr;
     OutboundSpec spec;
     int current = -1, target = -1;  // layer indices; -1: none
-    std::uint16_t view_width = 0xFFFF, view_height = 0xFFFF;
     // The rewrite of the current layer: out = in + delta (mod 2^n).
     bool started = false;
     std::uint16_t base_seq = 0;  // first sequence number of the current layer's run

@@ -68,6 +68,8 @@ struct OutboundSpec {
   std::uint8_t mid_extension = 0;           // the subscriber's ids (0: not negotiated)
   std::uint8_t audio_level_extension = 0;
   std::string mid;  // of the subscriber's section; at most 16 bytes
+  // The size the subscriber shows it at (Call::set_view); unknown: the largest.
+  std::uint16_t view_width = 0xFFFF, view_height = 0xFFFF;
 };
 
 // The last packets of one video stream, kept for retransmission (RFC 4585

@@ -186,6 +186,55 @@ test('with 5% loss the video keeps decoding and NACKs are answered from the cach
   }
 });
 
+// Helen's camera goes out in simulcast layers (call.js asks for three;
+// Chromium sends as many as the 640×480 fake camera allows). The server
+// gives Mikhail the layer that fits the tile he shows her in: a small tile
+// gets a small layer, a large one the largest, and the picture keeps
+// decoding across each switch (made at a keyframe of the new layer).
+test('simulcast: each viewer gets the layer that fits its tile, switching without stopping', async () => {
+  const { mikhail, helen } = people;
+  const layersSent = () => helen.page.evaluate(async () => {
+    const stats = await window.parleyCall.pc.getStats();
+    return [...stats.values()].filter((r) => r.type === 'outbound-rtp' && r.kind === 'video' && r.rid && r.framesEncoded > 0)
+      .map((r) => `${r.rid}:${r.frameWidth}x${r.frameHeight}`);
+  });
+  await waitFor(async () => { const l = await layersSent(); return l.length >= 2 || l; }, 'Helen sends two or more layers');
+  const tile = `.tile[data-member="${helen.member}"]`;
+  const width = async () => Number(await mikhail.page.locator(tile).getAttribute('data-frame-width'));
+  const resize = (w, hgt) => mikhail.page.evaluate(([sel, w, hgt]) => {
+    const v = document.querySelector(`${sel} video`);
+    v.style.width = `${w}px`;
+    v.style.height = `${hgt}px`;
+  }, [tile, w, hgt]);
+  const switches = async () => {
+    const text = await (await mikhail.page.request.get(`${server.url}/metrics`)).text();
+    return [...text.matchAll(/^parley_media_layer_switches_total\{worker="\d+"\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
+  };
+  const switchesBefore = await switches();
+  await resize(120, 90);
+  await waitFor(async () => { const w = await width(); return (w > 0 && w <= 320) || { width: w, sent: await layersSent() }; },
+    'a small tile gets a small layer');
+  const small = await width();
+  const framesSmall = (await received(mikhail, helen)).frames;
+  await resize(1280, 960);
+  await waitFor(async () => { const w = await width(); return w > small || { width: w, sent: await layersSent() }; },
+    'a large tile gets a larger layer');
+  await waitFor(async () => {
+    const now = await received(mikhail, helen);
+    return now.frames > framesSmall + 20 || now;
+  }, 'the picture keeps decoding across the switches');
+  const framesLarge = (await received(mikhail, helen)).frames;
+  await resize(120, 90);
+  await waitFor(async () => { const w = await width(); return w === small || { width: w, sent: await layersSent() }; },
+    'the small layer again once the tile is small again');
+  await waitFor(async () => {
+    const now = await received(mikhail, helen);
+    return now.frames > framesLarge + 20 || now;
+  }, 'the picture keeps decoding after switching down');
+  assert.ok(await switches() >= switchesBefore + 2, 'the server counted the layer switches');
+  await mikhail.shot('call-simulcast.png');
+});
+
 test('admission: the call of a meeting days away is not open yet', async () => {
   const later = new Date(Date.now() + 3 * 86400e3);
   later.setUTCHours(15, 0, 0, 0);

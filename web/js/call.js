@@ -12,6 +12,8 @@ const $ = (id) => document.getElementById(id);
 const meeting = decodeURIComponent(location.hash.slice(1));
 const notice = $('notice');
 const state = { pc: null, ws: null, stream: null, participants: new Map(), joined: false, me: null, trackOwner: new Map(), statsTimer: null, queue: Promise.resolve() };
+// Reachable from the browser console (and the tests) to inspect the call.
+window.parleyCall = state;
 
 function say(text, kind = 'error') {
   notice.className = `notice ${kind}`;
@@ -124,6 +126,46 @@ async function onMessage(msg) {
   }
 }
 
+// Simulcast (docs/media.md §Simulcast): the camera is sent in up to three
+// sizes, each half the one above; the media server gives each viewer the
+// one that fits the tile it shows and its connection. As many layers as
+// the picture is tall enough for (Chromium sends no more: three from 720
+// lines, two from 360), the largest always full size.
+const SIMULCAST = [
+  { rid: 'q', maxBitrate: 150_000 },
+  { rid: 'h', maxBitrate: 500_000 },
+  { rid: 'f', maxBitrate: 1_500_000 },
+];
+function simulcastFor(track) {
+  const height = track.getSettings().height || 0;
+  const count = height >= 720 ? 3 : height >= 360 ? 2 : 1;
+  return SIMULCAST.slice(3 - count).map((e, i) => ({ ...e, scaleResolutionDownBy: 2 ** (count - 1 - i) }));
+}
+
+// The size at which each remote tile is shown, in device pixels, told to
+// the server (call.view) when it changes. A hidden page shows nothing, so
+// it asks for no video at all until it is visible again.
+const resizes = new ResizeObserver(() => scheduleViews());
+let viewTimer = null;
+let lastViews = '';
+function scheduleViews() {
+  clearTimeout(viewTimer);
+  viewTimer = setTimeout(sendViews, 200);
+}
+function sendViews() {
+  if (!state.joined || !state.ws || state.ws.readyState !== WebSocket.OPEN) return;
+  const scale = window.devicePixelRatio || 1;
+  const size = (n) => (document.hidden ? 0 : Math.min(16384, Math.round(n * scale)));
+  const views = [...document.querySelectorAll('.tile:not([data-self]) video')].map((v) => ({
+    member: v.closest('.tile').dataset.member, width: size(v.clientWidth), height: size(v.clientHeight),
+  }));
+  const text = JSON.stringify(views);
+  if (text === lastViews) return;
+  lastViews = text;
+  state.ws.send(JSON.stringify({ type: 'call.view', meeting, views }));
+}
+document.addEventListener('visibilitychange', scheduleViews);
+
 function tileFor(member) {
   let tile = document.querySelector(`.tile[data-member="${CSS.escape(member)}"]`);
   if (!tile) {
@@ -131,6 +173,7 @@ function tileFor(member) {
       h('video', { autoplay: true, playsinline: true }),
       h('figcaption', { class: 'label' }));
     $('tiles').append(tile);
+    resizes.observe(tile.querySelector('video'));
   }
   return tile;
 }
@@ -173,7 +216,11 @@ async function join() {
   }
   const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
   state.pc = pc;
-  for (const track of state.stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [state.stream] });
+  for (const track of state.stream.getTracks()) {
+    const init = { direction: 'sendonly', streams: [state.stream] };
+    if (track.kind === 'video') init.sendEncodings = simulcastFor(track);
+    pc.addTransceiver(track, init);
+  }
   pc.ontrack = (ev) => {
     const stream = ev.streams[0];
     if (!stream) return;
@@ -220,6 +267,7 @@ async function quality() {
     if (!tile) continue;
     tile.dataset.framesDecoded = String(q.frames);
     tile.dataset.audioPackets = String(q.audio);
+    tile.dataset.frameWidth = String(q.width);
     const lossPct = q.received + q.lost > 0 ? (100 * q.lost) / (q.received + q.lost) : 0;
     const grade = lossPct < 2 ? 'good' : lossPct < 8 ? 'fair' : 'poor';
     let el = tile.querySelector('.quality');
