@@ -159,6 +159,19 @@ class ForwardingTest : public ::testing::Test {
       return 0;
     });
   }
+  // One frame, in one packet, of the simulcast track's layer 0 ("q",
+  // 320 × 180) or 1 ("f", 1280 × 720, and larger), each layer with its own
+  // SSRC, numbers and PictureIDs; a keyframe when `key`.
+  static constexpr std::uint32_t kLow = 0x0101, kHigh = 0x0202;
+  std::uint16_t sim_seq[2] = {100, 5000}, sim_pid[2] = {10, 20000};
+  std::uint32_t sim_ts[2] = {1000, 777777};
+  void simulcast_frame(int layer, bool key) {
+    Extensions ext = {{kMidExtension, text("2")}, {kRidExtension, text(layer ? "f" : "q")}};
+    auto payload = vp8_payload(sim_pid[layer]++, 0, key, layer ? 1280 : 320, layer ? 720 : 180);
+    if (layer) payload.resize(1100, 0x55);  // the high layer costs more
+    sim_ts[layer] += 1800;
+    send_protected(pub, rtp_packet(layer ? kHigh : kLow, sim_seq[layer]++, 96, sim_ts[layer], payload, ext));
+  }
   int layer_of(std::uint32_t track) { return on_worker(*worker, [&] { return call->current_layer(2, 1, track); }); }
 
   void send_protected(Client& c, const std::vector<std::uint8_t>& plain, bool rtcp = false) {
@@ -357,18 +370,9 @@ TEST_F(ForwardingTest, GapsFromThePublisherAreNackedAndItsRtxRepairsThem) {
 // extension; the subscriber is moved between them only at a keyframe of
 // the new layer, and what it receives runs on without a jump.
 TEST_F(ForwardingTest, SimulcastLayersAreLearnedByRidAndSwitchedAtKeyframesWithoutAJump) {
-  constexpr std::uint32_t kLow = 0x0101, kHigh = 0x0202;
   subscribe_video(kSimulcastTrack);
-  std::uint16_t seq[2] = {100, 5000}, pid[2] = {10, 20000};
-  std::uint32_t ts[2] = {1000, 777777};
   std::vector<std::vector<std::uint8_t>> received;
-  // One frame (one packet) per layer every 20 ms; keyframes when `key`.
-  auto frame = [&](int layer, bool key) {
-    Extensions ext = {{kMidExtension, text("2")}, {kRidExtension, text(layer ? "f" : "q")}};
-    auto p = rtp_packet(layer ? kHigh : kLow, seq[layer]++, 96, ts[layer] += 1800,
-                        vp8_payload(pid[layer]++, 0, key, layer ? 1280 : 320, layer ? 720 : 180), ext);
-    send_protected(pub, p);
-  };
+  auto frame = [&](int layer, bool key) { simulcast_frame(layer, key); };
   auto drain = [&] {
     for (auto d = receive_plain(sub, false, 30); !d.empty(); d = receive_plain(sub, false, 30)) received.push_back(d);
   };
@@ -435,16 +439,8 @@ TEST_F(ForwardingTest, SimulcastLayersAreLearnedByRidAndSwitchedAtKeyframesWitho
 // Receiver reports with heavy loss lower the subscriber's estimate until
 // only the low layer fits.
 TEST_F(ForwardingTest, ReportedLossMovesTheSubscriberToALowerLayer) {
-  constexpr std::uint32_t kLow = 0x0101, kHigh = 0x0202;
   subscribe_video(kSimulcastTrack);
-  std::uint16_t seq[2] = {1, 1}, pid[2] = {1, 1};
-  auto frame = [&](int layer, bool key) {
-    Extensions ext = {{kMidExtension, text("2")}, {kRidExtension, text(layer ? "f" : "q")}};
-    auto payload = vp8_payload(pid[layer]++, 0, key, layer ? 1280 : 320, layer ? 720 : 180);
-    if (layer) payload.resize(1100, 0x55);  // the high layer costs more
-    std::uint16_t n = seq[layer]++;
-    send_protected(pub, rtp_packet(layer ? kHigh : kLow, n, 96, 90u * n, payload, ext));
-  };
+  auto frame = [&](int layer, bool key) { simulcast_frame(layer, key); };
   auto run = [&](int frames, auto&& until) {
     for (int i = 0; i < frames && !until(); ++i) {
       frame(0, i % 10 == 0);
