@@ -293,7 +293,8 @@ Expected<Measured> run_parleyd(const Options& o, const TrackSchedule& audio, con
                                const fs::path& root, std::vector<std::string>& problems) {
   const fs::path data_dir = root / "data";
   const std::size_t people = static_cast<std::size_t>(o.publishers + o.subscribers);
-  std::vector<std::string> args = {"--media-workers", std::to_string(o.media_workers), "--log-level", "warn",
+  // Info level: parleyd announces its URL there.
+  std::vector<std::string> args = {"--media-workers", std::to_string(o.media_workers),
                                    "--call-max-participants", std::to_string(std::max<std::size_t>(50, people))};
   auto server = ParleydProcess::start(o.parleyd, data_dir, root / "parleyd.log", args);
   if (!server) return server.error();
@@ -511,7 +512,7 @@ void print_report(const Options& o, const std::vector<Measured>& runs, std::ostr
   }
   out << "(" << o.publishers << " publishers x " << o.subscribers
       << " subscribers; forwarded = RTP packets sent to subscribers in the window, parleyd's "
-         "parley_media_rtp_forwarded_total or the raw loop's count; CPU s = parleyd's whole process (utime+stime) or "
+         "parley_media_rtp_forwarded_total or the raw loop's count; CPU s = parleyd's whole process (its CPU clock) or "
          "the raw loop's thread; delay = subscriber's receive time minus the publisher's send stamp in the payload, "
          "so it includes the clients' own SRTP and scheduling; loss over packets stamped in the window; right of |: "
          "the media worker thread alone, and this load tool's CPU, 100% = one core)\n";

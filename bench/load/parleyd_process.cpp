@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -92,8 +93,15 @@ Expected<std::unique_ptr<ParleydProcess>> ParleydProcess::start(const fs::path& 
 
 std::string ParleydProcess::log() const { return read_text_file(log_path_); }
 
+// The process's CPU clock (clock_getcpuclockid(3)): user + system time of
+// all its threads, in nanoseconds, where /proc/PID/stat counts 10 ms ticks.
 double ParleydProcess::cpu_seconds() const {
-  return pid_ > 0 ? proc_cpu_seconds("/proc/" + std::to_string(pid_) + "/stat") : 0;
+  if (pid_ <= 0) return 0;
+  clockid_t cid;
+  timespec ts{};
+  if (clock_getcpuclockid(pid_, &cid) == 0 && clock_gettime(cid, &ts) == 0)
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+  return proc_cpu_seconds("/proc/" + std::to_string(pid_) + "/stat");
 }
 
 std::vector<ThreadCpu> ParleydProcess::threads() const {
@@ -106,7 +114,11 @@ std::vector<ThreadCpu> ParleydProcess::threads() const {
     t.tid = static_cast<pid_t>(std::strtol(e.path().filename().c_str(), nullptr, 10));
     t.name = read_text_file(e.path() / "comm");
     while (!t.name.empty() && (t.name.back() == '\n' || t.name.back() == '\r')) t.name.pop_back();
-    t.seconds = proc_cpu_seconds((e.path() / "stat").string());
+    // schedstat(5): time on CPU in nanoseconds first; stat's ticks otherwise.
+    std::istringstream sched(read_text_file(e.path() / "schedstat"));
+    double ns = -1;
+    if (sched >> ns && ns >= 0) t.seconds = ns / 1e9;
+    else t.seconds = proc_cpu_seconds((e.path() / "stat").string());
     out.push_back(std::move(t));
   }
   return out;
