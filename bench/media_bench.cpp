@@ -211,6 +211,7 @@ struct Measured {
   double client_cpu_seconds = 0;  // this process over the window
   std::string srtp_profile;
   std::map<std::string, double> counters;  // parleyd's other media counters over the window
+  std::vector<ThreadCpu> threads;          // parleyd's threads, CPU seconds over the window
   double per_cpu_second() const { return cpu_seconds > 0 ? static_cast<double>(forwarded) / cpu_seconds : 0; }
   double per_worker_cpu_second() const {
     return worker_cpu_seconds > 0 ? static_cast<double>(forwarded) / worker_cpu_seconds : 0;
@@ -390,6 +391,7 @@ Expected<Measured> run_parleyd(const Options& o, const TrackSchedule& audio, con
       for (auto& t : (*server)->threads()) {
         auto b = threads_before.find(t.tid);
         double d = t.seconds - (b == threads_before.end() ? 0 : b->second.seconds);
+        m.threads.push_back({t.tid, t.name, d});
         if (t.name.rfind("parley-media", 0) == 0) {
           named += d;
           ++named_count;
@@ -555,6 +557,8 @@ Json results_json(const Options& o, const TrackSchedule& audio, const TrackSched
   for (const auto& r : runs) {
     Json counters = Json::object();
     for (const auto& [k, v] : r.counters) counters[k] = v;
+    Json threads = Json::array();
+    for (const auto& t : r.threads) threads.push_back({{"tid", t.tid}, {"name", t.name}, {"cpu_seconds", t.seconds}});
     list.push_back({{"name", r.name},
                     {"forwarded", r.forwarded},
                     {"window_seconds", r.load.seconds},
@@ -574,6 +578,7 @@ Json results_json(const Options& o, const TrackSchedule& audio, const TrackSched
                     {"delay_ms", {{"p50", r.load.p50_ms}, {"p99", r.load.p99_ms}, {"max", r.load.max_ms}}},
                     {"srtp_profile", r.srtp_profile},
                     {"server_counters", counters},
+                    {"threads", threads},
                     {"publishers", counters_json(r.load.publishers)},
                     {"subscribers", counters_json(r.load.subscribers)}});
   }

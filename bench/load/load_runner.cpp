@@ -43,6 +43,7 @@ void add(ClientCounters& sum, const ClientCounters& c) {
   sum.unprotect_failed += c.unprotect_failed;
   sum.malformed += c.malformed;
   sum.stun_responses += c.stun_responses;
+  sum.stun_requests_answered += c.stun_requests_answered;
   sum.dtls_datagrams += c.dtls_datagrams;
   sum.other += c.other;
   sum.pli_received += c.pli_received;

@@ -109,7 +109,7 @@ Status MediaClient::connect(const ServerTransport& server, std::chrono::millisec
     std::size_t got = socket_.receive(pool_, batch);
     for (std::size_t i = 0; i < got; ++i) {
       auto bytes = batch[i].packet->bytes();
-      if (stun::classify(bytes) == stun::PacketKind::kStun) {
+      if (stun::classify(bytes) == stun::PacketKind::kStun && !answer_check(bytes, batch[i].from)) {
         auto msg = stun::parse(bytes);
         if (msg && msg->message_class() == stun::MessageClass::kSuccessResponse &&
             stun::verify_integrity(*msg, remote_.ice_pwd)) {
@@ -195,6 +195,26 @@ void MediaClient::send_consent_check() {
   if (std::size_t n = binding_request(request)) send_plain({request.data(), n});
 }
 
+// RFC 8445 §7.3: a full ICE server checks the pair too; answer its binding
+// requests (USERNAME "<our ufrag>:<its ufrag>", keyed with our password).
+// An ICE-lite server such as parleyd sends none.
+bool MediaClient::answer_check(std::span<const std::uint8_t> bytes, const media::Endpoint& from) {
+  auto msg = stun::parse(bytes);
+  if (!msg || !msg->is_binding_request()) return false;
+  auto username = msg->username();
+  if (!username || username->substr(0, username->find(':')) != transport_.ice_ufrag) return false;
+  if (!stun::verify_integrity(*msg, transport_.ice_pwd)) return false;
+  auto mapped = stun::SocketAddress::from_sockaddr(from.addr);
+  if (!mapped) return false;
+  std::array<std::uint8_t, 256> reply{};
+  auto n = stun::build_binding_success(*msg, mapped->unmapped(), transport_.ice_pwd, reply);
+  if (!n) return false;
+  media::Outgoing o{reply.data(), *n, &from};
+  if (socket_.send({&o, 1}) != 1) ++counters_.send_failed;
+  ++counters_.stun_requests_answered;
+  return true;
+}
+
 void MediaClient::on_rtcp(std::span<const std::uint8_t> bytes) {
   auto compound = rtp::parse_rtcp_compound(bytes, rtp::RtcpMode::kReducedSize);
   if (!compound) {
@@ -218,7 +238,7 @@ void MediaClient::drain(const RtpHandler& on_rtp) {
       media::Packet& p = *batch[i].packet;
       switch (batch[i].truncated ? stun::PacketKind::kUnknown : stun::classify(p.bytes())) {
         case stun::PacketKind::kStun:
-          ++counters_.stun_responses;
+          if (!answer_check(p.bytes(), batch[i].from)) ++counters_.stun_responses;
           break;
         case stun::PacketKind::kDtls:
           ++counters_.dtls_datagrams;

@@ -5,7 +5,8 @@
 // checks the server's certificate fingerprint and exports SRTP keys
 // (media/dtls.h), SRTP both ways (media/srtp.h), and a batched UDP socket
 // (media/udp_socket.h). It sends RTP and RTCP it is given and decrypts what
-// arrives, handing each RTP packet to the caller.
+// arrives, handing each RTP packet to the caller. It also answers the
+// server's own connectivity checks, should the server run full ICE.
 //
 // Not thread-safe: one thread drives it (the load runner's). connect() is
 // blocking and meant for setup; send_*() and drain() do not block.
@@ -32,7 +33,7 @@ namespace parley::load {
 struct ClientCounters {
   std::uint64_t rtp_sent = 0, rtcp_sent = 0, send_failed = 0;
   std::uint64_t rtp_received = 0, rtcp_received = 0, unprotect_failed = 0, malformed = 0;
-  std::uint64_t stun_responses = 0, dtls_datagrams = 0, other = 0;
+  std::uint64_t stun_responses = 0, stun_requests_answered = 0, dtls_datagrams = 0, other = 0;
   std::uint64_t pli_received = 0, twcc_received = 0, sr_received = 0;
 };
 
@@ -84,6 +85,7 @@ class MediaClient {
   void send_plain(std::span<const std::uint8_t> bytes);
   std::size_t binding_request(std::span<std::uint8_t> out);
   void on_rtcp(std::span<const std::uint8_t> packet);
+  bool answer_check(std::span<const std::uint8_t> bytes, const media::Endpoint& from);
 
   std::shared_ptr<media::DtlsContext> dtls_ctx_;
   media::UdpSocket socket_;
