@@ -74,8 +74,10 @@ struct Options {
 };
 
 void usage(std::ostream& out) {
-  out << "usage: media_bench [--publishers N] [--subscribers M] [--seconds S] [--parleyd PATH] [--json FILE]\n"
-         "                   [--media-workers W] [--video FILE.ivf] [--audio FILE.opus] [--pacing F]\n"
+  out << "usage: media_bench [--publishers N] [--subscribers M] [--seconds S] [--parleyd PATH] "
+         "[--json FILE]\n"
+         "                   [--media-workers W] [--video FILE.ivf] [--audio FILE.opus] [--pacing "
+         "F]\n"
          "                   [--warmup-timeout S] [--tmp-dir DIR] [--no-raw] [--check]\n"
          "  --publishers N     participants sending Opus + VP8 (default 4)\n"
          "  --subscribers M    participants receiving every publisher's streams (default 4)\n"
@@ -83,13 +85,16 @@ void usage(std::ostream& out) {
          "  --parleyd PATH     server binary (default: ../src/app/parleyd next to this binary)\n"
          "  --media-workers W  parleyd's --media-workers (default 1: the figure is per core)\n"
          "  --video, --audio   pre-encoded clips (default: bench/load/media/clip.ivf, clip.opus)\n"
-         "  --pacing F         video pacing rate as a multiple of the clip's bitrate (default 2.5, as\n"
+         "  --pacing F         video pacing rate as a multiple of the clip's bitrate (default 2.5, "
+         "as\n"
          "                     a browser's pacer; 0 sends each frame as one burst)\n"
-         "  --warmup-timeout S how long every subscriber may take to receive every stream (default 30)\n"
+         "  --warmup-timeout S how long every subscriber may take to receive every stream (default "
+         "30)\n"
          "  --json FILE        also write the results as JSON\n"
          "  --tmp-dir DIR      where the temporary data dir goes (default /tmp)\n"
          "  --no-raw           skip the raw reference loop\n"
-         "  --check            exit 1 unless every subscriber received every stream through parleyd\n"
+         "  --check            exit 1 unless every subscriber received every stream through "
+         "parleyd\n"
          "                     (for the smoke test; no timing is judged)\n";
 }
 
@@ -125,19 +130,27 @@ Expected<Options> parse_args(int argc, char** argv) {
     std::string v = argv[++i];
     auto number = [&](int lo, int hi) -> Expected<int> {
       auto n = parse_int(v, lo, hi);
-      if (!n) return make_error("usage", arg + " takes an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+      if (!n)
+        return make_error("usage", arg + " takes an integer from " + std::to_string(lo) + " to " +
+                                       std::to_string(hi));
       return *n;
     };
     Expected<int> n = 0;
-    if (arg == "--parleyd") o.parleyd = v;
-    else if (arg == "--tmp-dir") o.tmp_root = v;
-    else if (arg == "--json") o.json_path = v;
-    else if (arg == "--video") o.video = v;
-    else if (arg == "--audio") o.audio = v;
+    if (arg == "--parleyd")
+      o.parleyd = v;
+    else if (arg == "--tmp-dir")
+      o.tmp_root = v;
+    else if (arg == "--json")
+      o.json_path = v;
+    else if (arg == "--video")
+      o.video = v;
+    else if (arg == "--audio")
+      o.audio = v;
     else if (arg == "--pacing") {
       char* end = nullptr;
       o.pacing = std::strtod(v.c_str(), &end);
-      if (*end != '\0' || o.pacing < 0 || o.pacing > 100) return make_error("usage", "--pacing takes a number from 0 to 100");
+      if (*end != '\0' || o.pacing < 0 || o.pacing > 100)
+        return make_error("usage", "--pacing takes a number from 0 to 100");
     } else if (arg == "--publishers") {
       if (!(n = number(1, 100))) return n.error();
       o.publishers = *n;
@@ -158,12 +171,14 @@ Expected<Options> parse_args(int argc, char** argv) {
     }
   }
   if (static_cast<std::size_t>(o.publishers + o.subscribers) > kMaxRoster)
-    return make_error("usage", "publishers + subscribers must fit one meeting's roster (" + std::to_string(kMaxRoster) +
+    return make_error("usage", "publishers + subscribers must fit one meeting's roster (" +
+                                   std::to_string(kMaxRoster) +
                                    " members; negotiation/parameters.cpp)");
   // Each subscriber gets one m= section per published stream besides its own
   // two, and the server stops at 64 sections (sdp::Capabilities).
   if (2 + 2 * o.publishers > 64)
-    return make_error("usage", "at most 31 publishers: a subscriber's session holds 64 m= sections");
+    return make_error("usage",
+                      "at most 31 publishers: a subscriber's session holds 64 m= sections");
   return o;
 }
 
@@ -174,8 +189,9 @@ std::string host_load_note() {
   std::ifstream("/proc/loadavg") >> load1;
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   char line[160];
-  std::snprintf(line, sizeof line, "host load average %.2f on %u cores%s", load1, cores,
-                load1 > 0.5 * cores ? " (busy: other work competes for CPU, figures are noisy)" : "");
+  std::snprintf(
+      line, sizeof line, "host load average %.2f on %u cores%s", load1, cores,
+      load1 > 0.5 * cores ? " (busy: other work competes for CPU, figures are noisy)" : "");
   return line;
 }
 
@@ -188,7 +204,9 @@ double load_average() {
 double own_cpu_seconds() {
   rusage u{};
   ::getrusage(RUSAGE_SELF, &u);
-  auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  auto sec = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
   return sec(u.ru_utime) + sec(u.ru_stime);
 }
 
@@ -196,7 +214,8 @@ void sleep_until_ns(std::int64_t t) {
   for (;;) {
     std::int64_t left = t - monotonic_ns();
     if (left <= 0) return;
-    std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(left, 100'000'000)));
+    std::this_thread::sleep_for(
+        std::chrono::nanoseconds(std::min<std::int64_t>(left, 100'000'000)));
   }
 }
 
@@ -204,15 +223,17 @@ void sleep_until_ns(std::int64_t t) {
 struct Measured {
   std::string name;
   LoadResults load;
-  std::uint64_t forwarded = 0;  // server counter over the window
-  double cpu_seconds = 0;       // of the process (parleyd) or of the loop's thread (raw)
+  std::uint64_t forwarded = 0;    // server counter over the window
+  double cpu_seconds = 0;         // of the process (parleyd) or of the loop's thread (raw)
   double worker_cpu_seconds = 0;  // parleyd: its media worker thread(s); raw: = cpu_seconds
   std::string worker_threads;     // how the worker threads were found
   double client_cpu_seconds = 0;  // this process over the window
   std::string srtp_profile;
   std::map<std::string, double> counters;  // parleyd's other media counters over the window
   std::vector<ThreadCpu> threads;          // parleyd's threads, CPU seconds over the window
-  double per_cpu_second() const { return cpu_seconds > 0 ? static_cast<double>(forwarded) / cpu_seconds : 0; }
+  double per_cpu_second() const {
+    return cpu_seconds > 0 ? static_cast<double>(forwarded) / cpu_seconds : 0;
+  }
   double per_worker_cpu_second() const {
     return worker_cpu_seconds > 0 ? static_cast<double>(forwarded) / worker_cpu_seconds : 0;
   }
@@ -227,7 +248,8 @@ struct Clients {
 
 // Stream numbers, SSRCs and loop phases of the publishers: publisher i
 // starts i/N of the way into its loops, so that keyframes do not coincide.
-std::vector<PublisherSetup> publisher_setups(const Clients& c, int publishers, const TrackSchedule& video) {
+std::vector<PublisherSetup> publisher_setups(const Clients& c, int publishers,
+                                             const TrackSchedule& video) {
   std::vector<PublisherSetup> out;
   for (int i = 0; i < publishers; ++i) {
     PublisherSetup p;
@@ -282,25 +304,32 @@ Window measure(LoadRunner& runner, int seconds, int warmup_timeout, Sample sampl
 // ---------------------------------------------------------------- parleyd
 
 const char* const kMediaCounters[] = {
-    "parley_media_rtp_forwarded_total",         "parley_media_rtcp_forwarded_total",
-    "parley_media_datagrams_in_total",          "parley_media_datagrams_out_total",
-    "parley_media_send_dropped_total",          "parley_media_pool_exhausted_total",
-    "parley_media_srtp_unprotect_failed_total", "parley_media_unknown_ssrc_total",
-    "parley_media_keyframe_requests_sent_total", "parley_media_twcc_feedback_sent_total",
+    "parley_media_rtp_forwarded_total",
+    "parley_media_rtcp_forwarded_total",
+    "parley_media_datagrams_in_total",
+    "parley_media_datagrams_out_total",
+    "parley_media_send_dropped_total",
+    "parley_media_pool_exhausted_total",
+    "parley_media_srtp_unprotect_failed_total",
+    "parley_media_unknown_ssrc_total",
+    "parley_media_keyframe_requests_sent_total",
+    "parley_media_twcc_feedback_sent_total",
     "parley_media_dtls_failed_total",
 };
 
-Expected<Measured> run_parleyd(const Options& o, const TrackSchedule& audio, const TrackSchedule& video,
-                               const fs::path& root, std::vector<std::string>& problems) {
+Expected<Measured> run_parleyd(const Options& o, const TrackSchedule& audio,
+                               const TrackSchedule& video, const fs::path& root,
+                               std::vector<std::string>& problems) {
   const fs::path data_dir = root / "data";
   const std::size_t people = static_cast<std::size_t>(o.publishers + o.subscribers);
   // Info level: parleyd announces its URL there.
   std::vector<std::string> args = {"--media-workers", std::to_string(o.media_workers),
-                                   "--call-max-participants", std::to_string(std::max<std::size_t>(50, people))};
+                                   "--call-max-participants",
+                                   std::to_string(std::max<std::size_t>(50, people))};
   auto server = ParleydProcess::start(o.parleyd, data_dir, root / "parleyd.log", args);
   if (!server) return server.error();
-  std::cout << "parleyd at " << (*server)->url() << " (pid " << (*server)->pid() << ", --media-workers "
-            << o.media_workers << ")\n";
+  std::cout << "parleyd at " << (*server)->url() << " (pid " << (*server)->pid()
+            << ", --media-workers " << o.media_workers << ")\n";
   std::string admin = read_text_file(data_dir / "admin.token");
   while (!admin.empty() && (admin.back() == '\n' || admin.back() == '\r')) admin.pop_back();
   auto call = set_up_call((*server)->url(), admin, people, std::cout);
@@ -328,15 +357,22 @@ Expected<Measured> run_parleyd(const Options& o, const TrackSchedule& audio, con
     if (i < static_cast<std::size_t>(o.publishers)) {
       const auto& p = clients.publishers[i];
       s.receive = false;  // publishers only publish: the call's shape is N -> M
-      s.tracks.push_back({TrackKind::audio, "0", p.audio.ssrc, p.cname, who.id, "audio-" + std::to_string(p.audio.ssrc)});
-      s.tracks.push_back({TrackKind::video, "1", p.video.ssrc, p.cname, who.id, "video-" + std::to_string(p.video.ssrc)});
+      s.tracks.push_back({TrackKind::audio, "0", p.audio.ssrc, p.cname, who.id,
+                          "audio-" + std::to_string(p.audio.ssrc)});
+      s.tracks.push_back({TrackKind::video, "1", p.video.ssrc, p.cname, who.id,
+                          "video-" + std::to_string(p.video.ssrc)});
     }
     auto sig = ParleySignalling::connect((*server)->url(), who.token, std::chrono::seconds(10));
-    if (!sig) return make_error("setup", "participant " + std::to_string(i + 1) + ": " + sig.error().message);
+    if (!sig)
+      return make_error("setup",
+                        "participant " + std::to_string(i + 1) + ": " + sig.error().message);
     auto transport = (*sig)->join(call->meeting, s, std::chrono::seconds(10));
-    if (!transport) return make_error("setup", "participant " + std::to_string(i + 1) + ": " + transport.error().message);
+    if (!transport)
+      return make_error("setup",
+                        "participant " + std::to_string(i + 1) + ": " + transport.error().message);
     if (auto st = clients.media[i]->connect(*transport, std::chrono::seconds(10)); !st)
-      return make_error("setup", "participant " + std::to_string(i + 1) + ": " + st.error().message);
+      return make_error("setup",
+                        "participant " + std::to_string(i + 1) + ": " + st.error().message);
     signalling.push_back(std::move(*sig));
     // Answer what is waiting, so that no offer stays unanswered for long.
     for (auto& other : signalling) other->poll(std::chrono::milliseconds(1));
@@ -411,9 +447,11 @@ Expected<Measured> run_parleyd(const Options& o, const TrackSchedule& audio, con
   Window w = measure(runner, o.seconds, o.warmup_timeout, sample);
   if (!w.warm) {
     problems.push_back("parleyd: " + std::to_string(runner.missing_pairs()) +
-                       " (subscriber, stream) pairs had received nothing after " + std::to_string(o.warmup_timeout) + " s");
+                       " (subscriber, stream) pairs had received nothing after " +
+                       std::to_string(o.warmup_timeout) + " s");
   }
-  std::cout << "parleyd: warm after " << w.warmup_seconds << " s, measured " << o.seconds << " s\n" << std::flush;
+  std::cout << "parleyd: warm after " << w.warmup_seconds << " s, measured " << o.seconds << " s\n"
+            << std::flush;
   pump_stop = true;
   pump.join();
   for (auto& s : signalling) {
@@ -422,7 +460,8 @@ Expected<Measured> run_parleyd(const Options& o, const TrackSchedule& audio, con
   }
   if (!metrics_error.empty()) problems.push_back("parleyd: " + metrics_error);
   m.load = runner.results(w.t0, w.t1);
-  m.forwarded = static_cast<std::uint64_t>(after["parley_media_rtp_forwarded_total"] - before["parley_media_rtp_forwarded_total"]);
+  m.forwarded = static_cast<std::uint64_t>(after["parley_media_rtp_forwarded_total"] -
+                                           before["parley_media_rtp_forwarded_total"]);
   for (const char* name : kMediaCounters) m.counters[name] = after[name] - before[name];
   m.srtp_profile = clients.media.front()->srtp_profile();
   signalling.clear();
@@ -445,11 +484,13 @@ Expected<Measured> run_raw(const Options& o, const TrackSchedule& audio, const T
     if (!mc) return mc.error();
     KeyPair keys = random_keys(profile);
     if (auto st = (*mc)->use_keys((*fwd)->endpoint(), keys.client); !st) return st.error();
-    if (auto st = (*fwd)->add_peer((*mc)->local(), keys.forwarder, i < o.publishers); !st) return st.error();
+    if (auto st = (*fwd)->add_peer((*mc)->local(), keys.forwarder, i < o.publishers); !st)
+      return st.error();
     clients.media.push_back(std::move(*mc));
   }
   clients.publishers = publisher_setups(clients, o.publishers, video);
-  for (int i = o.publishers; i < people; ++i) clients.subscribers.push_back(clients.media[static_cast<std::size_t>(i)].get());
+  for (int i = o.publishers; i < people; ++i)
+    clients.subscribers.push_back(clients.media[static_cast<std::size_t>(i)].get());
   if (auto st = (*fwd)->start(); !st) return st.error();
   RunnerOptions ro;
   ro.consent_checks = false;
@@ -468,7 +509,8 @@ Expected<Measured> run_raw(const Options& o, const TrackSchedule& audio, const T
     } else {
       m.cpu_seconds = (*fwd)->cpu_seconds() - cpu_before;
       m.forwarded = (*fwd)->forwarded() - fwd_before;
-      m.client_cpu_seconds = own_cpu_seconds() - own_before - m.cpu_seconds;  // the loop runs in this process
+      m.client_cpu_seconds =
+          own_cpu_seconds() - own_before - m.cpu_seconds;  // the loop runs in this process
     }
   };
   Window w = measure(runner, o.seconds, o.warmup_timeout, sample);
@@ -486,70 +528,86 @@ Expected<Measured> run_raw(const Options& o, const TrackSchedule& audio, const T
 void print_report(const Options& o, const std::vector<Measured>& runs, std::ostream& out) {
   char line[320];
   out << "\n";
-  std::snprintf(line, sizeof line, "%-9s %10s %9s %8s %11s %9s %8s %8s %8s  | %8s %11s %8s\n", "", "forwarded",
-                "pkts/s", "CPU s", "pkts/CPU-s", "x raw", "p50 ms", "p99 ms", "loss %", "wkr CPU s",
-                "pkts/wkr-s", "cli CPU");
+  std::snprintf(line, sizeof line, "%-9s %10s %9s %8s %11s %9s %8s %8s %8s  | %8s %11s %8s\n", "",
+                "forwarded", "pkts/s", "CPU s", "pkts/CPU-s", "x raw", "p50 ms", "p99 ms", "loss %",
+                "wkr CPU s", "pkts/wkr-s", "cli CPU");
   out << line;
   const Measured* raw = nullptr;
   for (const auto& r : runs)
     if (r.name == "raw loop") raw = &r;
   for (const auto& r : runs) {
-    const double ratio = raw && raw->per_cpu_second() > 0 ? r.per_cpu_second() / raw->per_cpu_second() : 0;
-    std::snprintf(line, sizeof line, "%-9s %10llu %9.0f %8.3f %11.0f %9.2f %8.2f %8.2f %8.3f  | %8.3f %11.0f %7.0f%%\n",
-                  r.name.c_str(), static_cast<unsigned long long>(r.forwarded),
-                  r.load.seconds > 0 ? static_cast<double>(r.forwarded) / r.load.seconds : 0.0, r.cpu_seconds,
-                  r.per_cpu_second(), raw ? ratio : 0.0, r.load.p50_ms, r.load.p99_ms, 100 * r.load.loss,
-                  r.worker_cpu_seconds, r.per_worker_cpu_second(),
-                  r.load.seconds > 0 ? 100 * r.client_cpu_seconds / r.load.seconds : 0.0);
+    const double ratio =
+        raw && raw->per_cpu_second() > 0 ? r.per_cpu_second() / raw->per_cpu_second() : 0;
+    std::snprintf(
+        line, sizeof line,
+        "%-9s %10llu %9.0f %8.3f %11.0f %9.2f %8.2f %8.2f %8.3f  | %8.3f %11.0f %7.0f%%\n",
+        r.name.c_str(), static_cast<unsigned long long>(r.forwarded),
+        r.load.seconds > 0 ? static_cast<double>(r.forwarded) / r.load.seconds : 0.0, r.cpu_seconds,
+        r.per_cpu_second(), raw ? ratio : 0.0, r.load.p50_ms, r.load.p99_ms, 100 * r.load.loss,
+        r.worker_cpu_seconds, r.per_worker_cpu_second(),
+        r.load.seconds > 0 ? 100 * r.client_cpu_seconds / r.load.seconds : 0.0);
     out << line;
   }
   if (raw) {
     for (const auto& r : runs)
       if (&r != raw && raw->per_cpu_second() > 0) {
         std::snprintf(line, sizeof line,
-                      "parleyd / raw, packets per CPU-second: %.2f (whole process), %.2f (media worker thread)\n",
-                      r.per_cpu_second() / raw->per_cpu_second(), r.per_worker_cpu_second() / raw->per_cpu_second());
+                      "parleyd / raw, packets per CPU-second: %.2f (whole process), %.2f (media "
+                      "worker thread)\n",
+                      r.per_cpu_second() / raw->per_cpu_second(),
+                      r.per_worker_cpu_second() / raw->per_cpu_second());
         out << line;
       }
   }
   out << "(" << o.publishers << " publishers x " << o.subscribers
       << " subscribers; forwarded = RTP packets sent to subscribers in the window, parleyd's "
-         "parley_media_rtp_forwarded_total or the raw loop's count; CPU s = parleyd's whole process (its CPU clock) or "
-         "the raw loop's thread; delay = subscriber's receive time minus the publisher's send stamp in the payload, "
-         "so it includes the clients' own SRTP and scheduling; loss over packets stamped in the window; right of |: "
+         "parley_media_rtp_forwarded_total or the raw loop's count; CPU s = parleyd's whole "
+         "process (its CPU clock) or "
+         "the raw loop's thread; delay = subscriber's receive time minus the publisher's send "
+         "stamp in the payload, "
+         "so it includes the clients' own SRTP and scheduling; loss over packets stamped in the "
+         "window; right of |: "
          "the media worker thread alone, and this load tool's CPU, 100% = one core)\n";
   for (const auto& r : runs) {
     std::snprintf(line, sizeof line,
-                  "%s: sent %llu, expected %llu, received %llu, duplicates %llu, worst subscriber loss %.3f%%, "
+                  "%s: sent %llu, expected %llu, received %llu, duplicates %llu, worst subscriber "
+                  "loss %.3f%%, "
                   "max delay %.2f ms, SRTP %s, worker CPU from %s\n",
                   r.name.c_str(), static_cast<unsigned long long>(r.load.sent),
-                  static_cast<unsigned long long>(r.load.expected), static_cast<unsigned long long>(r.load.received),
-                  static_cast<unsigned long long>(r.load.duplicates), 100 * r.load.worst_subscriber_loss,
-                  r.load.max_ms, r.srtp_profile.c_str(), r.worker_threads.c_str());
+                  static_cast<unsigned long long>(r.load.expected),
+                  static_cast<unsigned long long>(r.load.received),
+                  static_cast<unsigned long long>(r.load.duplicates),
+                  100 * r.load.worst_subscriber_loss, r.load.max_ms, r.srtp_profile.c_str(),
+                  r.worker_threads.c_str());
     out << line;
   }
 }
 
 Json counters_json(const ClientCounters& c) {
-  return {{"rtp_sent", c.rtp_sent},         {"rtcp_sent", c.rtcp_sent},       {"send_failed", c.send_failed},
-          {"rtp_received", c.rtp_received}, {"rtcp_received", c.rtcp_received}, {"unprotect_failed", c.unprotect_failed},
-          {"malformed", c.malformed},       {"pli_received", c.pli_received}, {"twcc_received", c.twcc_received},
-          {"sr_received", c.sr_received}};
+  return {{"rtp_sent", c.rtp_sent},           {"rtcp_sent", c.rtcp_sent},
+          {"send_failed", c.send_failed},     {"rtp_received", c.rtp_received},
+          {"rtcp_received", c.rtcp_received}, {"unprotect_failed", c.unprotect_failed},
+          {"malformed", c.malformed},         {"pli_received", c.pli_received},
+          {"twcc_received", c.twcc_received}, {"sr_received", c.sr_received}};
 }
 
 Json results_json(const Options& o, const TrackSchedule& audio, const TrackSchedule& video,
-                  const std::vector<Measured>& runs, const std::vector<std::string>& problems, double load_before,
-                  double load_after) {
+                  const std::vector<Measured>& runs, const std::vector<std::string>& problems,
+                  double load_before, double load_after) {
   Json out;
   out["publishers"] = o.publishers;
   out["subscribers"] = o.subscribers;
   out["seconds"] = o.seconds;
   out["media_workers"] = o.media_workers;
-  out["media"] = {{"video_bitrate_bps", video.mean_bitrate}, {"video_packets_per_loop", video.packets.size()},
+  out["media"] = {{"video_bitrate_bps", video.mean_bitrate},
+                  {"video_packets_per_loop", video.packets.size()},
                   {"video_loop_seconds", static_cast<double>(video.loop_us) / 1e6},
-                  {"audio_bitrate_bps", audio.mean_bitrate}, {"audio_packets_per_loop", audio.packets.size()},
+                  {"audio_bitrate_bps", audio.mean_bitrate},
+                  {"audio_packets_per_loop", audio.packets.size()},
                   {"pacing", o.pacing}};
-  out["load_average"] = {{"before", load_before}, {"after", load_after}, {"cores", std::thread::hardware_concurrency()}};
+  out["load_average"] = {{"before", load_before},
+                         {"after", load_after},
+                         {"cores", std::thread::hardware_concurrency()}};
   const Measured* raw = nullptr;
   for (const auto& r : runs)
     if (r.name == "raw loop") raw = &r;
@@ -558,29 +616,33 @@ Json results_json(const Options& o, const TrackSchedule& audio, const TrackSched
     Json counters = Json::object();
     for (const auto& [k, v] : r.counters) counters[k] = v;
     Json threads = Json::array();
-    for (const auto& t : r.threads) threads.push_back({{"tid", t.tid}, {"name", t.name}, {"cpu_seconds", t.seconds}});
-    list.push_back({{"name", r.name},
-                    {"forwarded", r.forwarded},
-                    {"window_seconds", r.load.seconds},
-                    {"cpu_seconds", r.cpu_seconds},
-                    {"packets_per_cpu_second", r.per_cpu_second()},
-                    {"worker_cpu_seconds", r.worker_cpu_seconds},
-                    {"packets_per_worker_cpu_second", r.per_worker_cpu_second()},
-                    {"worker_threads", r.worker_threads},
-                    {"ratio_to_raw", raw && raw->per_cpu_second() > 0 ? Json(r.per_cpu_second() / raw->per_cpu_second()) : Json(nullptr)},
-                    {"client_cpu_seconds", r.client_cpu_seconds},
-                    {"sent", r.load.sent},
-                    {"expected", r.load.expected},
-                    {"received", r.load.received},
-                    {"duplicates", r.load.duplicates},
-                    {"loss", r.load.loss},
-                    {"worst_subscriber_loss", r.load.worst_subscriber_loss},
-                    {"delay_ms", {{"p50", r.load.p50_ms}, {"p99", r.load.p99_ms}, {"max", r.load.max_ms}}},
-                    {"srtp_profile", r.srtp_profile},
-                    {"server_counters", counters},
-                    {"threads", threads},
-                    {"publishers", counters_json(r.load.publishers)},
-                    {"subscribers", counters_json(r.load.subscribers)}});
+    for (const auto& t : r.threads)
+      threads.push_back({{"tid", t.tid}, {"name", t.name}, {"cpu_seconds", t.seconds}});
+    list.push_back(
+        {{"name", r.name},
+         {"forwarded", r.forwarded},
+         {"window_seconds", r.load.seconds},
+         {"cpu_seconds", r.cpu_seconds},
+         {"packets_per_cpu_second", r.per_cpu_second()},
+         {"worker_cpu_seconds", r.worker_cpu_seconds},
+         {"packets_per_worker_cpu_second", r.per_worker_cpu_second()},
+         {"worker_threads", r.worker_threads},
+         {"ratio_to_raw", raw && raw->per_cpu_second() > 0
+                              ? Json(r.per_cpu_second() / raw->per_cpu_second())
+                              : Json(nullptr)},
+         {"client_cpu_seconds", r.client_cpu_seconds},
+         {"sent", r.load.sent},
+         {"expected", r.load.expected},
+         {"received", r.load.received},
+         {"duplicates", r.load.duplicates},
+         {"loss", r.load.loss},
+         {"worst_subscriber_loss", r.load.worst_subscriber_loss},
+         {"delay_ms", {{"p50", r.load.p50_ms}, {"p99", r.load.p99_ms}, {"max", r.load.max_ms}}},
+         {"srtp_profile", r.srtp_profile},
+         {"server_counters", counters},
+         {"threads", threads},
+         {"publishers", counters_json(r.load.publishers)},
+         {"subscribers", counters_json(r.load.subscribers)}});
   }
   out["runs"] = list;
   out["problems"] = problems;
@@ -604,14 +666,16 @@ int run(const Options& o) {
   auto video = schedule_video(*vclip, o.pacing);
   auto audio = schedule_audio(*aclip);
   if (!video || !audio) {
-    std::cerr << "media_bench: " << (!video ? video.error().message : audio.error().message) << "\n";
+    std::cerr << "media_bench: " << (!video ? video.error().message : audio.error().message)
+              << "\n";
     return 1;
   }
-  std::printf("media: VP8 %ux%u, %zu frames, %.0f kbit/s, %zu packets per %.1f s loop (paced at %.1fx); "
-              "Opus %.0f kbit/s, %zu packets per %.1f s loop\n",
-              vclip->width, vclip->height, vclip->frames.size(), video->mean_bitrate / 1000, video->packets.size(),
-              static_cast<double>(video->loop_us) / 1e6, o.pacing, audio->mean_bitrate / 1000, audio->packets.size(),
-              static_cast<double>(audio->loop_us) / 1e6);
+  std::printf(
+      "media: VP8 %ux%u, %zu frames, %.0f kbit/s, %zu packets per %.1f s loop (paced at %.1fx); "
+      "Opus %.0f kbit/s, %zu packets per %.1f s loop\n",
+      vclip->width, vclip->height, vclip->frames.size(), video->mean_bitrate / 1000,
+      video->packets.size(), static_cast<double>(video->loop_us) / 1e6, o.pacing,
+      audio->mean_bitrate / 1000, audio->packets.size(), static_cast<double>(audio->loop_us) / 1e6);
   std::cout << load_note << "\n" << std::flush;
   auto root = TempDir::create(o.tmp_root, "parley-media-bench");
   if (!root) {
@@ -623,12 +687,14 @@ int run(const Options& o) {
   auto p = run_parleyd(o, *audio, *video, root->path(), problems);
   if (!p) {
     std::cerr << "media_bench: " << p.error().message << "\n";
-    std::cerr << "parleyd log (tail):\n" << read_text_file(root->path() / "parleyd.log").substr(0, 4000) << "\n";
+    std::cerr << "parleyd log (tail):\n"
+              << read_text_file(root->path() / "parleyd.log").substr(0, 4000) << "\n";
     return 1;
   }
   runs.push_back(*p);
   if (o.raw) {
-    auto profile = p->srtp_profile == parley::media::srtp_profile_name(parley::media::SrtpProfile::aes128_cm_sha1_80)
+    auto profile = p->srtp_profile == parley::media::srtp_profile_name(
+                                          parley::media::SrtpProfile::aes128_cm_sha1_80)
                        ? parley::media::SrtpProfile::aes128_cm_sha1_80
                        : parley::media::SrtpProfile::aead_aes_128_gcm;
     std::cout << "raw loop: same clients and media, " << o.seconds << " s...\n" << std::flush;
@@ -653,9 +719,11 @@ int run(const Options& o) {
   }
   if (o.check) {
     const Measured& pm = runs.front();
-    bool ok = problems.empty() && pm.forwarded > 0 && pm.load.received > 0 && pm.load.subscribers.unprotect_failed == 0;
-    std::cout << "check: " << (ok ? "media flowed from every publisher to every subscriber through parleyd"
-                                  : "FAILED: media did not flow as it should (see above)")
+    bool ok = problems.empty() && pm.forwarded > 0 && pm.load.received > 0 &&
+              pm.load.subscribers.unprotect_failed == 0;
+    std::cout << "check: "
+              << (ok ? "media flowed from every publisher to every subscriber through parleyd"
+                     : "FAILED: media did not flow as it should (see above)")
               << "\n";
     return ok ? 0 : 1;
   }

@@ -13,18 +13,19 @@ namespace parley::load {
 
 namespace {
 
-using json::Json;
 using client::HttpClient;
+using json::Json;
 
-Expected<Json> request(HttpClient& http, const std::string& method, const std::string& target, const Json& body,
-                       const std::string& bearer, int expect) {
+Expected<Json> request(HttpClient& http, const std::string& method, const std::string& target,
+                       const Json& body, const std::string& bearer, int expect) {
   auto res = http.request(method, target, body.is_null() ? std::string() : body.dump(), bearer);
   if (!res) return make_error("setup", method + " " + target + ": " + res.error().message);
   if (res->status != expect)
-    return make_error("setup", method + " " + target + ": HTTP " + std::to_string(res->status) + " " +
-                                   res->body.substr(0, 400));
+    return make_error("setup", method + " " + target + ": HTTP " + std::to_string(res->status) +
+                                   " " + res->body.substr(0, 400));
   Json j = Json::parse(res->body, nullptr, false);
-  if (j.is_discarded()) return make_error("setup", method + " " + target + ": the answer is not JSON");
+  if (j.is_discarded())
+    return make_error("setup", method + " " + target + ": the answer is not JSON");
   return j;
 }
 
@@ -48,8 +49,9 @@ Expected<Participant> enroll(HttpClient& http, const std::string& admin, const s
   const std::string pk = base64url_encode(p.key.public_key());
   Json proof_doc = {{"type", "parley.enroll/1"}, {"code", *code}, {"public_key", pk}};
   auto proof = p.key.sign(as_bytes(negotiation::signing_bytes(proof_doc)));
-  auto enrolled = request(http, "POST", "/api/v1/enroll",
-                          Json{{"code", *code}, {"public_key", pk}, {"proof", base64url_encode(proof)}}, "", 201);
+  auto enrolled = request(
+      http, "POST", "/api/v1/enroll",
+      Json{{"code", *code}, {"public_key", pk}, {"proof", base64url_encode(proof)}}, "", 201);
   if (!enrolled) return enrolled.error();
   auto id = string_field(*enrolled, "id", "enrollment");
   if (!id) return id.error();
@@ -60,9 +62,10 @@ Expected<Participant> enroll(HttpClient& http, const std::string& admin, const s
   if (!challenge) return challenge.error();
   Json doc = {{"type", "parley.signin/1"}, {"member", p.id}, {"challenge", *challenge}};
   auto sig = p.key.sign(as_bytes(negotiation::signing_bytes(doc)));
-  auto session = request(http, "POST", "/api/v1/auth/session",
-                         Json{{"member", p.id}, {"challenge", *challenge}, {"signature", base64url_encode(sig)}}, "",
-                         201);
+  auto session = request(
+      http, "POST", "/api/v1/auth/session",
+      Json{{"member", p.id}, {"challenge", *challenge}, {"signature", base64url_encode(sig)}}, "",
+      201);
   if (!session) return session.error();
   auto token = string_field(*session, "token", "sign-in");
   if (!token) return token.error();
@@ -87,11 +90,14 @@ Status act(HttpClient& http, const Participant& author, const std::string& meeti
   a.body = std::move(body);
   a.author = author.id;
   a.at = now_seconds();
-  const std::string target = kind == negotiation::Kind::create ? "/api/v1/meetings" : "/api/v1/meetings/" + meeting + "/acts";
-  auto view = request(http, "POST", target, negotiation::sign_act(a, author.key).envelope(), author.token, 201);
+  const std::string target = kind == negotiation::Kind::create
+                                 ? "/api/v1/meetings"
+                                 : "/api/v1/meetings/" + meeting + "/acts";
+  auto view = request(http, "POST", target, negotiation::sign_act(a, author.key).envelope(),
+                      author.token, 201);
   if (!view) return view.error();
-  if (!view->contains("length") || !(*view)["length"].is_number_integer() || !view->contains("head") ||
-      !(*view)["head"].is_string())
+  if (!view->contains("length") || !(*view)["length"].is_number_integer() ||
+      !view->contains("head") || !(*view)["head"].is_string())
     return make_error("setup", "meeting view without length/head");
   pos.length = (*view)["length"].get<std::int64_t>();
   pos.head = (*view)["head"].get<std::string>();
@@ -101,16 +107,18 @@ Status act(HttpClient& http, const Participant& author, const std::string& meeti
 
 }  // namespace
 
-Expected<CallMeeting> set_up_call(const std::string& url, const std::string& admin, std::size_t count,
-                                  std::ostream& log) {
+Expected<CallMeeting> set_up_call(const std::string& url, const std::string& admin,
+                                  std::size_t count, std::ostream& log) {
   if (count == 0 || count > kMaxRoster)
-    return make_error("setup", "a meeting's roster holds 1 to " + std::to_string(kMaxRoster) + " members");
+    return make_error("setup",
+                      "a meeting's roster holds 1 to " + std::to_string(kMaxRoster) + " members");
   auto http = HttpClient::create(url);
   if (!http) return http.error();
-  for (const auto& [id, name, zone] : {std::tuple{"east", "Eastern Delegation", "Europe/Moscow"},
-                                       std::tuple{"west", "Western Delegation", "America/New_York"}}) {
-    auto r = request(**http, "POST", "/admin/v1/parties", Json{{"id", id}, {"name", name}, {"time_zone", zone}},
-                     admin, 201);
+  for (const auto& [id, name, zone] :
+       {std::tuple{"east", "Eastern Delegation", "Europe/Moscow"},
+        std::tuple{"west", "Western Delegation", "America/New_York"}}) {
+    auto r = request(**http, "POST", "/admin/v1/parties",
+                     Json{{"id", id}, {"name", name}, {"time_zone", zone}}, admin, 201);
     if (!r) return r.error();
   }
   auto east = enroll(**http, admin, "east", "Load Negotiator East", "negotiator");
@@ -127,7 +135,9 @@ Expected<CallMeeting> set_up_call(const std::string& url, const std::string& adm
     std::snprintf(name, sizeof name, "Load Participant %03zu", i + 1);
     auto p = enroll(**http, admin, party, name, "observer");
     if (!p) return p.error();
-    roster.push_back({{"member", p->id}, {"party", party}, {"role", "observer"},
+    roster.push_back({{"member", p->id},
+                      {"party", party},
+                      {"role", "observer"},
                       {"key", base64url_encode(p->key.public_key())}});
     out.participants.push_back(std::move(*p));
   }
@@ -158,12 +168,15 @@ Expected<CallMeeting> set_up_call(const std::string& url, const std::string& adm
   auto hash = string_field(pos.view, "terms_hash", "meeting view");
   if (!hash) return hash.error();
   for (const Participant* signer : {&*east, &*west})
-    if (auto s = act(**http, *signer, out.meeting, pos, negotiation::Kind::sign, Json{{"terms_hash", *hash}}); !s)
+    if (auto s = act(**http, *signer, out.meeting, pos, negotiation::Kind::sign,
+                     Json{{"terms_hash", *hash}});
+        !s)
       return s.error();
   auto status = string_field(pos.view, "status", "meeting view");
   if (!status) return status.error();
   if (*status != "announced")
-    return make_error("setup", "the meeting is " + *status + " after both signatures, not announced");
+    return make_error("setup",
+                      "the meeting is " + *status + " after both signatures, not announced");
   log << "meeting " << out.meeting << " announced, " << count << " members on its signed roster\n";
   return out;
 }

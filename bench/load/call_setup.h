@@ -39,7 +39,7 @@ struct CallMeeting {
 
 // `admin_token` is the operator's (DATA_DIR/admin.token). Progress lines go
 // to `log`.
-Expected<CallMeeting> set_up_call(const std::string& url, const std::string& admin_token, std::size_t count,
-                                  std::ostream& log);
+Expected<CallMeeting> set_up_call(const std::string& url, const std::string& admin_token,
+                                  std::size_t count, std::ostream& log);
 
 }  // namespace parley::load

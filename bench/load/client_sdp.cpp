@@ -11,13 +11,17 @@ namespace {
 
 constexpr std::string_view kProto = "UDP/TLS/RTP/SAVPF";
 constexpr std::string_view kExtAudioLevel = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
-constexpr std::string_view kExtTransportCc = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+constexpr std::string_view kExtTransportCc =
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
-void line(std::string& out, const std::string& text) { out += text + "\r\n"; }
+void line(std::string& out, const std::string& text) {
+  out += text + "\r\n";
+}
 
 void session_part(std::string& out, ClientSession& s, const std::vector<std::string>& bundle) {
   line(out, "v=0");
-  line(out, "o=- " + std::to_string(s.transport.session_id) + " " + std::to_string(s.version++) + " IN IP4 127.0.0.1");
+  line(out, "o=- " + std::to_string(s.transport.session_id) + " " + std::to_string(s.version++) +
+                " IN IP4 127.0.0.1");
   line(out, "s=-");
   line(out, "t=0 0");
   std::string group = "a=group:BUNDLE";
@@ -36,7 +40,8 @@ void transport_lines(std::string& out, const ClientSession& s, bool offer, bool 
   // in answers to its offers the client keeps the DTLS client role.
   line(out, offer ? "a=setup:actpass" : "a=setup:active");
   if (live)
-    line(out, "a=candidate:1 1 udp 2130706431 " + t.address + " " + std::to_string(t.port) + " typ host");
+    line(out, "a=candidate:1 1 udp 2130706431 " + t.address + " " + std::to_string(t.port) +
+                  " typ host");
 }
 
 void codec_lines(std::string& out, TrackKind kind) {
@@ -92,8 +97,11 @@ std::string write_client_offer(ClientSession& s) {
                   std::to_string(audio ? kOpusPayloadType : kVp8PayloadType));
     transport_lines(out, s, true, true);
     line(out, "a=mid:" + sec.mid);
-    if (audio) line(out, "a=extmap:" + std::to_string(kAudioLevelExtension) + " " + std::string(kExtAudioLevel));
-    line(out, "a=extmap:" + std::to_string(kTransportCcExtension) + " " + std::string(kExtTransportCc));
+    if (audio)
+      line(out,
+           "a=extmap:" + std::to_string(kAudioLevelExtension) + " " + std::string(kExtAudioLevel));
+    line(out,
+         "a=extmap:" + std::to_string(kTransportCcExtension) + " " + std::string(kExtTransportCc));
     line(out, sec.track ? "a=sendonly" : "a=recvonly");
     line(out, "a=rtcp-mux");
     line(out, "a=rtcp-rsize");
@@ -107,14 +115,16 @@ Expected<std::string> write_client_answer(ClientSession& s, const sdp::SessionDe
   std::vector<std::string> bundle;
   for (const auto& m : offer.media)
     if (m.port != 0 && m.mid) bundle.push_back(*m.mid);
-  if (bundle.empty()) return make_error("sdp_answer_unusable", "the server's offer has no live m= section");
+  if (bundle.empty())
+    return make_error("sdp_answer_unusable", "the server's offer has no live m= section");
   std::string out;
   session_part(out, s, bundle);
   for (const auto& m : offer.media) {
     const std::string mid = m.mid.value_or("");
     if (m.port == 0 || m.mid == std::nullopt) {
       // RFC 3264 §6: a stopped section stays stopped, with one format.
-      line(out, "m=" + m.media + " 0 " + m.proto + " " + (m.formats.empty() ? "0" : m.formats.front()));
+      line(out,
+           "m=" + m.media + " 0 " + m.proto + " " + (m.formats.empty() ? "0" : m.formats.front()));
       line(out, "c=IN IP4 0.0.0.0");
       if (!mid.empty()) line(out, "a=mid:" + mid);
       line(out, "a=inactive");
@@ -130,7 +140,8 @@ Expected<std::string> write_client_answer(ClientSession& s, const sdp::SessionDe
         kept.push_back(&pt);
     }
     if (kept.empty())
-      return make_error("sdp_answer_unusable", "m= section " + mid + " offers neither Opus nor VP8");
+      return make_error("sdp_answer_unusable",
+                        "m= section " + mid + " offers neither Opus nor VP8");
     std::string formats;
     for (const auto* pt : kept) formats += " " + std::to_string(pt->pt);
     line(out, "m=" + m.media + " 9 " + m.proto + formats);
@@ -143,18 +154,23 @@ Expected<std::string> write_client_answer(ClientSession& s, const sdp::SessionDe
     const sdp::Direction theirs = offer.effective_direction(m);
     const SentTrack* mine = track_for(s, mid);
     std::string direction = "a=inactive";
-    if (mine && (theirs == sdp::Direction::recvonly || theirs == sdp::Direction::sendrecv)) direction = "a=sendonly";
-    else if (!mine && s.receive && (theirs == sdp::Direction::sendonly || theirs == sdp::Direction::sendrecv))
+    if (mine && (theirs == sdp::Direction::recvonly || theirs == sdp::Direction::sendrecv))
+      direction = "a=sendonly";
+    else if (!mine && s.receive &&
+             (theirs == sdp::Direction::sendonly || theirs == sdp::Direction::sendrecv))
       direction = "a=recvonly";
     line(out, direction);
     line(out, "a=rtcp-mux");
     if (m.rtcp_rsize) line(out, "a=rtcp-rsize");
     for (const auto* pt : kept) {
       const auto n = std::to_string(pt->pt);
-      line(out, "a=rtpmap:" + n + " " + pt->rtpmap->encoding + "/" + std::to_string(pt->rtpmap->clock_rate) +
-                    (pt->rtpmap->channels ? "/" + std::to_string(pt->rtpmap->channels) : std::string()));
+      line(out,
+           "a=rtpmap:" + n + " " + pt->rtpmap->encoding + "/" +
+               std::to_string(pt->rtpmap->clock_rate) +
+               (pt->rtpmap->channels ? "/" + std::to_string(pt->rtpmap->channels) : std::string()));
       for (const auto& fb : pt->feedback)
-        line(out, "a=rtcp-fb:" + n + " " + fb.type + (fb.parameter.empty() ? "" : " " + fb.parameter));
+        line(out,
+             "a=rtcp-fb:" + n + " " + fb.type + (fb.parameter.empty() ? "" : " " + fb.parameter));
       if (pt->fmtp) line(out, "a=fmtp:" + n + " " + *pt->fmtp);
     }
     if (mine && direction == "a=sendonly") ssrc_lines(out, *mine);
@@ -164,30 +180,35 @@ Expected<std::string> write_client_answer(ClientSession& s, const sdp::SessionDe
 
 Expected<ServerTransport> server_transport(const sdp::SessionDescription& answer) {
   const sdp::Group* bundle = answer.bundle_group();
-  if (!bundle || bundle->mids.empty()) return make_error("sdp_answer_unusable", "the server's answer has no BUNDLE group");
+  if (!bundle || bundle->mids.empty())
+    return make_error("sdp_answer_unusable", "the server's answer has no BUNDLE group");
   const sdp::MediaSection* tagged = answer.find_mid(bundle->mids.front());
   if (!tagged) return make_error("sdp_answer_unusable", "the BUNDLE tag names no m= section");
   ServerTransport t;
   auto ufrag = answer.effective_ice_ufrag(*tagged);
   auto pwd = answer.effective_ice_pwd(*tagged);
-  if (!ufrag || !pwd) return make_error("sdp_answer_unusable", "the server's answer has no ICE credentials");
+  if (!ufrag || !pwd)
+    return make_error("sdp_answer_unusable", "the server's answer has no ICE credentials");
   t.ice_ufrag = *ufrag;
   t.ice_pwd = *pwd;
   for (const auto& f : answer.effective_fingerprints(*tagged))
     if (f.algorithm == "sha-256") t.fingerprint = fingerprint_text(f.bytes);
-  if (t.fingerprint.empty()) return make_error("sdp_answer_unusable", "the server's answer has no sha-256 fingerprint");
+  if (t.fingerprint.empty())
+    return make_error("sdp_answer_unusable", "the server's answer has no sha-256 fingerprint");
   // RFC 8839 §5.1: foundation component transport priority address port typ type.
   for (const auto& c : tagged->candidates) {
     std::istringstream in(c);
     std::string foundation, component, transport, priority, address, typ, type;
     unsigned port = 0;
-    if (!(in >> foundation >> component >> transport >> priority >> address >> port >> typ >> type)) continue;
+    if (!(in >> foundation >> component >> transport >> priority >> address >> port >> typ >> type))
+      continue;
     if (!sdp::iequals(transport, "udp") || component != "1" || port == 0 || port > 65535) continue;
     t.address = address;
     t.port = static_cast<std::uint16_t>(port);
     break;
   }
-  if (t.port == 0) return make_error("sdp_answer_unusable", "the server's answer has no UDP host candidate");
+  if (t.port == 0)
+    return make_error("sdp_answer_unusable", "the server's answer has no UDP host candidate");
   return t;
 }
 

@@ -20,9 +20,9 @@ namespace parley::load {
 
 // This end of the transport.
 struct ClientTransport {
-  std::string ice_ufrag;      // RFC 8839 §5.4: 4+ ice-chars
-  std::string ice_pwd;        // 22+ ice-chars
-  std::string fingerprint;    // sha-256, "AB:CD:..."
+  std::string ice_ufrag;              // RFC 8839 §5.4: 4+ ice-chars
+  std::string ice_pwd;                // 22+ ice-chars
+  std::string fingerprint;            // sha-256, "AB:CD:..."
   std::string address = "127.0.0.1";  // host candidate
   std::uint16_t port = 0;
   std::uint64_t session_id = 1;
@@ -43,7 +43,7 @@ struct SentTrack {
 struct ClientSession {
   ClientTransport transport;
   std::vector<SentTrack> tracks;
-  bool receive = true;  // accept the streams the server offers later
+  bool receive = true;        // accept the streams the server offers later
   std::uint64_t version = 1;  // o= sess-version, raised with every description
 };
 
@@ -55,7 +55,8 @@ std::string write_client_offer(ClientSession& session);
 // sendonly; sections the server stopped stay stopped (port 0). Codecs kept:
 // Opus and VP8 with their payload types as offered. sdp_answer_unusable if
 // an offered live section has neither.
-Expected<std::string> write_client_answer(ClientSession& session, const sdp::SessionDescription& offer);
+Expected<std::string> write_client_answer(ClientSession& session,
+                                          const sdp::SessionDescription& offer);
 
 // The server's transport from its answer: ICE credentials, fingerprint and
 // the host candidate's address and port.

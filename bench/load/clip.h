@@ -17,9 +17,10 @@
 
 namespace parley::load {
 
-inline constexpr std::size_t kMaxClipBytes = 64 << 20;   // the whole file
-inline constexpr std::size_t kMaxFrameBytes = 1 << 20;   // one VP8 frame
-inline constexpr std::size_t kMaxOpusPacket = 1275 * 3;  // RFC 6716 §3.2.1 (three frames, code 3 aside)
+inline constexpr std::size_t kMaxClipBytes = 64 << 20;  // the whole file
+inline constexpr std::size_t kMaxFrameBytes = 1 << 20;  // one VP8 frame
+inline constexpr std::size_t kMaxOpusPacket =
+    1275 * 3;  // RFC 6716 §3.2.1 (three frames, code 3 aside)
 
 struct VideoFrame {
   std::vector<std::uint8_t> data;

@@ -53,18 +53,25 @@ void add(ClientCounters& sum, const ClientCounters& c) {
 
 }  // namespace
 
-LoadRunner::LoadRunner(const TrackSchedule& audio, const TrackSchedule& video, std::vector<PublisherSetup> publishers,
+LoadRunner::LoadRunner(const TrackSchedule& audio, const TrackSchedule& video,
+                       std::vector<PublisherSetup> publishers,
                        std::vector<MediaClient*> subscribers, RunnerOptions options)
-    : audio_(audio), video_(video), publishers_(std::move(publishers)), subscribers_(std::move(subscribers)),
+    : audio_(audio),
+      video_(video),
+      publishers_(std::move(publishers)),
+      subscribers_(std::move(subscribers)),
       options_(options) {
-  for (const auto& p : publishers_) streams_ = std::max<std::size_t>({streams_, p.audio.stream + 1, p.video.stream + 1});
+  for (const auto& p : publishers_)
+    streams_ = std::max<std::size_t>({streams_, p.audio.stream + 1, p.video.stream + 1});
   twcc_.assign(publishers_.size(), 0);
   for (std::size_t i = 0; i < subscribers_.size(); ++i) subscriber_ssrcs_.push_back(random_u32());
   sent_.resize(streams_);
   seen_.assign(subscribers_.size() * streams_, 0);
 }
 
-LoadRunner::~LoadRunner() { stop(); }
+LoadRunner::~LoadRunner() {
+  stop();
+}
 
 Status LoadRunner::start() {
   if (thread_.joinable()) return make_error("load", "the runner is already running");
@@ -78,7 +85,9 @@ void LoadRunner::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::size_t LoadRunner::missing_pairs() const { return seen_.size() - seen_pairs_; }
+std::size_t LoadRunner::missing_pairs() const {
+  return seen_.size() - seen_pairs_;
+}
 
 void LoadRunner::schedule_first(Track& t, std::int64_t start_ns, std::int64_t phase_us) {
   const auto& s = *t.schedule;
@@ -90,7 +99,9 @@ void LoadRunner::schedule_first(Track& t, std::int64_t start_ns, std::int64_t ph
     t.next = 0;
     t.loop = 1;
   }
-  t.due_ns = start_ns + (static_cast<std::int64_t>(t.loop) * s.loop_us + s.packets[t.next].at_us - phase_us) * 1000;
+  t.due_ns =
+      start_ns +
+      (static_cast<std::int64_t>(t.loop) * s.loop_us + s.packets[t.next].at_us - phase_us) * 1000;
 }
 
 void LoadRunner::advance(Track& t, std::int64_t start_ns, std::int64_t phase_us) {
@@ -99,11 +110,13 @@ void LoadRunner::advance(Track& t, std::int64_t start_ns, std::int64_t phase_us)
     t.next = 0;
     ++t.loop;
   }
-  t.due_ns = start_ns +
-             (static_cast<std::int64_t>(t.loop) * s.loop_us + s.packets[t.next].at_us - phase_us % s.loop_us) * 1000;
+  t.due_ns = start_ns + (static_cast<std::int64_t>(t.loop) * s.loop_us + s.packets[t.next].at_us -
+                         phase_us % s.loop_us) *
+                            1000;
 }
 
-void LoadRunner::on_subscriber_rtp(std::uint32_t subscriber, const rtp::RtpPacket& packet, std::int64_t now_ns) {
+void LoadRunner::on_subscriber_rtp(std::uint32_t subscriber, const rtp::RtpPacket& packet,
+                                   std::int64_t now_ns) {
   auto trailer = read_trailer(packet.payload());
   if (!trailer || trailer->stream >= streams_) {
     ++unknown_trailers_;
@@ -115,7 +128,8 @@ void LoadRunner::on_subscriber_rtp(std::uint32_t subscriber, const rtp::RtpPacke
     if (++seen_pairs_ == seen_.size()) warm_.store(true, std::memory_order_release);
   }
   if (trailer->sent_ns >= window_.load(std::memory_order_relaxed))
-    received_.push_back({subscriber, trailer->stream, trailer->index, trailer->sent_ns, now_ns - trailer->sent_ns});
+    received_.push_back(
+        {subscriber, trailer->stream, trailer->index, trailer->sent_ns, now_ns - trailer->sent_ns});
 }
 
 void LoadRunner::send_reports(std::int64_t now_ns) {
@@ -126,7 +140,8 @@ void LoadRunner::send_reports(std::int64_t now_ns) {
       const std::uint32_t clock = s == &p.audio ? audio_.clock_rate : video_.clock_rate;
       rtp::SenderInfo info;
       info.ntp_timestamp = ntp_now();
-      info.rtp_timestamp = static_cast<std::uint32_t>(s->timestamp_base + static_cast<std::uint64_t>(now_ns / 1000) * clock / 1'000'000);
+      info.rtp_timestamp = static_cast<std::uint32_t>(
+          s->timestamp_base + static_cast<std::uint64_t>(now_ns / 1000) * clock / 1'000'000);
       info.packet_count = s->sent;
       auto n = rtp::build_sender_report(buf, s->ssrc, info, {});
       if (!n) continue;
@@ -159,10 +174,12 @@ void LoadRunner::run() {
   }
   std::vector<MediaClient::RtpHandler> handlers;
   for (std::size_t i = 0; i < all.size(); ++i) {
-    if (i < publishers_.size()) handlers.emplace_back([this](const rtp::RtpPacket&, std::int64_t) { ++publisher_rtp_; });
+    if (i < publishers_.size())
+      handlers.emplace_back([this](const rtp::RtpPacket&, std::int64_t) { ++publisher_rtp_; });
     else
-      handlers.emplace_back([this, s = static_cast<std::uint32_t>(i - publishers_.size())](
-                                const rtp::RtpPacket& p, std::int64_t now) { on_subscriber_rtp(s, p, now); });
+      handlers.emplace_back(
+          [this, s = static_cast<std::uint32_t>(i - publishers_.size())](
+              const rtp::RtpPacket& p, std::int64_t now) { on_subscriber_rtp(s, p, now); });
   }
 
   const std::int64_t start_ns = monotonic_ns();
@@ -176,7 +193,8 @@ void LoadRunner::run() {
     tracks.push_back(Track{&video_, &p.video});
     owner.push_back(i);
   }
-  for (std::size_t k = 0; k < tracks.size(); ++k) schedule_first(tracks[k], start_ns, publishers_[owner[k]].phase_us);
+  for (std::size_t k = 0; k < tracks.size(); ++k)
+    schedule_first(tracks[k], start_ns, publishers_[owner[k]].phase_us);
 
   std::array<std::uint8_t, media::kPacketCapacity> buf{};
   std::array<epoll_event, 64> events{};
@@ -191,8 +209,10 @@ void LoadRunner::run() {
       while (t.due_ns <= now) {
         const auto& sp = t.schedule->packets[t.next];
         const std::int64_t stamp = monotonic_ns();
-        const std::size_t len = write_packet(*t.schedule, sp, t.loop, *t.state, twcc_[owner[k]]++, stamp, buf);
-        if (stamp >= window_.load(std::memory_order_relaxed)) sent_[t.state->stream].push_back(stamp);
+        const std::size_t len =
+            write_packet(*t.schedule, sp, t.loop, *t.state, twcc_[owner[k]]++, stamp, buf);
+        if (stamp >= window_.load(std::memory_order_relaxed))
+          sent_[t.state->stream].push_back(stamp);
         p.client->send_rtp(buf, len);
         advance(t, start_ns, p.phase_us);
       }
@@ -206,7 +226,8 @@ void LoadRunner::run() {
       for (auto* c : all) c->send_consent_check();
       next_consent += kConsentIntervalNs;
     }
-    wake = std::min({wake, options_.reports ? next_report : wake, options_.consent_checks ? next_consent : wake});
+    wake = std::min({wake, options_.reports ? next_report : wake,
+                     options_.consent_checks ? next_consent : wake});
     const std::int64_t wait = std::max<std::int64_t>(0, wake - monotonic_ns());
     timespec ts{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
     int n = epoll_pwait2(ep, events.data(), static_cast<int>(events.size()), &ts, nullptr);
@@ -253,7 +274,9 @@ LoadResults LoadRunner::results(std::int64_t t0, std::int64_t t1) const {
   r.max_ms = delays.empty() ? 0 : static_cast<double>(delays.back()) / 1e6;
   r.loss = r.expected ? 1.0 - static_cast<double>(r.received) / static_cast<double>(r.expected) : 0;
   for (auto got : per_subscriber)
-    if (r.sent) r.worst_subscriber_loss = std::max(r.worst_subscriber_loss, 1.0 - static_cast<double>(got) / static_cast<double>(r.sent));
+    if (r.sent)
+      r.worst_subscriber_loss = std::max(
+          r.worst_subscriber_loss, 1.0 - static_cast<double>(got) / static_cast<double>(r.sent));
   r.unknown_trailers = unknown_trailers_;
   r.publisher_rtp_received = publisher_rtp_;
   for (const auto& p : publishers_) add(r.publishers, p.client->counters());

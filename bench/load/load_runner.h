@@ -35,23 +35,24 @@ struct RunnerOptions {
 };
 
 struct LoadResults {
-  double seconds = 0;                   // t1 - t0
-  std::uint64_t sent = 0;               // packets publishers sent in the window
-  std::uint64_t expected = 0;           // sent x subscribers
-  std::uint64_t received = 0;           // distinct (subscriber, stream, packet) in the window
+  double seconds = 0;          // t1 - t0
+  std::uint64_t sent = 0;      // packets publishers sent in the window
+  std::uint64_t expected = 0;  // sent x subscribers
+  std::uint64_t received = 0;  // distinct (subscriber, stream, packet) in the window
   std::uint64_t duplicates = 0;
-  double loss = 0;                      // 1 - received / expected
+  double loss = 0;  // 1 - received / expected
   double worst_subscriber_loss = 0;
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
-  std::uint64_t unknown_trailers = 0;   // RTP whose trailer names no stream of this run
+  std::uint64_t unknown_trailers = 0;        // RTP whose trailer names no stream of this run
   std::uint64_t publisher_rtp_received = 0;  // publishers receive none: they answer inactive
   ClientCounters publishers, subscribers;    // summed
 };
 
 class LoadRunner {
  public:
-  LoadRunner(const TrackSchedule& audio, const TrackSchedule& video, std::vector<PublisherSetup> publishers,
-             std::vector<MediaClient*> subscribers, RunnerOptions options);
+  LoadRunner(const TrackSchedule& audio, const TrackSchedule& video,
+             std::vector<PublisherSetup> publishers, std::vector<MediaClient*> subscribers,
+             RunnerOptions options);
   ~LoadRunner();
   LoadRunner(const LoadRunner&) = delete;
   LoadRunner& operator=(const LoadRunner&) = delete;
@@ -72,7 +73,7 @@ class LoadRunner {
   struct Track {
     const TrackSchedule* schedule;
     StreamState* state;
-    std::size_t next = 0;   // index in schedule->packets
+    std::size_t next = 0;  // index in schedule->packets
     std::uint64_t loop = 0;
     std::int64_t due_ns = 0;
   };
@@ -84,7 +85,8 @@ class LoadRunner {
   void schedule_first(Track& t, std::int64_t start_ns, std::int64_t phase_us);
   void advance(Track& t, std::int64_t start_ns, std::int64_t phase_us);
   void send_reports(std::int64_t now_ns);
-  void on_subscriber_rtp(std::uint32_t subscriber, const rtp::RtpPacket& packet, std::int64_t now_ns);
+  void on_subscriber_rtp(std::uint32_t subscriber, const rtp::RtpPacket& packet,
+                         std::int64_t now_ns);
 
   const TrackSchedule& audio_;
   const TrackSchedule& video_;
@@ -104,7 +106,7 @@ class LoadRunner {
   // Owned by the thread until stop().
   std::vector<std::vector<std::int64_t>> sent_;  // per stream: send stamps at or after the window
   std::vector<Reception> received_;
-  std::vector<std::uint8_t> seen_;               // subscriber * streams + stream
+  std::vector<std::uint8_t> seen_;  // subscriber * streams + stream
   std::size_t seen_pairs_ = 0;
   std::uint64_t unknown_trailers_ = 0;
   std::uint64_t publisher_rtp_ = 0;

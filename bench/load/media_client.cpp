@@ -27,7 +27,8 @@ std::int64_t monotonic_ns() {
 
 std::string random_ice_chars(std::size_t n) {
   // RFC 8839 §5.4 ice-char: ALPHA / DIGIT / "+" / "/".
-  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/";
+  static constexpr char kChars[] =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/";
   std::vector<std::uint8_t> bytes(n);
   RAND_bytes(bytes.data(), static_cast<int>(n));
   std::string out;
@@ -92,7 +93,8 @@ Status MediaClient::connect(const ServerTransport& server, std::chrono::millisec
   server_ = *ep;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const auto remaining_ms = [&] {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     return static_cast<int>(std::max<std::int64_t>(0, left.count()));
   };
   std::array<media::Datagram, media::UdpSocket::kBatch> batch;
@@ -123,7 +125,8 @@ Status MediaClient::connect(const ServerTransport& server, std::chrono::millisec
   if (!checked) return make_error("load_ice", "no STUN binding success from " + server_.text());
 
   // DTLS as client; the session checks the certificate against the SDP's fingerprint.
-  auto session = media::DtlsSession::create(dtls_ctx_, media::DtlsSession::Role::client, server.fingerprint);
+  auto session =
+      media::DtlsSession::create(dtls_ctx_, media::DtlsSession::Role::client, server.fingerprint);
   if (!session) return session.error();
   dtls_ = std::move(*session);
   auto send = [this](std::span<const std::uint8_t> d) { send_plain(d); };
@@ -142,8 +145,9 @@ Status MediaClient::connect(const ServerTransport& server, std::chrono::millisec
     }
   }
   if (dtls_->state() != media::DtlsSession::State::connected)
-    return make_error("load_dtls", "DTLS with " + server_.text() + " did not connect: " +
-                                       (dtls_->error().empty() ? std::string("timed out") : dtls_->error()));
+    return make_error("load_dtls",
+                      "DTLS with " + server_.text() + " did not connect: " +
+                          (dtls_->error().empty() ? std::string("timed out") : dtls_->error()));
   return use_keys(server_, dtls_->keys());
 }
 
@@ -160,7 +164,8 @@ Status MediaClient::use_keys(const media::Endpoint& peer, const media::SrtpKeys&
 }
 
 bool MediaClient::send_rtp(std::span<std::uint8_t> buffer, std::size_t len) {
-  auto n = srtp_out_ ? srtp_out_->protect_rtp(buffer, len) : Expected<std::size_t>(make_error("load", "not connected"));
+  auto n = srtp_out_ ? srtp_out_->protect_rtp(buffer, len)
+                     : Expected<std::size_t>(make_error("load", "not connected"));
   if (!n) {
     ++counters_.send_failed;
     return false;
@@ -175,7 +180,8 @@ bool MediaClient::send_rtp(std::span<std::uint8_t> buffer, std::size_t len) {
 }
 
 bool MediaClient::send_rtcp(std::span<std::uint8_t> buffer, std::size_t len) {
-  auto n = srtp_out_ ? srtp_out_->protect_rtcp(buffer, len) : Expected<std::size_t>(make_error("load", "not connected"));
+  auto n = srtp_out_ ? srtp_out_->protect_rtcp(buffer, len)
+                     : Expected<std::size_t>(make_error("load", "not connected"));
   if (!n) {
     ++counters_.send_failed;
     return false;
@@ -222,9 +228,12 @@ void MediaClient::on_rtcp(std::span<const std::uint8_t> bytes) {
     return;
   }
   for (const auto& pkt : *compound) {
-    if (pkt.type() == 206 && pkt.count() == 1) ++counters_.pli_received;
-    else if (pkt.type() == 205 && pkt.count() == 15) ++counters_.twcc_received;
-    else if (pkt.type() == 200) ++counters_.sr_received;
+    if (pkt.type() == 206 && pkt.count() == 1)
+      ++counters_.pli_received;
+    else if (pkt.type() == 205 && pkt.count() == 15)
+      ++counters_.twcc_received;
+    else if (pkt.type() == 200)
+      ++counters_.sr_received;
   }
 }
 
@@ -242,10 +251,13 @@ void MediaClient::drain(const RtpHandler& on_rtp) {
           break;
         case stun::PacketKind::kDtls:
           ++counters_.dtls_datagrams;
-          if (dtls_) dtls_->on_datagram(p.bytes(), [this](std::span<const std::uint8_t> d) { send_plain(d); });
+          if (dtls_)
+            dtls_->on_datagram(p.bytes(),
+                               [this](std::span<const std::uint8_t> d) { send_plain(d); });
           break;
         case stun::PacketKind::kRtp: {
-          auto n = srtp_in_ ? srtp_in_->unprotect_rtp(p.room(), p.size) : Expected<std::size_t>(make_error("load", ""));
+          auto n = srtp_in_ ? srtp_in_->unprotect_rtp(p.room(), p.size)
+                            : Expected<std::size_t>(make_error("load", ""));
           if (!n) {
             ++counters_.unprotect_failed;
             break;
@@ -260,7 +272,8 @@ void MediaClient::drain(const RtpHandler& on_rtp) {
           break;
         }
         case stun::PacketKind::kRtcp: {
-          auto n = srtp_in_ ? srtp_in_->unprotect_rtcp(p.room(), p.size) : Expected<std::size_t>(make_error("load", ""));
+          auto n = srtp_in_ ? srtp_in_->unprotect_rtcp(p.room(), p.size)
+                            : Expected<std::size_t>(make_error("load", ""));
           if (!n) {
             ++counters_.unprotect_failed;
             break;

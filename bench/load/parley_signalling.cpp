@@ -6,14 +6,14 @@ namespace parley::load {
 
 using Json = nlohmann::json;
 
-Expected<std::unique_ptr<ParleySignalling>> ParleySignalling::connect(const std::string& base_url,
-                                                                      const std::string& token,
-                                                                      std::chrono::milliseconds timeout) {
+Expected<std::unique_ptr<ParleySignalling>> ParleySignalling::connect(
+    const std::string& base_url, const std::string& token, std::chrono::milliseconds timeout) {
   auto ws = client::LiveClient::connect(base_url, "/api/v1/live", "");
   if (!ws) return ws.error();
   std::unique_ptr<ParleySignalling> s(new ParleySignalling());
   s->ws_ = std::move(*ws);
-  if (auto st = s->ws_->send(Json{{"type", "auth"}, {"token", token}}.dump()); !st) return st.error();
+  if (auto st = s->ws_->send(Json{{"type", "auth"}, {"token", token}}.dump()); !st)
+    return st.error();
   auto reply = s->ws_->receive(timeout);
   if (!reply) return reply.error();
   Json j = Json::parse(*reply, nullptr, false);
@@ -43,12 +43,15 @@ void ParleySignalling::handle(const std::string& text) {
       errors_.push_back(answer.error().code + ": " + answer.error().message);
       return;
     }
-    if (auto st = ws_->send(Json{{"type", "call.answer"}, {"meeting", meeting_}, {"sdp", *answer}}.dump()); !st) {
+    if (auto st = ws_->send(
+            Json{{"type", "call.answer"}, {"meeting", meeting_}, {"sdp", *answer}}.dump());
+        !st) {
       errors_.push_back(st.error().code + ": " + st.error().message);
       return;
     }
     ++offers_answered_;
-  } else if (type == "call.participants" && m.contains("participants") && m["participants"].is_array()) {
+  } else if (type == "call.participants" && m.contains("participants") &&
+             m["participants"].is_array()) {
     participants_ = m["participants"].size();
   } else if (type == "call.error" || type == "error") {
     errors_.push_back(m.value("code", std::string("?")) + ": " + m.value("message", std::string()));
@@ -60,17 +63,22 @@ Expected<ServerTransport> ParleySignalling::join(const std::string& meeting, Cli
   meeting_ = meeting;
   session_ = &session;
   const std::string offer = write_client_offer(session);
-  if (auto st = ws_->send(Json{{"type", "call.join"}, {"meeting", meeting}, {"offer", offer}}.dump()); !st)
+  if (auto st =
+          ws_->send(Json{{"type", "call.join"}, {"meeting", meeting}, {"offer", offer}}.dump());
+      !st)
     return st.error();
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const std::size_t errors_before = errors_.size();
   while (!joined_) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return make_error("load_signalling", "no call.joined within the timeout");
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return make_error("load_signalling", "no call.joined within the timeout");
     auto msg = ws_->receive(left);
     if (!msg) return msg.error();
     handle(*msg);
-    if (errors_.size() > errors_before) return make_error("load_signalling", "call.join refused: " + errors_.back());
+    if (errors_.size() > errors_before)
+      return make_error("load_signalling", "call.join refused: " + errors_.back());
   }
   auto answer = sdp::parse(answer_sdp_);
   if (!answer) return answer.error();
@@ -94,7 +102,8 @@ int ParleySignalling::poll(std::chrono::milliseconds timeout) {
 }
 
 void ParleySignalling::leave() {
-  if (!meeting_.empty()) (void)ws_->send(Json{{"type", "call.leave"}, {"meeting", meeting_}}.dump());
+  if (!meeting_.empty())
+    (void)ws_->send(Json{{"type", "call.leave"}, {"meeting", meeting_}}.dump());
 }
 
 }  // namespace parley::load

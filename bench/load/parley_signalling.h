@@ -25,7 +25,8 @@ namespace parley::load {
 class ParleySignalling {
  public:
   // Connects and authenticates (`auth` → `authenticated`).
-  static Expected<std::unique_ptr<ParleySignalling>> connect(const std::string& base_url, const std::string& token,
+  static Expected<std::unique_ptr<ParleySignalling>> connect(const std::string& base_url,
+                                                             const std::string& token,
                                                              std::chrono::milliseconds timeout);
 
   // Sends `call.join` with the offer for `session` and waits for

@@ -36,7 +36,8 @@ Expected<TempDir> TempDir::create(const fs::path& parent, const std::string& pre
   std::string templ = (parent / (prefix + "-XXXXXX")).string();
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
-  if (!mkdtemp(buf.data())) return make_error("io_error", "mkdtemp in " + parent.string() + ": " + std::strerror(errno));
+  if (!mkdtemp(buf.data()))
+    return make_error("io_error", "mkdtemp in " + parent.string() + ": " + std::strerror(errno));
   return TempDir(fs::path(buf.data()));
 }
 
@@ -61,14 +62,15 @@ double proc_cpu_seconds(const std::string& stat_path) {
   return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-Expected<std::unique_ptr<ParleydProcess>> ParleydProcess::start(const fs::path& binary, const fs::path& data_dir,
-                                                                const fs::path& log_path,
-                                                                const std::vector<std::string>& args) {
+Expected<std::unique_ptr<ParleydProcess>> ParleydProcess::start(
+    const fs::path& binary, const fs::path& data_dir, const fs::path& log_path,
+    const std::vector<std::string>& args) {
   if (::access(binary.c_str(), X_OK) != 0)
     return make_error("setup", "cannot execute parleyd at " + binary.string() + " (use --parleyd)");
   int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (log_fd < 0) return make_error("io_error", "cannot open " + log_path.string());
-  std::vector<std::string> argv_s = {binary.string(), "--data-dir", data_dir.string(), "--port", "0"};
+  std::vector<std::string> argv_s = {binary.string(), "--data-dir", data_dir.string(), "--port",
+                                     "0"};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
@@ -91,7 +93,9 @@ Expected<std::unique_ptr<ParleydProcess>> ParleydProcess::start(const fs::path& 
   return p;
 }
 
-std::string ParleydProcess::log() const { return read_text_file(log_path_); }
+std::string ParleydProcess::log() const {
+  return read_text_file(log_path_);
+}
 
 // The process's CPU clock (clock_getcpuclockid(3)): user + system time of
 // all its threads, in nanoseconds, where /proc/PID/stat counts 10 ms ticks.
@@ -117,8 +121,10 @@ std::vector<ThreadCpu> ParleydProcess::threads() const {
     // schedstat(5): time on CPU in nanoseconds first; stat's ticks otherwise.
     std::istringstream sched(read_text_file(e.path() / "schedstat"));
     double ns = -1;
-    if (sched >> ns && ns >= 0) t.seconds = ns / 1e9;
-    else t.seconds = proc_cpu_seconds((e.path() / "stat").string());
+    if (sched >> ns && ns >= 0)
+      t.seconds = ns / 1e9;
+    else
+      t.seconds = proc_cpu_seconds((e.path() / "stat").string());
     out.push_back(std::move(t));
   }
   return out;
@@ -175,7 +181,8 @@ double metric_value(const std::string& text, const std::string& series) {
     at = after;
     if (!line_start || after >= text.size()) continue;
     std::size_t value_at = std::string::npos;
-    if (text[after] == ' ') value_at = after + 1;
+    if (text[after] == ' ')
+      value_at = after + 1;
     else if (bare && text[after] == '{') {
       auto close = text.find("} ", after);
       auto eol = text.find('\n', after);

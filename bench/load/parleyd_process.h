@@ -63,7 +63,8 @@ class ParleydProcess {
   int stop();
 
  private:
-  ParleydProcess(pid_t pid, std::filesystem::path log_path) : pid_(pid), log_path_(std::move(log_path)) {}
+  ParleydProcess(pid_t pid, std::filesystem::path log_path)
+      : pid_(pid), log_path_(std::move(log_path)) {}
   Status await_url();
 
   pid_t pid_;

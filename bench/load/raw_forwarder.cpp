@@ -36,9 +36,12 @@ Expected<std::unique_ptr<RawForwarder>> RawForwarder::create(const std::string& 
   return std::unique_ptr<RawForwarder>(new RawForwarder(std::move(*sock), *ep));
 }
 
-RawForwarder::~RawForwarder() { stop(); }
+RawForwarder::~RawForwarder() {
+  stop();
+}
 
-Status RawForwarder::add_peer(const media::Endpoint& address, const media::SrtpKeys& keys, bool publisher) {
+Status RawForwarder::add_peer(const media::Endpoint& address, const media::SrtpKeys& keys,
+                              bool publisher) {
   if (thread_.joinable()) return make_error("load", "peers are added before start()");
   Peer p;
   p.address = address;
@@ -57,7 +60,8 @@ Status RawForwarder::add_peer(const media::Endpoint& address, const media::SrtpK
 
 Status RawForwarder::start() {
   // As a media worker: a pool sized for a full batch fanned out to everyone.
-  pool_ = std::make_unique<media::PacketPool>(std::max<std::size_t>(8192, media::UdpSocket::kBatch * (subscribers_.size() + 2)));
+  pool_ = std::make_unique<media::PacketPool>(
+      std::max<std::size_t>(8192, media::UdpSocket::kBatch * (subscribers_.size() + 2)));
   out_.reserve(media::UdpSocket::kBatch * (subscribers_.size() + 1));
   outgoing_.reserve(media::UdpSocket::kBatch);
   stop_ = false;
@@ -72,7 +76,8 @@ void RawForwarder::stop() {
 
 double RawForwarder::cpu_seconds() const {
   clockid_t cid;
-  if (!thread_.joinable() || pthread_getcpuclockid(const_cast<std::thread&>(thread_).native_handle(), &cid) != 0)
+  if (!thread_.joinable() ||
+      pthread_getcpuclockid(const_cast<std::thread&>(thread_).native_handle(), &cid) != 0)
     return 0;
   timespec ts{};
   clock_gettime(cid, &ts);
@@ -142,7 +147,8 @@ void RawForwarder::flush() {
   while (i < out_.size()) {
     outgoing_.clear();
     std::size_t end = std::min(out_.size(), i + media::UdpSocket::kBatch);
-    for (std::size_t j = i; j < end; ++j) outgoing_.push_back({out_[j].packet->data, out_[j].packet->size, out_[j].to});
+    for (std::size_t j = i; j < end; ++j)
+      outgoing_.push_back({out_[j].packet->data, out_[j].packet->size, out_[j].to});
     std::size_t sent = socket_.send(outgoing_);
     sent_total += sent;
     if (sent < outgoing_.size()) {

@@ -35,8 +35,10 @@ Expected<TrackSchedule> schedule_video(const VideoClip& clip, double pacing_fact
   t.units = static_cast<std::uint32_t>(clip.frames.size());
   const double frame_us = 1e6 * clip.scale / clip.rate;
   t.loop_us = static_cast<std::int64_t>(std::llround(frame_us * t.units));
-  t.loop_ticks = static_cast<std::uint32_t>(std::uint64_t{90000} * clip.scale * t.units / clip.rate);
-  if (t.loop_us <= 0 || t.loop_ticks == 0) return make_error("clip_bad_ivf", "the clip has no duration");
+  t.loop_ticks =
+      static_cast<std::uint32_t>(std::uint64_t{90000} * clip.scale * t.units / clip.rate);
+  if (t.loop_us <= 0 || t.loop_ticks == 0)
+    return make_error("clip_bad_ivf", "the clip has no duration");
   std::size_t bytes = 0;
   for (const auto& f : clip.frames) bytes += f.data.size();
   t.mean_bitrate = 8.0 * static_cast<double>(bytes) * 1e6 / static_cast<double>(t.loop_us);
@@ -53,7 +55,8 @@ Expected<TrackSchedule> schedule_video(const VideoClip& clip, double pacing_fact
       ScheduledPacket p;
       const double at = std::max(capture_us, free_at_us);
       p.at_us = static_cast<std::int64_t>(at);
-      if (pace_bps > 0) free_at_us = at + 8.0 * static_cast<double>(size + kPacketOverhead) * 1e6 / pace_bps;
+      if (pace_bps > 0)
+        free_at_us = at + 8.0 * static_cast<double>(size + kPacketOverhead) * 1e6 / pace_bps;
       p.rtp_offset = static_cast<std::uint32_t>(std::uint64_t{90000} * clip.scale * i / clip.rate);
       p.unit = i;
       p.start_of_frame = k == 0;
@@ -64,7 +67,9 @@ Expected<TrackSchedule> schedule_video(const VideoClip& clip, double pacing_fact
     }
   }
   if (t.packets.back().at_us >= t.loop_us)
-    return make_error("clip_bad_ivf", "the pacer cannot send one loop of the clip within its duration; raise --pacing");
+    return make_error(
+        "clip_bad_ivf",
+        "the pacer cannot send one loop of the clip within its duration; raise --pacing");
   return t;
 }
 
@@ -109,7 +114,8 @@ std::optional<Trailer> read_trailer(std::span<const std::uint8_t> payload) {
   Trailer t;
   t.stream = get32(p);
   t.index = get32(p + 4);
-  t.sent_ns = static_cast<std::int64_t>(static_cast<std::uint64_t>(get32(p + 8)) << 32 | get32(p + 12));
+  t.sent_ns =
+      static_cast<std::int64_t>(static_cast<std::uint64_t>(get32(p + 8)) << 32 | get32(p + 12));
   return t;
 }
 
@@ -123,7 +129,8 @@ std::size_t write_packet(const TrackSchedule& track, const ScheduledPacket& p, s
   b[0] = 0x90;
   b[1] = static_cast<std::uint8_t>((p.marker ? 0x80 : 0) | pt);
   put16(b + 2, state.sequence++);
-  put32(b + 4, static_cast<std::uint32_t>(state.timestamp_base + loop * track.loop_ticks + p.rtp_offset));
+  put32(b + 4,
+        static_cast<std::uint32_t>(state.timestamp_base + loop * track.loop_ticks + p.rtp_offset));
   put32(b + 8, state.ssrc);
   // RFC 8285 §4.2 one-byte form: element header = id << 4 | (length - 1).
   std::size_t at = 12;
@@ -139,7 +146,8 @@ std::size_t write_packet(const TrackSchedule& track, const ScheduledPacket& p, s
   e += 2;
   if (!video) {
     ext[e++] = kAudioLevelExtension << 4;
-    ext[e++] = static_cast<std::uint8_t>(0x80 | (state.audio_level & 0x7F));  // RFC 6464: V=1, level
+    ext[e++] =
+        static_cast<std::uint8_t>(0x80 | (state.audio_level & 0x7F));  // RFC 6464: V=1, level
   }
   at += words * 4u;
   if (video) {

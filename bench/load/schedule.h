@@ -40,22 +40,22 @@ inline constexpr std::uint8_t kTransportCcExtension = 3;
 enum class TrackKind : std::uint8_t { audio, video };
 
 struct ScheduledPacket {
-  std::int64_t at_us = 0;          // send time from the loop's start
-  std::uint32_t rtp_offset = 0;    // RTP timestamp from the loop's start
-  std::uint32_t unit = 0;          // frame (video) or packet (audio) index in the loop
+  std::int64_t at_us = 0;        // send time from the loop's start
+  std::uint32_t rtp_offset = 0;  // RTP timestamp from the loop's start
+  std::uint32_t unit = 0;        // frame (video) or packet (audio) index in the loop
   bool marker = false;
-  bool start_of_frame = false;     // VP8 S bit
+  bool start_of_frame = false;          // VP8 S bit
   std::span<const std::uint8_t> media;  // this packet's share of the frame; points into the clip
 };
 
 struct TrackSchedule {
   TrackKind kind = TrackKind::audio;
   std::uint32_t clock_rate = 48000;
-  std::int64_t loop_us = 0;        // duration of one loop
-  std::uint32_t loop_ticks = 0;    // RTP ticks in one loop
-  std::uint32_t units = 0;         // frames (video) or packets (audio) in one loop
+  std::int64_t loop_us = 0;              // duration of one loop
+  std::uint32_t loop_ticks = 0;          // RTP ticks in one loop
+  std::uint32_t units = 0;               // frames (video) or packets (audio) in one loop
   std::vector<ScheduledPacket> packets;  // in send order
-  double mean_bitrate = 0;         // media bits per second, without headers
+  double mean_bitrate = 0;               // media bits per second, without headers
 };
 
 // The clip must outlive the schedule (packets point into it).
@@ -64,9 +64,9 @@ Expected<TrackSchedule> schedule_audio(const AudioClip& clip);
 
 // What a packet carries at the end of its payload, in network byte order.
 struct Trailer {
-  std::uint32_t stream = 0;   // the load tool's own stream number (not the SSRC)
-  std::uint32_t index = 0;    // packets of this stream sent before this one
-  std::int64_t sent_ns = 0;   // CLOCK_MONOTONIC when the packet was written
+  std::uint32_t stream = 0;  // the load tool's own stream number (not the SSRC)
+  std::uint32_t index = 0;   // packets of this stream sent before this one
+  std::int64_t sent_ns = 0;  // CLOCK_MONOTONIC when the packet was written
 };
 void write_trailer(std::uint8_t* at, const Trailer& t);
 // The trailer of an RTP payload, or nullopt when it is shorter than one.
@@ -75,11 +75,11 @@ std::optional<Trailer> read_trailer(std::span<const std::uint8_t> payload);
 // The per-stream state of the writer: what changes from packet to packet.
 struct StreamState {
   std::uint32_t ssrc = 0;
-  std::uint32_t stream = 0;      // Trailer::stream
-  std::uint16_t sequence = 0;    // next RTP sequence number
+  std::uint32_t stream = 0;    // Trailer::stream
+  std::uint16_t sequence = 0;  // next RTP sequence number
   std::uint32_t timestamp_base = 0;
-  std::uint32_t sent = 0;        // Trailer::index of the next packet
-  std::uint8_t audio_level = 40; // RFC 6464 -dBov written on audio packets
+  std::uint32_t sent = 0;         // Trailer::index of the next packet
+  std::uint8_t audio_level = 40;  // RFC 6464 -dBov written on audio packets
 };
 
 // Writes packet `p` of loop `loop` into `out` (which must hold at least
