@@ -639,6 +639,8 @@ Json results_json(const Options& o, const TrackSchedule& audio, const TrackSched
          {"worst_subscriber_loss", r.load.worst_subscriber_loss},
          {"delay_ms", {{"p50", r.load.p50_ms}, {"p99", r.load.p99_ms}, {"max", r.load.max_ms}}},
          {"srtp_profile", r.srtp_profile},
+         {"unknown_trailers", r.load.unknown_trailers},
+         {"publisher_rtp_received", r.load.publisher_rtp_received},
          {"server_counters", counters},
          {"threads", threads},
          {"publishers", counters_json(r.load.publishers)},
