@@ -71,6 +71,7 @@ struct Options {
   bool raw = true;
   bool check = false;
   std::string json_path;
+  std::vector<std::string> limits;  // the shape was reduced to fit: why
 };
 
 void usage(std::ostream& out) {
@@ -170,15 +171,23 @@ Expected<Options> parse_args(int argc, char** argv) {
       return make_error("usage", "unknown option " + arg);
     }
   }
-  if (static_cast<std::size_t>(o.publishers + o.subscribers) > kMaxRoster)
-    return make_error("usage", "publishers + subscribers must fit one meeting's roster (" +
-                                   std::to_string(kMaxRoster) +
-                                   " members; negotiation/parameters.cpp)");
   // Each subscriber gets one m= section per published stream besides its own
-  // two, and the server stops at 64 sections (sdp::Capabilities).
-  if (2 + 2 * o.publishers > 64)
-    return make_error("usage",
-                      "at most 31 publishers: a subscriber's session holds 64 m= sections");
+  // two, and the server stops at 64 sections (sdp::Capabilities): at most
+  // 31 publishers. One meeting's roster holds 100 members
+  // (negotiation/parameters.cpp), and everyone in the call must be on it.
+  // Beyond either limit the largest shape that works is used, and said.
+  if (2 + 2 * o.publishers > 64) {
+    o.limits.push_back("at most 31 publishers (a subscriber's session holds 64 m= sections): " +
+                       std::to_string(o.publishers) + " -> 31");
+    o.publishers = 31;
+  }
+  if (static_cast<std::size_t>(o.publishers + o.subscribers) > kMaxRoster) {
+    const int fit = static_cast<int>(kMaxRoster) - o.publishers;
+    o.limits.push_back("a meeting's roster holds " + std::to_string(kMaxRoster) +
+                       " members, publishers and subscribers together: subscribers " +
+                       std::to_string(o.subscribers) + " -> " + std::to_string(fit));
+    o.subscribers = fit;
+  }
   return o;
 }
 
@@ -599,6 +608,7 @@ Json results_json(const Options& o, const TrackSchedule& audio, const TrackSched
   out["subscribers"] = o.subscribers;
   out["seconds"] = o.seconds;
   out["media_workers"] = o.media_workers;
+  out["limits"] = o.limits;
   out["media"] = {{"video_bitrate_bps", video.mean_bitrate},
                   {"video_packets_per_loop", video.packets.size()},
                   {"video_loop_seconds", static_cast<double>(video.loop_us) / 1e6},
@@ -679,6 +689,7 @@ int run(const Options& o) {
       video->packets.size(), static_cast<double>(video->loop_us) / 1e6, o.pacing,
       audio->mean_bitrate / 1000, audio->packets.size(), static_cast<double>(audio->loop_us) / 1e6);
   std::cout << load_note << "\n" << std::flush;
+  for (const auto& l : o.limits) std::cout << "note: " << l << "\n" << std::flush;
   auto root = TempDir::create(o.tmp_root, "parley-media-bench");
   if (!root) {
     std::cerr << "media_bench: " << root.error().message << "\n";
