@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,6 +82,8 @@ Expected<std::unique_ptr<ParleydProcess>> ParleydProcess::start(
     return make_error("setup", std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
+    // If the benchmark dies (Ctrl-C, a timeout), its server goes with it.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
     ::execv(argv[0], argv.data());
