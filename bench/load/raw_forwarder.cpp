@@ -66,6 +66,7 @@ Status RawForwarder::start() {
   outgoing_.reserve(media::UdpSocket::kBatch);
   stop_ = false;
   thread_ = std::thread([this] { run(); });
+  has_cpu_clock_ = pthread_getcpuclockid(thread_.native_handle(), &cpu_clock_) == 0;
   return ok_status();
 }
 
@@ -75,12 +76,8 @@ void RawForwarder::stop() {
 }
 
 double RawForwarder::cpu_seconds() const {
-  clockid_t cid;
-  if (!thread_.joinable() ||
-      pthread_getcpuclockid(const_cast<std::thread&>(thread_).native_handle(), &cid) != 0)
-    return 0;
   timespec ts{};
-  clock_gettime(cid, &ts);
+  if (!has_cpu_clock_ || clock_gettime(cpu_clock_, &ts) != 0) return 0;
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 

@@ -9,6 +9,8 @@
 // and dropped. Keys are given (no handshake): the load tool's clients in
 // raw mode (MediaClient::use_keys) hold the other half.
 
+#include <time.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -74,6 +76,8 @@ class RawForwarder {
   std::vector<Queued> out_;
   std::vector<media::Outgoing> outgoing_;
   std::thread thread_;
+  clockid_t cpu_clock_{};  // the thread's CPU clock, read from other threads
+  bool has_cpu_clock_ = false;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> forwarded_{0}, dropped_{0};
 };
