@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <functional>
 
@@ -200,6 +201,7 @@ void LoadRunner::run() {
   std::array<epoll_event, 64> events{};
   std::int64_t next_report = start_ns + kReportIntervalNs;
   std::int64_t next_consent = start_ns + kConsentIntervalNs;
+  bool precise = true;
   while (!stop_.load(std::memory_order_relaxed)) {
     std::int64_t now = monotonic_ns();
     std::int64_t wake = now + kIdleWaitNs;
@@ -230,7 +232,12 @@ void LoadRunner::run() {
                      options_.consent_checks ? next_consent : wake});
     const std::int64_t wait = std::max<std::int64_t>(0, wake - monotonic_ns());
     timespec ts{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
-    int n = epoll_pwait2(ep, events.data(), static_cast<int>(events.size()), &ts, nullptr);
+    int n = precise ? epoll_pwait2(ep, events.data(), static_cast<int>(events.size()), &ts, nullptr)
+                    : -1;
+    if (n < 0 && errno == ENOSYS) precise = false;  // kernels before 5.11: millisecond waits
+    if (!precise)
+      n = epoll_wait(ep, events.data(), static_cast<int>(events.size()),
+                     static_cast<int>((wait + 999'999) / 1'000'000));
     for (int i = 0; i < n; ++i) {
       const auto idx = static_cast<std::size_t>(events[static_cast<std::size_t>(i)].data.u64);
       all[idx]->drain(handlers[idx]);
