@@ -24,6 +24,7 @@ test: test-deps build
 
 bench: build
 	$(BUILD)/bench/negotiation_bench
+	$(BUILD)/bench/media_bench
 
 fuzz: deps
 	scripts/fuzz.sh 60

@@ -1,0 +1,294 @@
+#include "load/load_runner.h"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <functional>
+
+#include "media/packet_pool.h"
+#include "rtp/rtcp.h"
+
+namespace parley::load {
+
+namespace {
+
+constexpr std::int64_t kReportIntervalNs = 1'000'000'000;
+constexpr std::int64_t kConsentIntervalNs = 2'500'000'000;
+constexpr std::int64_t kIdleWaitNs = 100'000'000;
+
+// RFC 3550 §4: NTP timestamp, 32.32 fixed point seconds since 1900.
+std::uint64_t ntp_now() {
+  auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(since_epoch).count();
+  std::uint64_t seconds = static_cast<std::uint64_t>(us / 1'000'000) + 2'208'988'800ull;
+  std::uint64_t fraction = (static_cast<std::uint64_t>(us % 1'000'000) << 32) / 1'000'000;
+  return seconds << 32 | fraction;
+}
+
+double percentile_ms(const std::vector<std::int64_t>& sorted_ns, double q) {
+  if (sorted_ns.empty()) return 0;
+  auto rank = static_cast<std::size_t>(q * static_cast<double>(sorted_ns.size()));
+  return static_cast<double>(sorted_ns[std::min(rank, sorted_ns.size() - 1)]) / 1e6;
+}
+
+void add(ClientCounters& sum, const ClientCounters& c) {
+  sum.rtp_sent += c.rtp_sent;
+  sum.rtcp_sent += c.rtcp_sent;
+  sum.send_failed += c.send_failed;
+  sum.rtp_received += c.rtp_received;
+  sum.rtcp_received += c.rtcp_received;
+  sum.unprotect_failed += c.unprotect_failed;
+  sum.malformed += c.malformed;
+  sum.stun_responses += c.stun_responses;
+  sum.stun_requests_answered += c.stun_requests_answered;
+  sum.dtls_datagrams += c.dtls_datagrams;
+  sum.other += c.other;
+  sum.pli_received += c.pli_received;
+  sum.twcc_received += c.twcc_received;
+  sum.sr_received += c.sr_received;
+}
+
+}  // namespace
+
+LoadRunner::LoadRunner(const TrackSchedule& audio, const TrackSchedule& video,
+                       std::vector<PublisherSetup> publishers,
+                       std::vector<MediaClient*> subscribers, RunnerOptions options)
+    : audio_(audio),
+      video_(video),
+      publishers_(std::move(publishers)),
+      subscribers_(std::move(subscribers)),
+      options_(options) {
+  for (const auto& p : publishers_)
+    streams_ = std::max<std::size_t>({streams_, p.audio.stream + 1, p.video.stream + 1});
+  twcc_.assign(publishers_.size(), 0);
+  for (std::size_t i = 0; i < subscribers_.size(); ++i) subscriber_ssrcs_.push_back(random_u32());
+  sent_.resize(streams_);
+  seen_.assign(subscribers_.size() * streams_, 0);
+}
+
+LoadRunner::~LoadRunner() {
+  stop();
+}
+
+Status LoadRunner::start() {
+  if (thread_.joinable()) return make_error("load", "the runner is already running");
+  stop_ = false;
+  thread_ = std::thread([this] { run(); });
+  return ok_status();
+}
+
+void LoadRunner::stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+std::size_t LoadRunner::missing_pairs() const {
+  return seen_.size() - seen_pairs_;
+}
+
+void LoadRunner::schedule_first(Track& t, std::int64_t start_ns, std::int64_t phase_us) {
+  const auto& s = *t.schedule;
+  phase_us %= s.loop_us;
+  t.loop = 0;
+  t.next = 0;
+  while (t.next < s.packets.size() && s.packets[t.next].at_us < phase_us) ++t.next;
+  if (t.next == s.packets.size()) {
+    t.next = 0;
+    t.loop = 1;
+  }
+  t.due_ns =
+      start_ns +
+      (static_cast<std::int64_t>(t.loop) * s.loop_us + s.packets[t.next].at_us - phase_us) * 1000;
+}
+
+void LoadRunner::advance(Track& t, std::int64_t start_ns, std::int64_t phase_us) {
+  const auto& s = *t.schedule;
+  if (++t.next == s.packets.size()) {
+    t.next = 0;
+    ++t.loop;
+  }
+  t.due_ns = start_ns + (static_cast<std::int64_t>(t.loop) * s.loop_us + s.packets[t.next].at_us -
+                         phase_us % s.loop_us) *
+                            1000;
+}
+
+void LoadRunner::on_subscriber_rtp(std::uint32_t subscriber, const rtp::RtpPacket& packet,
+                                   std::int64_t now_ns) {
+  auto trailer = read_trailer(packet.payload());
+  if (!trailer || trailer->stream >= streams_) {
+    ++unknown_trailers_;
+    return;
+  }
+  auto& seen = seen_[subscriber * streams_ + trailer->stream];
+  if (!seen) {
+    seen = 1;
+    if (++seen_pairs_ == seen_.size()) warm_.store(true, std::memory_order_release);
+  }
+  if (trailer->sent_ns >= window_.load(std::memory_order_relaxed))
+    received_.push_back(
+        {subscriber, trailer->stream, trailer->index, trailer->sent_ns, now_ns - trailer->sent_ns});
+}
+
+void LoadRunner::send_reports(std::int64_t now_ns) {
+  std::array<std::uint8_t, 512> buf{};
+  for (auto& p : publishers_) {
+    for (StreamState* s : {&p.audio, &p.video}) {
+      // RFC 3550 §6.4.1 sender report, with the CNAME (§6.5) in the same compound packet.
+      const std::uint32_t clock = s == &p.audio ? audio_.clock_rate : video_.clock_rate;
+      rtp::SenderInfo info;
+      info.ntp_timestamp = ntp_now();
+      info.rtp_timestamp = static_cast<std::uint32_t>(
+          s->timestamp_base + static_cast<std::uint64_t>(now_ns / 1000) * clock / 1'000'000);
+      info.packet_count = s->sent;
+      auto n = rtp::build_sender_report(buf, s->ssrc, info, {});
+      if (!n) continue;
+      auto m = rtp::build_sdes_cname(std::span(buf).subspan(*n), s->ssrc, p.cname);
+      if (!m) continue;
+      p.client->send_rtcp(buf, *n + *m);
+    }
+  }
+  for (std::size_t i = 0; i < subscribers_.size(); ++i) {
+    auto n = rtp::build_receiver_report(buf, subscriber_ssrcs_[i], {});
+    if (n) subscribers_[i]->send_rtcp(buf, *n);
+  }
+}
+
+void LoadRunner::run() {
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) {
+    error_ = "epoll_create1 failed";
+    return;
+  }
+  // Event data: index into `all` (publishers first, then subscribers).
+  std::vector<MediaClient*> all;
+  for (auto& p : publishers_) all.push_back(p.client);
+  for (auto* s : subscribers_) all.push_back(s);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = i;
+    epoll_ctl(ep, EPOLL_CTL_ADD, all[i]->fd(), &ev);
+  }
+  std::vector<MediaClient::RtpHandler> handlers;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (i < publishers_.size())
+      handlers.emplace_back([this](const rtp::RtpPacket&, std::int64_t) { ++publisher_rtp_; });
+    else
+      handlers.emplace_back(
+          [this, s = static_cast<std::uint32_t>(i - publishers_.size())](
+              const rtp::RtpPacket& p, std::int64_t now) { on_subscriber_rtp(s, p, now); });
+  }
+
+  const std::int64_t start_ns = monotonic_ns();
+  std::vector<Track> tracks;
+  tracks.reserve(publishers_.size() * 2);
+  std::vector<std::size_t> owner;  // publisher index of each track
+  for (std::size_t i = 0; i < publishers_.size(); ++i) {
+    auto& p = publishers_[i];
+    tracks.push_back(Track{&audio_, &p.audio});
+    owner.push_back(i);
+    tracks.push_back(Track{&video_, &p.video});
+    owner.push_back(i);
+  }
+  for (std::size_t k = 0; k < tracks.size(); ++k)
+    schedule_first(tracks[k], start_ns, publishers_[owner[k]].phase_us);
+
+  std::array<std::uint8_t, media::kPacketCapacity> buf{};
+  std::array<epoll_event, 64> events{};
+  std::int64_t next_report = start_ns + kReportIntervalNs;
+  std::int64_t next_consent = start_ns + kConsentIntervalNs;
+  bool precise = true;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    std::int64_t now = monotonic_ns();
+    std::int64_t wake = now + kIdleWaitNs;
+    for (std::size_t k = 0; k < tracks.size(); ++k) {
+      Track& t = tracks[k];
+      PublisherSetup& p = publishers_[owner[k]];
+      while (t.due_ns <= now) {
+        const auto& sp = t.schedule->packets[t.next];
+        const std::int64_t stamp = monotonic_ns();
+        const std::size_t len =
+            write_packet(*t.schedule, sp, t.loop, *t.state, twcc_[owner[k]]++, stamp, buf);
+        if (stamp >= window_.load(std::memory_order_relaxed))
+          sent_[t.state->stream].push_back(stamp);
+        p.client->send_rtp(buf, len);
+        advance(t, start_ns, p.phase_us);
+      }
+      wake = std::min(wake, t.due_ns);
+    }
+    if (options_.reports && now >= next_report) {
+      send_reports(now);
+      next_report += kReportIntervalNs;
+    }
+    if (options_.consent_checks && now >= next_consent) {
+      for (auto* c : all) c->send_consent_check();
+      next_consent += kConsentIntervalNs;
+    }
+    wake = std::min({wake, options_.reports ? next_report : wake,
+                     options_.consent_checks ? next_consent : wake});
+    const std::int64_t wait = std::max<std::int64_t>(0, wake - monotonic_ns());
+    timespec ts{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
+    int n = precise ? epoll_pwait2(ep, events.data(), static_cast<int>(events.size()), &ts, nullptr)
+                    : -1;
+    if (n < 0 && errno == ENOSYS) precise = false;  // kernels before 5.11: millisecond waits
+    if (!precise)
+      n = epoll_wait(ep, events.data(), static_cast<int>(events.size()),
+                     static_cast<int>((wait + 999'999) / 1'000'000));
+    for (int i = 0; i < n; ++i) {
+      const auto idx = static_cast<std::size_t>(events[static_cast<std::size_t>(i)].data.u64);
+      all[idx]->drain(handlers[idx]);
+    }
+  }
+  close(ep);
+}
+
+LoadResults LoadRunner::results(std::int64_t t0, std::int64_t t1) const {
+  LoadResults r;
+  r.seconds = static_cast<double>(t1 - t0) / 1e9;
+  std::vector<std::uint64_t> sent_per_stream(streams_, 0);
+  for (std::size_t s = 0; s < streams_; ++s)
+    for (auto stamp : sent_[s])
+      if (stamp >= t0 && stamp < t1) ++sent_per_stream[s];
+  for (auto n : sent_per_stream) r.sent += n;
+  r.expected = r.sent * subscribers_.size();
+
+  std::vector<Reception> in;
+  for (const auto& x : received_)
+    if (x.sent_ns >= t0 && x.sent_ns < t1) in.push_back(x);
+  std::sort(in.begin(), in.end(), [](const Reception& a, const Reception& b) {
+    return std::tie(a.subscriber, a.stream, a.index) < std::tie(b.subscriber, b.stream, b.index);
+  });
+  std::vector<std::int64_t> delays;
+  delays.reserve(in.size());
+  std::vector<std::uint64_t> per_subscriber(subscribers_.size(), 0);
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (i > 0 && in[i].subscriber == in[i - 1].subscriber && in[i].stream == in[i - 1].stream &&
+        in[i].index == in[i - 1].index) {
+      ++r.duplicates;
+      continue;
+    }
+    ++r.received;
+    ++per_subscriber[in[i].subscriber];
+    delays.push_back(in[i].delay_ns);
+  }
+  std::sort(delays.begin(), delays.end());
+  r.p50_ms = percentile_ms(delays, 0.50);
+  r.p99_ms = percentile_ms(delays, 0.99);
+  r.max_ms = delays.empty() ? 0 : static_cast<double>(delays.back()) / 1e6;
+  r.loss = r.expected ? 1.0 - static_cast<double>(r.received) / static_cast<double>(r.expected) : 0;
+  for (auto got : per_subscriber)
+    if (r.sent)
+      r.worst_subscriber_loss = std::max(
+          r.worst_subscriber_loss, 1.0 - static_cast<double>(got) / static_cast<double>(r.sent));
+  r.unknown_trailers = unknown_trailers_;
+  r.publisher_rtp_received = publisher_rtp_;
+  for (const auto& p : publishers_) add(r.publishers, p.client->counters());
+  for (auto* s : subscribers_) add(r.subscribers, s->counters());
+  return r;
+}
+
+}  // namespace parley::load

@@ -1,0 +1,115 @@
+#pragma once
+// Drives the load tool's clients on one thread: replays each publisher's
+// audio and video schedules at real rate (loop after loop), sends sender
+// reports, receiver reports and ICE consent checks, and reads everything
+// that arrives, recording for every RTP packet a subscriber receives which
+// stream and packet it was (from its payload trailer, schedule.h) and how
+// long it took. One epoll loop over every client socket; the wait until the
+// next packet is due is exact to the nanosecond (epoll_pwait2).
+//
+// The measurement window is opened by the caller (open_window) once warm()
+// says every subscriber has received every stream; after stop(), results()
+// judges what was sent and received in [t0, t1).
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "load/media_client.h"
+#include "load/schedule.h"
+
+namespace parley::load {
+
+struct PublisherSetup {
+  MediaClient* client = nullptr;  // not owned; outlives the runner
+  StreamState audio, video;       // stream numbers 0..streams-1, unique across publishers
+  std::int64_t phase_us = 0;      // where in its loops this publisher starts (spreads keyframes)
+  std::string cname;
+};
+
+struct RunnerOptions {
+  bool consent_checks = true;  // RFC 7675 checks every 2.5 s (an ICE server needs them)
+  bool reports = true;         // RTCP SR from publishers, RR from subscribers, every second
+};
+
+struct LoadResults {
+  double seconds = 0;          // t1 - t0
+  std::uint64_t sent = 0;      // packets publishers sent in the window
+  std::uint64_t expected = 0;  // sent x subscribers
+  std::uint64_t received = 0;  // distinct (subscriber, stream, packet) in the window
+  std::uint64_t duplicates = 0;
+  double loss = 0;  // 1 - received / expected
+  double worst_subscriber_loss = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;
+  std::uint64_t unknown_trailers = 0;        // RTP whose trailer names no stream of this run
+  std::uint64_t publisher_rtp_received = 0;  // publishers receive none: they answer inactive
+  ClientCounters publishers, subscribers;    // summed
+};
+
+class LoadRunner {
+ public:
+  LoadRunner(const TrackSchedule& audio, const TrackSchedule& video,
+             std::vector<PublisherSetup> publishers, std::vector<MediaClient*> subscribers,
+             RunnerOptions options);
+  ~LoadRunner();
+  LoadRunner(const LoadRunner&) = delete;
+  LoadRunner& operator=(const LoadRunner&) = delete;
+
+  Status start();  // the thread
+  // Every subscriber has received at least one packet of every stream.
+  bool warm() const { return warm_.load(std::memory_order_acquire); }
+  // Which (subscriber, stream) pairs have seen nothing yet; thread-safe
+  // only after stop().
+  std::size_t missing_pairs() const;
+  // From now on, packets stamped at or after `t0_ns` are recorded.
+  void open_window(std::int64_t t0_ns) { window_.store(t0_ns, std::memory_order_release); }
+  void stop();
+  // After stop().
+  LoadResults results(std::int64_t t0_ns, std::int64_t t1_ns) const;
+
+ private:
+  struct Track {
+    const TrackSchedule* schedule;
+    StreamState* state;
+    std::size_t next = 0;  // index in schedule->packets
+    std::uint64_t loop = 0;
+    std::int64_t due_ns = 0;
+  };
+  struct Reception {
+    std::uint32_t subscriber, stream, index;
+    std::int64_t sent_ns, delay_ns;
+  };
+  void run();
+  void schedule_first(Track& t, std::int64_t start_ns, std::int64_t phase_us);
+  void advance(Track& t, std::int64_t start_ns, std::int64_t phase_us);
+  void send_reports(std::int64_t now_ns);
+  void on_subscriber_rtp(std::uint32_t subscriber, const rtp::RtpPacket& packet,
+                         std::int64_t now_ns);
+
+  const TrackSchedule& audio_;
+  const TrackSchedule& video_;
+  std::vector<PublisherSetup> publishers_;
+  std::vector<MediaClient*> subscribers_;
+  RunnerOptions options_;
+  std::size_t streams_ = 0;
+  std::vector<std::uint16_t> twcc_;  // per publisher: next transport-wide sequence number
+  std::vector<std::uint32_t> subscriber_ssrcs_;
+
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> warm_{false};
+  std::atomic<std::int64_t> window_{INT64_MAX};
+  std::string error_;  // set by the thread if its loop could not run
+
+  // Owned by the thread until stop().
+  std::vector<std::vector<std::int64_t>> sent_;  // per stream: send stamps at or after the window
+  std::vector<Reception> received_;
+  std::vector<std::uint8_t> seen_;  // subscriber * streams + stream
+  std::size_t seen_pairs_ = 0;
+  std::uint64_t unknown_trailers_ = 0;
+  std::uint64_t publisher_rtp_ = 0;
+};
+
+}  // namespace parley::load
