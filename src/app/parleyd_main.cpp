@@ -142,6 +142,9 @@ int main(int argc, char** argv) {
   cc.public_address = cfg->media_public_address;
   cc.base_port = static_cast<std::uint16_t>(cfg->media_port);
   cc.max_participants = static_cast<std::size_t>(cfg->call_max_participants);
+  cc.max_streams = static_cast<std::size_t>(cfg->call_max_tracks);
+  cc.max_packet = static_cast<std::size_t>(cfg->media_max_packet);
+  cc.cache_packets = static_cast<std::size_t>(cfg->media_cache_packets);
   auto calls = call::CallService::start(cc, [&loop](std::function<void()> f) { loop.post(std::move(f)); });
   if (!calls) return fail(calls.error().message);
   for (const auto& w : (*calls)->load()) spdlog::info("event=media_worker address={} port={}", cc.bind_address, w.port);

@@ -94,6 +94,7 @@ Expected<std::unique_ptr<CallService>> CallService::start(CallConfig config, Pos
     wc.address = s->config_.bind_address;
     wc.port = s->config_.base_port ? static_cast<std::uint16_t>(s->config_.base_port + i) : 0;
     wc.pool_packets = s->config_.pool_packets;
+    wc.max_datagram = s->config_.max_packet;
     auto w = media::Worker::start(wc, s->dtls_);
     if (!w) return w.error();
     media::Worker* wp = w->get();
@@ -230,7 +231,9 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
     Call fresh;
     fresh.meeting = meeting;
     fresh.worker = worker;
-    fresh.media = std::make_unique<media::Call>(*w);
+    media::CallLimits limits;
+    limits.cache_packets = config_.cache_packets;
+    fresh.media = std::make_unique<media::Call>(*w, limits);
     // Set before the worker sees the call; runs on the worker, reports here.
     fresh.media->on_active_speaker([this, meeting](media::ParticipantId id) {
       post_([this, meeting, id] {

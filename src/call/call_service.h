@@ -37,6 +37,8 @@ struct CallConfig {
   std::size_t max_participants = 50;   // per call
   std::size_t max_streams = 4;         // published per participant
   std::size_t pool_packets = 8192;     // per worker
+  std::size_t max_packet = 1500;       // larger datagrams are dropped (bytes, at most media::kPacketCapacity)
+  std::size_t cache_packets = 512;     // retransmission cache per video layer
 };
 
 using ConnectionId = std::uint64_t;

@@ -164,7 +164,8 @@ void Call::publish(ParticipantId publisher, TrackSpec spec) {
     if (l.spec.rtx_ssrc && routes_.count(l.spec.rtx_ssrc)) l.spec.rtx_ssrc = 0;
     if (l.spec.ssrc) routes_[l.spec.ssrc] = Route{track.get(), static_cast<std::uint8_t>(i), false};
     if (l.spec.rtx_ssrc) routes_[l.spec.rtx_ssrc] = Route{track.get(), static_cast<std::uint8_t>(i), true};
-    if (spec.kind == StreamKind::video) l.cache = std::make_unique<RetransmissionCache>();
+    if (spec.kind == StreamKind::video && limits_.cache_packets)
+      l.cache = std::make_unique<RetransmissionCache>(limits_.cache_packets);
     track->layers.push_back(std::move(l));
   }
   track->spec = std::move(spec);
@@ -188,7 +189,8 @@ void Call::subscribe(ParticipantId subscriber, ParticipantId publisher, std::uin
       fresh.to = sub->second.transport;
       fresh.spec = std::move(spec);
       fresh.rtx_seq = static_cast<std::uint16_t>(fresh.spec.ssrc);
-      if (t->spec.kind == StreamKind::video) fresh.history = std::make_unique<std::array<SentRecord, kHistory>>();
+      if (t->spec.kind == StreamKind::video && limits_.cache_packets)
+        fresh.history = std::make_unique<SentRecord[]>(limits_.cache_packets);
       else fresh.target = 0;  // audio has one layer
       t->outbounds.push_back(std::move(fresh));
     }
@@ -511,7 +513,7 @@ void Call::forward(Track& track, std::uint8_t layer, const rtp::RtpPacket& rtp, 
       if (in.tl0) o.last_tl0 = static_cast<std::uint8_t>(*in.tl0 + r.tl0_delta);
       o.last_sent = now;
     }
-    if (o.history) (*o.history)[r.out_seq % kHistory] = r;
+    if (o.history) o.history[r.out_seq % limits_.cache_packets] = r;
     ++o.packets;
     o.octets += static_cast<std::uint32_t>(rtp.payload().size());
     worker_.send_rtp(*o.to, copy);
@@ -590,7 +592,7 @@ void Call::on_nack(const rtp::RtcpPacket& pkt, ParticipantId from) {
   std::uint8_t level_ext = 0;  // video: no audio level
   for (std::uint16_t seq : nack->lost()) {
     count(stats_.nacked_packets, worker_.counters().nacked_packets);
-    const SentRecord* rec = o.history ? &(*o.history)[seq % kHistory] : nullptr;
+    const SentRecord* rec = o.history ? &o.history[seq % limits_.cache_packets] : nullptr;
     std::optional<std::span<const std::uint8_t>> held;
     if (rec && rec->out_seq == seq && rec->layer >= 0 && static_cast<std::size_t>(rec->layer) < track.layers.size())
       if (const auto& cache = track.layers[static_cast<std::size_t>(rec->layer)].cache) held = cache->find(rec->in_seq);

@@ -47,6 +47,7 @@ struct ParticipantExtensions {
 
 struct CallLimits {
   double initial_bandwidth_bps = 2'500'000;  // per subscriber, before any report
+  std::size_t cache_packets = 512;           // retransmission cache per video layer (0: none)
 };
 
 class Call {
@@ -109,7 +110,6 @@ class Call {
     std::uint16_t pid_delta = 0;
     std::uint8_t tl0_delta = 0;
   };
-  static constexpr std::size_t kHistory = RetransmissionCache::kSlots;
   struct Outbound {
     ParticipantId subscriber = 0;
     Transport* to = nullptr;
@@ -126,7 +126,7 @@ class Call {
     std::uint8_t last_tl0 = 0;
     Clock::time_point last_sent{};
     std::uint32_t packets = 0, octets = 0;  // for the sender reports it gets
-    std::unique_ptr<std::array<SentRecord, kHistory>> history;  // video only
+    std::unique_ptr<SentRecord[]> history;  // video only: limits_.cache_packets records
   };
   struct Track {
     ParticipantId publisher = 0;

@@ -60,17 +60,19 @@ std::optional<std::pair<std::uint16_t, std::uint16_t>> vp8_keyframe_size(std::sp
   return std::make_pair(w, h);
 }
 
-RetransmissionCache::RetransmissionCache() : slab_(new std::uint8_t[kSlots * kSlotBytes]) {}
+RetransmissionCache::RetransmissionCache(std::size_t slots)
+    : slab_(new std::uint8_t[slots * kSlotBytes]), slots_(slots) {}
 
 void RetransmissionCache::store(std::uint16_t seq, std::span<const std::uint8_t> packet) {
-  if (packet.size() > kSlotBytes) return;
-  std::size_t i = seq % kSlots;
+  if (packet.size() > kSlotBytes || slots_.empty()) return;
+  std::size_t i = seq % slots_.size();
   std::copy(packet.begin(), packet.end(), slab_.get() + i * kSlotBytes);
   slots_[i] = Slot{seq, static_cast<std::uint16_t>(packet.size())};
 }
 
 std::optional<std::span<const std::uint8_t>> RetransmissionCache::find(std::uint16_t seq) const {
-  std::size_t i = seq % kSlots;
+  if (slots_.empty()) return std::nullopt;
+  std::size_t i = seq % slots_.size();
   if (slots_[i].size == 0 || slots_[i].seq != seq) return std::nullopt;
   return std::span<const std::uint8_t>(slab_.get() + i * kSlotBytes, slots_[i].size);
 }

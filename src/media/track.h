@@ -78,9 +78,10 @@ struct OutboundSpec {
 // the capacity, so storing and finding are O(1) and allocate nothing.
 class RetransmissionCache {
  public:
-  static constexpr std::size_t kSlots = 512;  // about 2–3 s of 720p video
   static constexpr std::size_t kSlotBytes = 1600;  // a packet buffer's capacity
-  RetransmissionCache();
+  // 512 slots hold about 2–3 s of 720p video.
+  explicit RetransmissionCache(std::size_t slots);
+  std::size_t slots() const { return slots_.size(); }
   void store(std::uint16_t seq, std::span<const std::uint8_t> packet);
   // The packet with this sequence number, if still held.
   std::optional<std::span<const std::uint8_t>> find(std::uint16_t seq) const;
@@ -91,7 +92,7 @@ class RetransmissionCache {
     std::uint16_t size = 0;  // 0: empty
   };
   std::unique_ptr<std::uint8_t[]> slab_;
-  std::array<Slot, kSlots> slots_{};
+  std::vector<Slot> slots_;
 };
 
 // What layer choice knows of a layer: whether packets arrive, its size

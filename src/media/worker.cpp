@@ -108,7 +108,8 @@ void Worker::on_readable() {
       Datagram& d = batch[i];
       stats_.datagrams_in.fetch_add(1, std::memory_order_relaxed);
       stats_.bytes_in.fetch_add(d.packet->size, std::memory_order_relaxed);
-      if (d.truncated) stats_.truncated_dropped.fetch_add(1, std::memory_order_relaxed);
+      if (d.truncated || d.packet->size > config_.max_datagram)
+        stats_.truncated_dropped.fetch_add(1, std::memory_order_relaxed);
       else handle(d);
       pool_->release(d.packet);
     }

@@ -28,6 +28,7 @@ struct WorkerConfig {
   std::string address = "127.0.0.1";  // IP literal to bind
   std::uint16_t port = 0;             // 0: any free port
   std::size_t pool_packets = 8192;    // buffers in the packet pool
+  std::size_t max_datagram = kPacketCapacity;  // larger ones are dropped and counted as truncated
   std::size_t max_transports = 1024;
   std::chrono::seconds consent_timeout{30};  // no check from a bound peer for this long: failed
 };

@@ -30,8 +30,8 @@ Status apply_toml(Config& c, const std::filesystem::path& file) {
       {"auth", {"session_ttl_minutes", "max_clock_skew_seconds"}},
       {"admin", {"remote"}},
       {"log", {"level"}},
-      {"media", {"workers", "address", "public_address", "port"}},
-      {"call", {"lead_minutes", "grace_minutes", "max_participants"}}};
+      {"media", {"workers", "address", "public_address", "port", "max_packet", "cache_packets"}},
+      {"call", {"lead_minutes", "grace_minutes", "max_participants", "max_tracks"}}};
   for (const auto& [section, node] : t) {
     std::string s(section.str());
     auto known = kKnown.find(s);
@@ -80,9 +80,12 @@ Status apply_toml(Config& c, const std::filesystem::path& file) {
   str("media", "address", c.media_address);
   str("media", "public_address", c.media_public_address);
   num("media", "port", c.media_port);
+  num("media", "max_packet", c.media_max_packet);
+  num("media", "cache_packets", c.media_cache_packets);
   num("call", "lead_minutes", c.call_lead_minutes);
   num("call", "grace_minutes", c.call_grace_minutes);
   num("call", "max_participants", c.call_max_participants);
+  num("call", "max_tracks", c.call_max_tracks);
   if (!type_error.empty()) return make_error("bad_config", file.string() + ": " + type_error);
   return ok_status();
 }
@@ -147,6 +150,12 @@ Expected<Config> parse_config(int argc, char** argv) {
                                  "A call stays open this many minutes after the agreed end (default 30)");
   auto* o_maxp = app.add_option("--call-max-participants", flags.call_max_participants,
                                 "Participants per call (default 50)");
+  auto* o_maxt = app.add_option("--call-max-tracks", flags.call_max_tracks,
+                                "Tracks (audio or video sections) one participant may publish (default 4)");
+  auto* o_mpacket = app.add_option("--media-max-packet", flags.media_max_packet,
+                                   "Largest UDP datagram a media worker accepts, in bytes (default 1500, at most 1600)");
+  auto* o_mcache = app.add_option("--media-cache-packets", flags.media_cache_packets,
+                                  "Packets kept per video layer to answer NACKs (default 512; 0: none)");
   app.set_version_flag("--version", "parleyd 0.1.0");
   try {
     app.parse(argc, argv);
@@ -181,6 +190,9 @@ Expected<Config> parse_config(int argc, char** argv) {
   if (o_lead->count()) c.call_lead_minutes = flags.call_lead_minutes;
   if (o_grace->count()) c.call_grace_minutes = flags.call_grace_minutes;
   if (o_maxp->count()) c.call_max_participants = flags.call_max_participants;
+  if (o_maxt->count()) c.call_max_tracks = flags.call_max_tracks;
+  if (o_mpacket->count()) c.media_max_packet = flags.media_max_packet;
+  if (o_mcache->count()) c.media_cache_packets = flags.media_cache_packets;
   c.print_routes = flags.print_routes;
   // The same ranges as the flags, whichever source set the value.
   if (c.port < 0 || c.port > 65535) return make_error("bad_config", "port must be 0 to 65535");
@@ -201,6 +213,11 @@ Expected<Config> parse_config(int argc, char** argv) {
     return make_error("bad_config", "call_grace_minutes must be 0 to 1440");
   if (c.call_max_participants < 2 || c.call_max_participants > 1000)
     return make_error("bad_config", "call_max_participants must be 2 to 1000");
+  if (c.call_max_tracks < 1 || c.call_max_tracks > 16) return make_error("bad_config", "call_max_tracks must be 1 to 16");
+  if (c.media_max_packet < 200 || c.media_max_packet > 1600)
+    return make_error("bad_config", "media_max_packet must be 200 to 1600 bytes");
+  if (c.media_cache_packets < 0 || c.media_cache_packets > 8192)
+    return make_error("bad_config", "media_cache_packets must be 0 to 8192");
   if (c.tls_cert.empty() != c.tls_key.empty())
     return make_error("bad_config", "--tls-cert and --tls-key go together");
   return c;

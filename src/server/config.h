@@ -36,6 +36,9 @@ struct Config {
   int call_lead_minutes = 15;         // the call opens this long before the start
   int call_grace_minutes = 30;        // and closes this long after the end
   int call_max_participants = 50;
+  int call_max_tracks = 4;            // published per participant
+  int media_max_packet = 1500;        // bytes; larger datagrams are dropped and counted
+  int media_cache_packets = 512;      // retransmission cache per video layer (0: no cache)
   bool print_routes = false;
   bool use_tls() const;
 };

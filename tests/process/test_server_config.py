@@ -24,7 +24,8 @@ class ServerConfigTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0)
         for opt in ["--config", "--listen", "--port", "--data-dir", "--tls-cert", "--tls-key", "--tls",
                     "--max-body-bytes", "--session-ttl-minutes", "--max-clock-skew-seconds",
-                    "--admin-remote", "--log-level", "--public-url"]:
+                    "--admin-remote", "--log-level", "--public-url", "--media-workers", "--call-max-participants",
+                    "--call-max-tracks", "--media-max-packet", "--media-cache-packets"]:
             self.assertIn(opt, p.stdout)
 
     def test_bad_flags_and_config(self):
@@ -43,7 +44,10 @@ class ServerConfigTest(unittest.TestCase):
             self.assertEqual(p.returncode, 2)
             for text, message in [('[server]\nport = "9999"\n', "server.port must be an integer"),
                                   ('[log]\nlevel = "verbose"\n', "log level must be"),
-                                  ('[auth]\nsession_ttl_minutes = 0\n', "session_ttl_minutes must be")]:
+                                  ('[auth]\nsession_ttl_minutes = 0\n', "session_ttl_minutes must be"),
+                                  ('[media]\nmax_packet = 2000\n', "media_max_packet must be 200 to 1600"),
+                                  ('[media]\ncache_packets = -1\n', "media_cache_packets must be 0 to 8192"),
+                                  ('[call]\nmax_tracks = 0\n', "call_max_tracks must be 1 to 16")]:
                 with open(cfg, "w") as f:
                     f.write(text)
                 p = run("--config", cfg)
