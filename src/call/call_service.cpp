@@ -294,6 +294,7 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
     });
   });
   auto& peer = c->peers.emplace(p.id, std::move(p)).first->second;
+  ++c->epoch;
   peer.sink(Json{{"type", "call.joined"}, {"meeting", meeting}, {"answer", *answer}, {"self", participant_json(peer)}});
   // Who is in the call before the streams that show them.
   announce_participants(*c);
@@ -428,6 +429,24 @@ void CallService::subscribe_agreed(Call& c, Peer& p) {
   });
 }
 
+Status CallService::relay(ConnectionId conn, const std::string& meeting, const std::string& to, const Json& payload) {
+  Call* c = find(meeting);
+  Peer* p = c ? find_peer(*c, conn) : nullptr;
+  if (!p) return make_error("not_in_call", "you are not in this meeting's call");
+  if (!payload.is_object()) return make_error("invalid_field", "call.e2ee needs \"payload\": an object");
+  if (payload.dump().size() > kMaxRelayBytes)
+    return make_error("invalid_field", "a call.e2ee payload is at most " + std::to_string(kMaxRelayBytes) + " bytes");
+  Json msg = {{"type", "call.e2ee"}, {"meeting", meeting}, {"from", p->who.admitted.member}, {"payload", payload}};
+  bool sent = false;
+  for (auto& [oid, o] : c->peers) {
+    if (oid == p->id || (!to.empty() && o.who.admitted.member != to)) continue;
+    o.sink(msg);
+    sent = true;
+  }
+  if (!to.empty() && !sent) return make_error("not_in_call", "that member is not in this call");
+  return ok_status();
+}
+
 Status CallService::view(ConnectionId conn, const std::string& meeting, const Json& views) {
   Call* c = find(meeting);
   Peer* p = c ? find_peer(*c, conn) : nullptr;
@@ -480,6 +499,7 @@ void CallService::remove(Call& c, media::ParticipantId id) {
     calls_.erase(c.meeting);
     return;
   }
+  ++c.epoch;
   for (auto& [_, o] : c.peers) offer(c, o);
   announce_participants(c);
 }
@@ -513,7 +533,7 @@ Json CallService::participant_json(const Peer& p) const {
 void CallService::announce_participants(Call& c) {
   Json list = Json::array();
   for (const auto& [_, p] : c.peers) list.push_back(participant_json(p));
-  Json msg = {{"type", "call.participants"}, {"meeting", c.meeting}, {"participants", list}};
+  Json msg = {{"type", "call.participants"}, {"meeting", c.meeting}, {"epoch", c.epoch}, {"participants", list}};
   for (auto& [_, p] : c.peers) p.sink(msg);
 }
 

@@ -69,6 +69,10 @@ class CallService {
   // which the participant shows each other member's video (0 × 0: hidden),
   // from which the media server chooses simulcast layers.
   Status view(ConnectionId conn, const std::string& meeting, const json::Json& views);
+  // Relays an end-to-end key message (docs/e2ee-keys.md) unread: to the
+  // participant `to` (a member id) or, when empty, to every other one.
+  Status relay(ConnectionId conn, const std::string& meeting, const std::string& to, const json::Json& payload);
+  static constexpr std::size_t kMaxRelayBytes = 16 * 1024;
   void disconnected(ConnectionId conn);  // leaves every call of the connection
 
   // For /metrics and the load report.
@@ -127,6 +131,9 @@ class CallService {
     std::size_t worker = 0;
     std::unique_ptr<media::Call> media;  // lives on the worker; touched only there
     std::map<media::ParticipantId, Peer> peers;
+    // Rises on every join and leave: clients rotate their keys on it
+    // (docs/e2ee-keys.md §Epochs).
+    std::uint64_t epoch = 0;
   };
   struct Worker {
     std::unique_ptr<media::Worker> worker;

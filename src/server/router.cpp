@@ -358,6 +358,16 @@ void LiveChannel::on_call_message(const std::string& type, const Json& m) {
   if (!calls) return fail(make_error("unavailable", "this server does not carry calls"));
   auto id = meeting.get<std::string>();
   if (type == "call.leave") return calls->leave(conn_, id);
+  if (type == "call.e2ee") {
+    if (!m.contains("payload")) return fail(make_error("invalid_field", "call.e2ee needs \"payload\""));
+    std::string to;
+    if (m.contains("to")) {
+      if (!m["to"].is_string()) return fail(make_error("invalid_field", "call.e2ee \"to\" is a member id"));
+      to = m["to"].get<std::string>();
+    }
+    if (auto s = calls->relay(conn_, id, to, m["payload"]); !s) fail(s.error());
+    return;
+  }
   if (type == "call.view") {
     if (!m.contains("views")) return fail(make_error("invalid_field", "call.view needs \"views\""));
     if (auto s = calls->view(conn_, id, m["views"]); !s) fail(s.error());
@@ -422,7 +432,8 @@ void LiveChannel::on_message(std::string_view text) {
     send_(Json{{"type", "subscribed"}, {"meeting", meeting}, {"state", *state}}.dump());
     return;
   }
-  if (type == "call.join" || type == "call.answer" || type == "call.leave" || type == "call.view")
+  if (type == "call.join" || type == "call.answer" || type == "call.leave" || type == "call.view" ||
+      type == "call.e2ee")
     return on_call_message(type, m);
   error(make_error("invalid_field", "unknown message type \"" + type + "\""));
 }

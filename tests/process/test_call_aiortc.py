@@ -45,6 +45,10 @@ class AiortcPeer:
         self.frames = {"audio": 0, "video": 0}
         self.errors = []
         self.participants = []
+        self.epochs = []     # of every call.participants, in order
+        self.relayed = []    # call.e2ee messages received
+        self.member = None   # from call.joined
+        self.ws = None
         self.joined = asyncio.Event()
 
     async def run(self, duration):
@@ -57,6 +61,7 @@ class AiortcPeer:
             asyncio.ensure_future(self.consume(track))
 
         async with websockets.connect(self.url, max_size=1 << 20) as ws:
+            self.ws = ws
             await ws.send(json.dumps({"type": "auth", "token": self.token}))
             msg = json.loads(await ws.recv())
             assert msg["type"] == "authenticated", msg
@@ -77,6 +82,7 @@ class AiortcPeer:
         t = msg.get("type")
         if t == "call.joined":
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=msg["answer"], type="answer"))
+            self.member = msg["self"]["member"]
             self.joined.set()
         elif t == "call.offer":
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=msg["sdp"], type="offer"))
@@ -85,6 +91,9 @@ class AiortcPeer:
                                       "sdp": self.pc.localDescription.sdp}))
         elif t == "call.participants":
             self.participants = msg["participants"]
+            self.epochs.append(msg["epoch"])
+        elif t == "call.e2ee":
+            self.relayed.append(msg)
         elif t == "call.error":
             self.errors.append(msg)
 
@@ -144,6 +153,47 @@ class AiortcCallTest(ParleyTest):
         self.assertEqual([e["code"] for e in peers[2].errors], ["call_full"])
         self.assertEqual(peers[0].errors + peers[1].errors, [])
         self.assertGreater(peers[0].frames["video"], 0)
+
+    def test_key_messages_are_relayed_unread_and_epochs_rise(self):
+        """docs/e2ee-keys.md: call.e2ee payloads reach the one member named
+        (or every other participant) unchanged, with the sender's member id;
+        the call's epoch rises on every join and leave."""
+        start = (datetime.now(timezone.utc) + timedelta(minutes=5)).replace(second=0, microsecond=0)
+        m = self.opening(start=start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        self.agree_all(m["id"])
+        peers = []
+        for name, cli in (("east-leader", self.east_leader), ("west-leader", self.west_leader), ("interpreter", self.interp)):
+            cli.run("whoami")
+            peers.append(AiortcPeer(name, self.server.url, cli.token(), m["id"]))
+        a, b, c = peers
+        direct = {"body": {"type": "test/1", "n": 1}, "signature": "opaque"}
+        everyone = {"body": {"type": "test/1", "n": 2, "text": "\u00e9\u4e2d"}, "signature": "opaque"}
+
+        async def sender():
+            await a.joined.wait()
+            await b.joined.wait()
+            await asyncio.sleep(1)
+            send = lambda msg: a.ws.send(json.dumps(dict(msg, type="call.e2ee", meeting=m["id"])))
+            await send({"to": b.member, "payload": direct})
+            await send({"payload": everyone})
+            await send({"payload": {"big": "x" * 20000}})
+            await send({"to": "mem_nobody", "payload": direct})
+            await send({"payload": "not an object"})
+
+        async def third():
+            await asyncio.sleep(4)
+            await c.run(3)  # joins and leaves while the others stay
+
+        async def scenario():
+            await asyncio.gather(a.run(10), b.run(10), sender(), third())
+
+        asyncio.run(scenario())
+        to_b = [x for x in b.relayed if x["from"] == a.member]
+        self.assertEqual([x["payload"] for x in to_b], [direct, everyone])
+        self.assertEqual(c.relayed, [], "the interpreter joined after the messages were sent")
+        self.assertEqual([e["code"] for e in a.errors], ["invalid_field", "not_in_call", "invalid_field"])
+        self.assertEqual(a.epochs, sorted(a.epochs), "epochs never go back")
+        self.assertGreaterEqual(max(a.epochs) - min(a.epochs), 3, "b joined, c joined, c left: %s" % a.epochs)
 
 
 if __name__ == "__main__":
