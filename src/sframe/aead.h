@@ -2,8 +2,11 @@
 // The AEAD of an SFrame cipher suite, keyed once and used for many frames:
 // AES-GCM, or the AES-CTR + HMAC construction of RFC 9605 §4.5.1, on top of
 // OpenSSL 3 (EVP). The OpenSSL contexts are set up with the key when the
-// AeadKey is made; each frame only sets a nonce, so sealing and opening
-// allocate nothing.
+// AeadKey is made; each frame only sets a nonce. Sealing and opening
+// allocate nothing with AES-GCM; with AES-CTR + HMAC, OpenSSL 3.0's HMAC
+// makes two small allocations per frame (it duplicates its keyed digest
+// state on re-initialisation and on finalisation), which we cannot avoid
+// short of writing HMAC ourselves.
 //
 // An AeadKey is not thread-safe (its contexts change with every call): each
 // thread, in Parley each media worker or browser-side peer, has its own.
