@@ -25,6 +25,7 @@ test: test-deps build
 bench: build
 	$(BUILD)/bench/negotiation_bench
 	$(BUILD)/bench/media_bench
+	$(BUILD)/bench/sframe_bench
 
 fuzz: deps
 	scripts/fuzz.sh 60
