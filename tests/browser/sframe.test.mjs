@@ -1,6 +1,6 @@
 // SFrame in Chromium: web/js/sframe.js and sframe-media.js as parleyd
 // serves them, run on the browser's own WebCrypto — the one users run —
-// against every RFC 9605 test vector (tests/web/rfc9605-test-vectors.json),
+// against every SFrame test vector (tests/web/sframe-vectors.mjs says which),
 // once in a page and once in a dedicated module Worker, where the
 // encoded-transform code will use them (no DOM there).
 
@@ -60,7 +60,7 @@ async function runVectors(S, M, text) {
     await refuses(open.open(unhex(v.nonce), unhex(v.aad), bad), ['auth_failed'], `${what}: tampered`);
     counts.aead++;
   }
-  for (const v of V.sframe) {
+  for (const v of [...V.sframe, ...V.sframe_aes256_ctr_hmac]) {
     const what = `sframe suite ${v.cipher_suite}`;
     const { key, salt } = await S.deriveKeyAndSalt(v.cipher_suite, unhex(v.base_key), v.kid);
     check(hex(key) === v.sframe_key && hex(salt) === v.sframe_salt, `${what}: key and salt`);
@@ -116,7 +116,11 @@ async function runVectors(S, M, text) {
 
 function expected() {
   const V = JSON.parse(vectorsText());
-  return { header: V.header.length, aead: V.aes_ctr_hmac.length + V.aes_256_ctr_hmac.length, sframe: V.sframe.length };
+  return {
+    header: V.header.length,
+    aead: V.aes_ctr_hmac.length + V.aes_256_ctr_hmac.length,
+    sframe: V.sframe.length + V.sframe_aes256_ctr_hmac.length,
+  };
 }
 
 test('every RFC 9605 vector passes on Chromium\'s WebCrypto, in a page', async () => {

@@ -192,7 +192,7 @@ test('both refuse a non-minimal header even when its tag is right', { skip: !TOO
   const metadata = randBytes(5);
   const pt = randBytes(30);
   for (const suite of CIPHER_SUITES.keys()) {
-    for (const [headerHex, kid, ctr] of [['8005', 5n, 0n], ['0807', 0n, 7n], ['900123', 0x123n, 0n], ['0a000102', 0n, 0x102n]]) {
+    for (const [headerHex, kid, ctr] of [['8005', 5n, 0n], ['0807', 0n, 7n], ['900012', 0x12n, 0n], ['a0000123', 0x123n, 0n], ['0a000102', 0n, 0x102n]]) {
       const header = unhex(headerHex);
       const { key, salt } = await deriveKeyAndSalt(suite, baseKey, kid);
       const aead = await Aead.import(suite, key, 'encrypt');
