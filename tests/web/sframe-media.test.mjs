@@ -143,8 +143,8 @@ test('a stream of audio and video frames from one sender decrypts in any order',
   }
   assert.equal(ctrs.size, 60);
   assert.equal(tx.nextCounter(7), 60);
-  // A frame decrypted twice is still decrypted: replay is the caller's concern (RFC 9605 §7.4).
-  assert.ok(await decryptFrame({ ...frames[0].frame, data: enc[0] }, lookup));
+  // A frame sent again (by the SFU, say) is refused (RFC 9605 §9.3).
+  await rejectsWith(decryptFrame({ ...frames[0].frame, data: enc[0] }, lookup), 'replay', 'replayed frame');
 });
 
 test('an explicit counter is honoured and never reused', async () => {

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CIPHER_SUITES, SFrameError, SFrameContext, Aead, decrypt, encodeHeader, parseHeader,
-  kdfLabels, deriveKeyAndSalt, formNonce,
+  kdfLabels, deriveKeyAndSalt, formNonce, REPLAY_WINDOW,
 } from '../../web/js/sframe.js';
 import { loadVectors, hex, unhex } from './sframe-vectors.mjs';
 
@@ -145,10 +145,12 @@ test('whole-SFrame vectors cover every cipher suite the module offers', () => {
 });
 
 // A frame per suite to break in the negative tests below.
-async function sample(suite, { kid = 0x123, ctr = 0x4567, metadata = unhex('0102030405'), pt = unhex('00112233445566778899') } = {}) {
+async function sample(suite, {
+  kid = 0x123, ctr = 0x4567, metadata = unhex('0102030405'), pt = unhex('00112233445566778899'), replayProtection = true,
+} = {}) {
   const baseKey = crypto.getRandomValues(new Uint8Array(16));
   const tx = await SFrameContext.create(suite, baseKey, { usage: 'encrypt' });
-  const rx = await SFrameContext.create(suite, baseKey, { usage: 'decrypt' });
+  const rx = await SFrameContext.create(suite, baseKey, { usage: 'decrypt', replayProtection });
   const frame = await tx.encrypt(kid, ctr, metadata, pt);
   return { tx, rx, frame, kid, ctr, metadata, pt, lookup: (k) => (k === kid ? rx : undefined) };
 }
@@ -270,8 +272,68 @@ test('a receiver keeps a bounded number of derived keys and still opens every KI
   }
 });
 
+test('a frame is accepted once; out of order within 1024 CTRs is fine, older is refused (§9.3)', async () => {
+  const base = crypto.getRandomValues(new Uint8Array(16));
+  const tx = await SFrameContext.create(4, base, { usage: 'encrypt' });
+  const rx = await SFrameContext.create(4, base, { usage: 'decrypt' });
+  assert.equal(REPLAY_WINDOW, 1024);
+  const open = (f) => decrypt(f, null, () => rx);
+  const frames = new Map();
+  for (const ctr of [0, 1, 2, 5, 1000, 1023, 1024, 1025, 3000, 3001]) frames.set(ctr, await tx.encrypt(9, ctr, null, new Uint8Array([1])));
+  await open(frames.get(2));
+  await rejectsWith(open(frames.get(2)), 'replay', 'the same frame twice');
+  await open(frames.get(0));  // older than the highest, inside the window
+  await open(frames.get(1024));
+  await rejectsWith(open(frames.get(0)), 'replay', 'CTR 0 again');
+  await open(frames.get(1));  // 1023 below the highest: still inside
+  await open(frames.get(5));
+  await open(frames.get(3001));
+  await rejectsWith(open(frames.get(1025)), 'replay', '1976 below the highest: too old to tell');
+  await open(frames.get(3000));
+  await rejectsWith(open(frames.get(3000)), 'replay', 'CTR 3000 again');
+
+  // A forged frame does not move the window: a high CTR that fails its tag
+  // leaves lower, genuine CTRs acceptable.
+  const forged = encodeHeader(9, 1000000);
+  await rejectsWith(open(concat(forged, new Uint8Array(40))), 'auth_failed', 'forged');
+  const f = await tx.encrypt(9, 3100, null, new Uint8Array([1]));
+  await open(f);
+
+  // Two decryptions of one frame at the same time: exactly one wins.
+  const g = await tx.encrypt(9, 3200, null, new Uint8Array([1]));
+  const results = await Promise.allSettled([open(g), open(g), open(g)]);
+  assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+  assert.ok(results.filter((r) => r.status === 'rejected').every((r) => r.reason.code === 'replay'));
+
+  // Each KID has its own window; past 2^53 the CTRs are bigints and all
+  // works alike. (Frames made out of order need a sender of their own each:
+  // a sender only goes up.)
+  const frameAt = async (kid, ctr) => (await SFrameContext.create(4, base, { usage: 'encrypt' })).encrypt(kid, ctr, null, new Uint8Array([1]));
+  await open(await frameAt(10, 2));
+  const hi = 2n ** 53n - 2n;
+  for (const d of [0n, 3n, 1n, 2n]) await open(await frameAt(11, hi + d));
+  await rejectsWith(open(await frameAt(11, hi + 1n)), 'replay', 'bigint CTR again');
+  await open(await frameAt(11, hi + 3n - 1023n));
+  await rejectsWith(open(await frameAt(11, hi + 3n - 1024n)), 'replay', 'bigint CTR too old');
+
+  // Without replay protection the same frame opens twice.
+  const lax = await SFrameContext.create(4, base, { usage: 'decrypt', replayProtection: false });
+  await decrypt(g, null, () => lax);
+  await decrypt(g, null, () => lax);
+});
+
+test('only authenticated frames create replay windows', async () => {
+  const base = crypto.getRandomValues(new Uint8Array(16));
+  const rx = await SFrameContext.create(1, base, { usage: 'decrypt', maxKids: 4 });
+  for (let kid = 100; kid < 140; kid++) {
+    await rejectsWith(decrypt(concat(encodeHeader(kid, 1), new Uint8Array(30)), null, () => rx), 'auth_failed', `kid ${kid}`);
+  }
+  assert.equal(rx.windows.size, 0);
+  assert.ok(rx.keys.size <= 4);
+});
+
 test('inputs may be ArrayBuffers or other views', async () => {
-  const s = await sample(2);
+  const s = await sample(2, { replayProtection: false });  // the same frame is decrypted twice here
   const buf = s.frame.slice().buffer;
   assert.equal(hex((await decrypt(buf, s.metadata.buffer, s.lookup)).plaintext), hex(s.pt));
   const padded = new Uint8Array(s.frame.length + 8);

@@ -24,6 +24,9 @@
 //                      receiver to keep the frame and retry when a key comes)
 //   auth_failed        the frame is too short for its tag, or the tag is wrong
 //   counter_reused     encrypt with a CTR not above the last one used (§7.4)
+//   replay             a CTR already accepted for that KID, or 1024 or more
+//                      below the highest accepted (§9.3; the C++ module's
+//                      ReplayWindow has the same rule)
 //   wrong_usage        a key marked for encryption used to decrypt, or the
 //                      reverse (§4.4.1)
 
@@ -333,6 +336,41 @@ function ctrParams(nonce) {
   return { name: 'AES-CTR', counter, length: 32 };
 }
 
+// --- Replay, RFC 9605 §9.3 ------------------------------------------------
+
+// Counter-based anti-replay for one receive KID, after RFC 3711 §3.3.2 with
+// CTR as the index: a CTR is refused when already accepted, or REPLAY_WINDOW
+// or more below the highest accepted. Only authenticated frames move it.
+export const REPLAY_WINDOW = 1024;
+
+const diff = (a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : BigInt(a) - BigInt(b));
+const slot = (v) => (typeof v === 'number' ? v % REPLAY_WINDOW : Number(v % BigInt(REPLAY_WINDOW)));
+
+class ReplayWindow {
+  constructor() {
+    this.highest = -1;  // none accepted yet
+    this.seen = new Uint8Array(REPLAY_WINDOW);  // by slot, for CTRs within the window
+  }
+
+  check(ctr) {
+    if (this.highest === -1 || ctr > this.highest) return true;
+    if (diff(this.highest, ctr) >= REPLAY_WINDOW) return false;  // too old to tell: refuse
+    return this.seen[slot(ctr)] === 0;
+  }
+
+  accept(ctr) {
+    if (this.highest === -1 || (ctr > this.highest && diff(ctr, this.highest) >= REPLAY_WINDOW)) {
+      this.seen.fill(0);
+    } else if (ctr > this.highest) {
+      // The CTRs between the old and the new highest enter the window unseen.
+      const n = Number(diff(ctr, this.highest));
+      for (let i = 1, j = slot(this.highest); i < n; i++) this.seen[(j + i) % REPLAY_WINDOW] = 0;
+    }
+    this.seen[slot(ctr)] = 1;
+    if (this.highest === -1 || ctr > this.highest) this.highest = ctr;
+  }
+}
+
 // --- Contexts and frames, RFC 9605 §4.4.3–4.4.4 ----------------------------
 
 // One base_key and what is derived from it. A context is for encryption or
@@ -341,13 +379,18 @@ function ctrParams(nonce) {
 // refuses a CTR at or below one already used: a (key, nonce) pair is never
 // used twice (§7.4). Two contexts for the same base_key and KID would not
 // know of each other's counters, so an application makes one per sender key.
+// A decrypting context keeps a replay window per KID (§9.3) unless told not
+// to.
 export class SFrameContext {
   // baseKey: bytes, or a CryptoKey for HKDF with the deriveBits usage
   // (`crypto.subtle.importKey('raw', bytes, 'HKDF', false, ['deriveBits'])`),
   // which keeps the base_key out of reach of scripts. maxKids bounds the
   // cache of derived keys (a receiver's lookup may hand the same context
-  // for many KIDs a peer chooses); evicted keys are derived again if needed.
-  static async create(suite, baseKey, { usage, maxKids = 16 } = {}) {
+  // for many KIDs a peer chooses; evicted keys are derived again if needed)
+  // and, apart from it, the replay windows, which only authenticated frames
+  // create. replayProtection (decrypting contexts, default true) refuses a
+  // frame whose CTR was already accepted for its KID, or is too old.
+  static async create(suite, baseKey, { usage, maxKids = 64, replayProtection = true } = {}) {
     const s = suiteOf(suite);
     if (usage !== 'encrypt' && usage !== 'decrypt') throw new SFrameError('bad_argument', "usage must be 'encrypt' or 'decrypt'");
     if (!Number.isSafeInteger(maxKids) || maxKids < 1) throw new SFrameError('bad_argument', 'maxKids must be a positive integer');
@@ -355,9 +398,11 @@ export class SFrameContext {
     ctx.suiteInfo = s;
     ctx.usage = usage;
     ctx.maxKids = maxKids;
+    ctx.replayProtection = usage === 'decrypt' && replayProtection !== false;
     ctx.base = await importBaseKey(baseKey);
     ctx.keys = new Map();      // KID → Promise<{ aead, salt }>, insertion order = age
     ctx.counters = new Map();  // KID → next CTR allowed (encrypting contexts)
+    ctx.windows = new Map();   // KID → ReplayWindow (decrypting contexts), insertion order = age
     return ctx;
   }
 
@@ -422,9 +467,25 @@ export async function decrypt(frame, metadata, lookupKeyByKid) {
   if (ctx === undefined || ctx === null) throw new SFrameError('unknown_kid', `no key for KID ${kid}`);
   if (!(ctx instanceof SFrameContext)) throw new SFrameError('bad_argument', 'lookupKeyByKid must return an SFrameContext');
   if (ctx.usage !== 'decrypt') throw new SFrameError('wrong_usage', 'this context is for encryption only');
+  // Refuse a replay before spending the decryption on it; the window moves
+  // only once the frame has proved authentic, and is checked again then, as
+  // another decryption of the same frame may have finished meanwhile.
+  if (ctx.replayProtection && ctx.windows.get(kid)?.check(ctr) === false) {
+    throw new SFrameError('replay', `CTR ${ctr} of KID ${kid} was already accepted or is too old`);
+  }
   const { aead, salt } = await ctx.keysFor(kid);
   const header = bytes.subarray(0, length);
   const plaintext = await aead.open(formNonce(salt, ctr), concat(header, md), bytes.subarray(length));
+  if (ctx.replayProtection) {
+    let window = ctx.windows.get(kid);
+    if (!window) {
+      if (ctx.windows.size >= ctx.maxKids) ctx.windows.delete(ctx.windows.keys().next().value);
+      window = new ReplayWindow();
+      ctx.windows.set(kid, window);
+    }
+    if (!window.check(ctr)) throw new SFrameError('replay', `CTR ${ctr} of KID ${kid} was already accepted or is too old`);
+    window.accept(ctr);
+  }
   return { kid, ctr, plaintext };
 }
 
