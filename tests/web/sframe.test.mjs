@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CIPHER_SUITES, SFrameError, SFrameContext, Aead, decrypt, encodeHeader, parseHeader,
-  kdfLabels, deriveKeyAndSalt, formNonce, REPLAY_WINDOW,
+  kdfLabels, deriveKeyAndSalt, formNonce, REPLAY_WINDOW, DEFAULT_CIPHER_SUITE,
 } from '../../web/js/sframe.js';
 import { loadVectors, hex, unhex } from './sframe-vectors.mjs';
 
@@ -137,6 +137,21 @@ test('SFrame vectors: labels, key and salt, nonce, AAD and ciphertext for every 
     const tx2 = await SFrameContext.create(v.cipher_suite, baseKey, { usage: 'encrypt' });
     assert.equal(hex(await tx2.encrypt(BigInt(v.kid), BigInt(v.ctr), unhex(v.metadata), unhex(v.pt))), v.ct, `${what} CryptoKey`);
   }
+});
+
+test('the suite table is RFC 9605 Table 1 and the IANA registry', () => {
+  const table = [...CIPHER_SUITES.values()].map((s) => [s.id, s.name, s.nh, s.nka || 'n/a', s.nk, s.nn, s.nt]);
+  assert.deepEqual(table, [
+    [1, 'AES_128_CTR_HMAC_SHA256_80', 32, 16, 48, 12, 10],
+    [2, 'AES_128_CTR_HMAC_SHA256_64', 32, 16, 48, 12, 8],
+    [3, 'AES_128_CTR_HMAC_SHA256_32', 32, 16, 48, 12, 4],
+    [4, 'AES_128_GCM_SHA256_128', 32, 'n/a', 16, 12, 16],
+    [5, 'AES_256_GCM_SHA512_128', 64, 'n/a', 32, 12, 16],
+    [6, 'AES_256_CTR_HMAC_SHA512_80', 64, 32, 96, 12, 10],
+    [7, 'AES_256_CTR_HMAC_SHA512_64', 64, 32, 96, 12, 8],
+    [8, 'AES_256_CTR_HMAC_SHA512_32', 64, 32, 96, 12, 4],
+  ]);
+  assert.equal(DEFAULT_CIPHER_SUITE, 4);
 });
 
 test('whole-SFrame vectors cover every cipher suite the module offers', () => {

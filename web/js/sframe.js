@@ -40,9 +40,10 @@ export class SFrameError extends Error {
 
 const subtle = globalThis.crypto.subtle;
 
-// RFC 9605 §4.5, Table 1, and the IANA "SFrame Cipher Suites" registry
-// (§8.1), which adds 0x0006–0x0008 (AES-256-CTR with HMAC-SHA-512, the
-// compound AEAD of §4.5.1 with Nka = 32, Nh = 64). Nn is 12 for all.
+// RFC 9605 §4.5, Table 1, and the IANA "SFrame Cipher Suites" registry that
+// §8.1 created, where draft-barnes-sframe-iana-256 registered 0x0006–0x0008:
+// AES-256-CTR with HMAC-SHA-512, the compound AEAD of §4.5.1 with Nka = 32
+// and Nh = 64. Nn is 12 for all.
 const SUITE_LIST = [
   [0x0001, 'AES_128_CTR_HMAC_SHA256_80', 'SHA-256', 32, 16, 48, 10],
   [0x0002, 'AES_128_CTR_HMAC_SHA256_64', 'SHA-256', 32, 16, 48, 8],
@@ -58,6 +59,9 @@ const NN = 12;
 // value → { id, name, hash, nh, nka (0 for GCM), nk, nn, nt, gcm }
 export const CIPHER_SUITES = new Map(SUITE_LIST.map(([id, name, hash, nh, nka, nk, nt]) =>
   [id, Object.freeze({ id, name, hash, nh, nka, nk, nn: NN, nt, gcm: nka === 0 })]));
+
+// The suite the C++ module also defaults to (kDefaultCipherSuite).
+export const DEFAULT_CIPHER_SUITE = 0x0004;
 
 function suiteOf(suite) {
   const s = CIPHER_SUITES.get(suite);
