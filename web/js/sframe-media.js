@@ -45,8 +45,11 @@ export function frameCodec(frame) {
 
 // The number of bytes that stay in clear at the start of the frame.
 export function clearPrefixLength(frame) {
+  return prefixLength(frame, dataOf(frame));
+}
+
+function prefixLength(frame, data) {
   const codec = frameCodec(frame);
-  const data = dataOf(frame);
   switch (codec) {
     case 'vp8': {
       if (data.length === 0) throw new SFrameError('frame_too_short', 'an empty VP8 frame');
@@ -70,8 +73,8 @@ export function clearPrefixLength(frame) {
 
 // → { prefix, payload } as views into the frame's data.
 export function splitFrame(frame) {
-  const n = clearPrefixLength(frame);
-  const data = dataOf(frame);
+  const data = dataOf(frame);  // read once: a getter may copy
+  const n = prefixLength(frame, data);
   if (data.length < n) throw new SFrameError('frame_too_short', `the frame is shorter than its ${n}-byte clear prefix`);
   return { prefix: data.subarray(0, n), payload: data.subarray(n) };
 }
