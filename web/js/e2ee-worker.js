@@ -1,0 +1,114 @@
+// The call page's encoded-transform worker (docs/e2ee.md): every frame this
+// participant sends is encrypted with its current sending key before it is
+// packetized, and every frame it receives is decrypted with its sender's key
+// before it is decoded. Keys come from the page (e2ee-keys.js), which
+// accepts only keys signed by members of the signed roster.
+//
+// Rules that keep media private:
+// - No sending key yet: outgoing frames are dropped, never sent in clear.
+// - A received frame that does not authenticate, names a key that was never
+//   accepted, or replays a counter is dropped, never decoded; the page is
+//   told (a warning for failures, a count for frames whose key is still to
+//   come).
+//
+// Two ways in: RTCRtpScriptTransform (the `rtctransform` event, options
+// {direction, kind}) where the browser has it, and the streams of
+// createEncodedStreams() posted by the page ({type: 'streams'}) where not.
+// Both run the same pipe.
+
+import { SFrameContext, DEFAULT_CIPHER_SUITE, parseHeader } from './sframe.js';
+import { encryptFrame, decryptFrame, splitFrame } from './sframe-media.js';
+
+const state = {
+  sending: null,            // { kid, context }
+  receiving: new Map(),     // kid → decrypting SFrameContext
+  counts: { encrypted: 0, decrypted: 0, droppedNoKey: 0, droppedUnknownKid: 0, failed: 0 },
+  failures: new Map(),      // kid → count, reported to the page
+};
+
+// Key changes are applied in the order the page sent them.
+let queue = Promise.resolve();
+function control(msg) {
+  queue = queue.then(() => apply(msg)).catch((e) => postMessage({ type: 'error', message: String(e && e.message || e) }));
+}
+
+async function apply(msg) {
+  switch (msg.type) {
+    case 'send-key':
+      state.sending = { kid: msg.kid, context: await SFrameContext.create(msg.suite || DEFAULT_CIPHER_SUITE, msg.key, { usage: 'encrypt' }) };
+      break;
+    case 'recv-key':
+      state.receiving.set(msg.kid, await SFrameContext.create(msg.suite || DEFAULT_CIPHER_SUITE, msg.key, { usage: 'decrypt' }));
+      break;
+    case 'drop-key':
+      state.receiving.delete(msg.kid);
+      break;
+    case 'streams':
+      pipe(msg.readable, msg.writable, msg.direction);
+      break;
+    case 'stats':
+      postMessage({ type: 'stats', counts: { ...state.counts }, failures: Object.fromEntries(state.failures) });
+      break;
+    default:
+      break;
+  }
+}
+
+onmessage = (ev) => control(ev.data);
+
+if ('RTCTransformEvent' in self) {
+  self.onrtctransform = (ev) => {
+    const t = ev.transformer;
+    pipe(t.readable, t.writable, t.options.direction);
+  };
+}
+
+function pipe(readable, writable, direction) {
+  const transform = new TransformStream({
+    transform: direction === 'send' ? encrypt : decrypt,
+  });
+  readable.pipeThrough(transform).pipeTo(writable).catch(() => {});
+}
+
+async function encrypt(frame, controller) {
+  const sending = state.sending;
+  if (!sending) {
+    state.counts.droppedNoKey++;
+    return;  // never in clear
+  }
+  try {
+    frame.data = await encryptFrame(sending.context, sending.kid, frame);
+    state.counts.encrypted++;
+    controller.enqueue(frame);
+  } catch {
+    state.counts.droppedNoKey++;  // a codec without a clear-prefix rule, or a used-up counter: not sent
+  }
+}
+
+async function decrypt(frame, controller) {
+  try {
+    const out = await decryptFrame(frame, (kid) => state.receiving.get(kid));
+    frame.data = out.data;
+    state.counts.decrypted++;
+    controller.enqueue(frame);
+  } catch (e) {
+    if (e && e.code === 'unknown_kid') {
+      state.counts.droppedUnknownKid++;
+      return;
+    }
+    state.counts.failed++;
+    const kid = kidOf(frame);
+    const n = (state.failures.get(kid) || 0) + 1;
+    state.failures.set(kid, n);
+    if (n === 1 || n % 100 === 0) postMessage({ type: 'failure', kid, code: e && e.code, count: n });
+  }
+}
+
+// The KID a refused frame claims, for the warning (-1 when unreadable).
+function kidOf(frame) {
+  try {
+    return Number(parseHeader(splitFrame(frame).payload).kid);
+  } catch {
+    return -1;
+  }
+}
