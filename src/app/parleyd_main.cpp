@@ -145,6 +145,7 @@ int main(int argc, char** argv) {
   cc.max_streams = static_cast<std::size_t>(cfg->call_max_tracks);
   cc.max_packet = static_cast<std::size_t>(cfg->media_max_packet);
   cc.cache_packets = static_cast<std::size_t>(cfg->media_cache_packets);
+  cc.sample_payloads = cfg->media_sample_payloads;
   auto calls = call::CallService::start(cc, [&loop](std::function<void()> f) { loop.post(std::move(f)); });
   if (!calls) return fail(calls.error().message);
   for (const auto& w : (*calls)->load()) spdlog::info("event=media_worker address={} port={}", cc.bind_address, w.port);

@@ -106,7 +106,8 @@ Expected<std::unique_ptr<CallService>> CallService::start(CallConfig config, Pos
           },
           [self, i](media::Transport& t) { self->on_transport_state(t, i); });
     });
-    s->workers_.push_back(Worker{std::move(*w), 0});
+    s->workers_.push_back(Worker{std::move(*w), 0,
+                                 s->config_.sample_payloads ? std::make_unique<media::PayloadSampler>(1024) : nullptr});
   }
   return s;
 }
@@ -233,6 +234,7 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
     fresh.worker = worker;
     media::CallLimits limits;
     limits.cache_packets = config_.cache_packets;
+    limits.sampler = workers_[worker].sampler.get();
     fresh.media = std::make_unique<media::Call>(*w, limits);
     // Set before the worker sees the call; runs on the worker, reports here.
     fresh.media->on_active_speaker([this, meeting](media::ParticipantId id) {
@@ -535,6 +537,21 @@ void CallService::announce_participants(Call& c) {
   for (const auto& [_, p] : c.peers) list.push_back(participant_json(p));
   Json msg = {{"type", "call.participants"}, {"meeting", c.meeting}, {"epoch", c.epoch}, {"participants", list}};
   for (auto& [_, p] : c.peers) p.sink(msg);
+}
+
+Json CallService::payload_samples() const {
+  Json list = Json::array();
+  for (const auto& w : workers_) {
+    if (!w.sampler) continue;
+    for (const auto& s : w.sampler->snapshot()) {
+      static constexpr const char* kFormats[] = {"unknown", "opus", "vp8", "vp9", "h264"};
+      list.push_back({{"kind", s.kind == media::StreamKind::video ? "video" : "audio"},
+                      {"format", kFormats[static_cast<int>(s.format)]},
+                      {"size", s.size},
+                      {"head", hex_encode(std::span<const std::uint8_t>(s.head.data(), s.head_size))}});
+    }
+  }
+  return {{"enabled", config_.sample_payloads}, {"samples", list}};
 }
 
 std::vector<CallService::WorkerLoad> CallService::load() const {

@@ -39,6 +39,7 @@ struct CallConfig {
   std::size_t pool_packets = 8192;     // per worker
   std::size_t max_packet = 1500;       // larger datagrams are dropped (bytes, at most media::kPacketCapacity)
   std::size_t cache_packets = 512;     // retransmission cache per video layer
+  bool sample_payloads = false;        // media::PayloadSampler per worker
 };
 
 using ConnectionId = std::uint64_t;
@@ -84,6 +85,9 @@ class CallService {
   std::vector<WorkerLoad> load() const;
   // The media plane's counters in Prometheus text format, per worker.
   std::string metrics_text() const;
+  // The payloads last forwarded (with --media-sample-payloads): their first
+  // bytes, to check that the server forwards only what it cannot read.
+  json::Json payload_samples() const;
   std::size_t calls() const { return calls_.size(); }
 
  private:
@@ -138,6 +142,7 @@ class CallService {
   struct Worker {
     std::unique_ptr<media::Worker> worker;
     std::size_t calls = 0;
+    std::unique_ptr<media::PayloadSampler> sampler;  // with sample_payloads
   };
 
   CallService() = default;

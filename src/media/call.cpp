@@ -473,7 +473,7 @@ void Call::forward(Track& track, std::uint8_t layer, const rtp::RtpPacket& rtp, 
     if (auto p = participants_.find(track.publisher); p != participants_.end()) level_ext = p->second.ext.audio_level;
   const Incoming in = describe(rtp, format, level_ext);
   const std::uint16_t seq = rtp.sequence_number();
-  bool keyframe = false, keyframe_known = false;
+  bool keyframe = false, keyframe_known = false, sampled = false;
   for (auto& o : track.outbounds) {
     if (o.target == layer && o.current != layer) {
       if (video && !keyframe_known) {
@@ -518,6 +518,10 @@ void Call::forward(Track& track, std::uint8_t layer, const rtp::RtpPacket& rtp, 
     o.octets += static_cast<std::uint32_t>(rtp.payload().size());
     worker_.send_rtp(*o.to, copy);
     count(stats_.rtp_forwarded, worker_.counters().rtp_forwarded);
+    if (limits_.sampler && !sampled) {
+      limits_.sampler->record(track.spec.kind, format, rtp.payload());
+      sampled = true;
+    }
   }
 }
 

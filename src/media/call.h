@@ -48,6 +48,7 @@ struct ParticipantExtensions {
 struct CallLimits {
   double initial_bandwidth_bps = 2'500'000;  // per subscriber, before any report
   std::size_t cache_packets = 512;           // retransmission cache per video layer (0: none)
+  PayloadSampler* sampler = nullptr;         // the worker's, when payloads are sampled
 };
 
 class Call {

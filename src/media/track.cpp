@@ -77,6 +77,25 @@ std::optional<std::span<const std::uint8_t>> RetransmissionCache::find(std::uint
   return std::span<const std::uint8_t>(slab_.get() + i * kSlotBytes, slots_[i].size);
 }
 
+void PayloadSampler::record(StreamKind kind, PayloadFormat format, std::span<const std::uint8_t> payload) {
+  std::lock_guard lock(mutex_);
+  auto& s = ring_[next_];
+  s.kind = kind;
+  s.format = format;
+  s.size = static_cast<std::uint16_t>(std::min<std::size_t>(payload.size(), 0xFFFF));
+  s.head_size = static_cast<std::uint8_t>(std::min(payload.size(), s.head.size()));
+  std::copy_n(payload.begin(), s.head_size, s.head.begin());
+  next_ = (next_ + 1) % ring_.size();
+  count_ = std::min(count_ + 1, ring_.size());
+}
+
+std::vector<PayloadSample> PayloadSampler::snapshot() const {
+  std::lock_guard lock(mutex_);
+  std::vector<PayloadSample> out;
+  for (std::size_t i = 0; i < count_; ++i) out.push_back(ring_[(next_ + ring_.size() - count_ + i) % ring_.size()]);
+  return out;
+}
+
 std::vector<int> rank_layers(std::span<const LayerInfo> layers) {
   std::vector<int> order;
   bool sizes = true;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -93,6 +94,30 @@ class RetransmissionCache {
   };
   std::unique_ptr<std::uint8_t[]> slab_;
   std::vector<Slot> slots_;
+};
+
+// The first bytes of the payloads a worker forwarded last (one record per
+// incoming packet sent to anyone), kept only with --media-sample-payloads so
+// that a test or an auditor can check that every forwarded payload is
+// SFrame ciphertext. Written on the worker's thread, read from the control
+// plane's; a mutex, since it is off on the normal path.
+struct PayloadSample {
+  StreamKind kind = StreamKind::audio;
+  PayloadFormat format = PayloadFormat::unknown;
+  std::uint16_t size = 0;  // of the whole payload
+  std::uint8_t head_size = 0;
+  std::array<std::uint8_t, 48> head{};
+};
+class PayloadSampler {
+ public:
+  explicit PayloadSampler(std::size_t capacity) : ring_(capacity) {}
+  void record(StreamKind kind, PayloadFormat format, std::span<const std::uint8_t> payload);
+  std::vector<PayloadSample> snapshot() const;  // oldest first
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<PayloadSample> ring_;
+  std::size_t next_ = 0, count_ = 0;
 };
 
 // What layer choice knows of a layer: whether packets arrive, its size

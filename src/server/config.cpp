@@ -30,7 +30,7 @@ Status apply_toml(Config& c, const std::filesystem::path& file) {
       {"auth", {"session_ttl_minutes", "max_clock_skew_seconds"}},
       {"admin", {"remote"}},
       {"log", {"level"}},
-      {"media", {"workers", "address", "public_address", "port", "max_packet", "cache_packets"}},
+      {"media", {"workers", "address", "public_address", "port", "max_packet", "cache_packets", "sample_payloads"}},
       {"call", {"lead_minutes", "grace_minutes", "max_participants", "max_tracks"}}};
   for (const auto& [section, node] : t) {
     std::string s(section.str());
@@ -82,6 +82,7 @@ Status apply_toml(Config& c, const std::filesystem::path& file) {
   num("media", "port", c.media_port);
   num("media", "max_packet", c.media_max_packet);
   num("media", "cache_packets", c.media_cache_packets);
+  boolean("media", "sample_payloads", c.media_sample_payloads);
   num("call", "lead_minutes", c.call_lead_minutes);
   num("call", "grace_minutes", c.call_grace_minutes);
   num("call", "max_participants", c.call_max_participants);
@@ -156,6 +157,9 @@ Expected<Config> parse_config(int argc, char** argv) {
                                    "Largest UDP datagram a media worker accepts, in bytes (default 1500, at most 1600)");
   auto* o_mcache = app.add_option("--media-cache-packets", flags.media_cache_packets,
                                   "Packets kept per video layer to answer NACKs (default 512; 0: none)");
+  auto* o_msample = app.add_flag("--media-sample-payloads", flags.media_sample_payloads,
+                                 "Keep the first bytes of recent forwarded payloads for GET /admin/v1/media/samples "
+                                 "(to check end-to-end encryption; off by default)");
   app.set_version_flag("--version", "parleyd 0.1.0");
   try {
     app.parse(argc, argv);
@@ -193,6 +197,7 @@ Expected<Config> parse_config(int argc, char** argv) {
   if (o_maxt->count()) c.call_max_tracks = flags.call_max_tracks;
   if (o_mpacket->count()) c.media_max_packet = flags.media_max_packet;
   if (o_mcache->count()) c.media_cache_packets = flags.media_cache_packets;
+  if (o_msample->count()) c.media_sample_payloads = flags.media_sample_payloads;
   c.print_routes = flags.print_routes;
   // The same ranges as the flags, whichever source set the value.
   if (c.port < 0 || c.port > 65535) return make_error("bad_config", "port must be 0 to 65535");

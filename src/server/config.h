@@ -39,6 +39,7 @@ struct Config {
   int call_max_tracks = 4;            // published per participant
   int media_max_packet = 1500;        // bytes; larger datagrams are dropped and counted
   int media_cache_packets = 512;      // retransmission cache per video layer (0: no cache)
+  bool media_sample_payloads = false; // keep the first bytes of recent forwarded payloads (tests, audits)
   bool print_routes = false;
   bool use_tls() const;
 };

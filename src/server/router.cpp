@@ -202,6 +202,11 @@ Router::Router(service::Service& service, metrics::Registry& metrics, RouterConf
       [reply](Router& r, const HttpRequest&, const Params&, M, const Json& b, Respond respond) {
         r.service().create_party(b, reply(respond, 201));
       });
+  add("GET", "/admin/v1/media/samples", Auth::admin, false,
+      [](Router& r, const HttpRequest&, const Params&, M, const Json&, Respond respond) {
+        if (!r.config().calls) return respond(error_response(make_error("unavailable", "this server does not carry calls")));
+        respond(json_response(200, r.config().calls->payload_samples()));
+      });
   add("POST", "/admin/v1/parties/{party}/invitations", Auth::admin, true,
       [reply](Router& r, const HttpRequest&, const Params& p, M, const Json& b, Respond respond) {
         r.service().create_invitation(p.values[0], b, reply(respond, 201));

@@ -109,6 +109,11 @@ class AiortcPeer:
 @unittest.skipUnless(HAVE_AIORTC, "python3-aiortc and python3-websockets are installed by scripts/install-deps.sh --test")
 class AiortcCallTest(ParleyTest):
     def test_two_aiortc_clients_exchange_audio_and_video(self):
+        # With payload sampling on (the hook the end-to-end encryption tests read).
+        port = self.server.port
+        self.server.stop()
+        self.server.extra = ["--media-sample-payloads"]
+        self.server.start(port=port)
         start = (datetime.now(timezone.utc) + timedelta(minutes=5)).replace(second=0, microsecond=0)
         m = self.opening(start=start.strftime("%Y-%m-%dT%H:%M:%SZ"))
         self.agree_all(m["id"])
@@ -128,6 +133,17 @@ class AiortcCallTest(ParleyTest):
         self.assertEqual(sorted(x["name"] for x in a.participants), ["Helen Brooks", "Mikhail Orlov"])
         status, _, metrics = self.server.request("GET", "/metrics")
         self.assertIn(b'parley_media_dtls_failed_total{worker="0"} 0', metrics)
+        # aiortc sends in clear (no end-to-end encryption): the samples show
+        # plain VP8 payload descriptors and Opus, which the server only carried.
+        status, _, body = self.server.request("GET", "/admin/v1/media/samples", token=self.server.admin_token())
+        self.assertEqual(status, 200)
+        samples = json.loads(body)
+        self.assertTrue(samples["enabled"])
+        formats = {x["format"] for x in samples["samples"]}
+        self.assertEqual(formats, {"vp8", "opus"})
+        self.assertTrue(all(len(x["head"]) <= 96 and x["size"] > 0 for x in samples["samples"]))
+        status, _, _ = self.server.request("GET", "/admin/v1/media/samples")
+        self.assertEqual(status, 401)
 
     def test_a_full_call_refuses_the_next_participant(self):
         # The same data and port, with room for two participants per call.
