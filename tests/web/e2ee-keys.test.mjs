@@ -5,7 +5,8 @@
 // enrolled (its key file imported into WebCrypto). A small stand-in for the
 // server relays call.e2ee payloads and announces epochs; it can also be made
 // to misbehave: leak everything to everyone, or show one participant a
-// different call.
+// different call. A last test runs a call with random delays on every link
+// (seeded; a failure names its seed, replay with PARLEY_E2EE_SEED=<n>).
 //
 // Run: node --test tests/web/e2ee-keys.test.mjs   (PARLEY_BUILD: the build
 // folder holding src/app/parleyd and src/app/parley; default build/release)
@@ -637,4 +638,90 @@ test('a server that shows one participant a different call makes the codes diffe
   assert.deepEqual(h.code(4).missing, [olga.id]);
   assert.deepEqual(m.code(4).missing, []);
   for (const c of [m, o, h]) await c.km.close();
+});
+
+// ---------------------------------------------------------------- timing
+
+// A server with delays: each client's messages reach the server in order
+// after a random delay, and the server's messages (call.participants and
+// relays) reach each client in order after another; nothing else is
+// ordered. Joins and leaves follow each other before the keys of the
+// previous epoch have settled.
+test('under random delays and quick joins and leaves, everyone ends with everyone\'s key of the last epoch', async () => {
+  const seed = Number(process.env.PARLEY_E2EE_SEED || Date.now() % 1e9);
+  let state = seed || 1;
+  const rand = (n) => {   // xorshift32, reproducible from the seed
+    state ^= state << 13; state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5; state >>>= 0;
+    return state % n;
+  };
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const pending = new Set();
+  const channel = () => {
+    let tail = Promise.resolve();
+    return (fn) => {
+      const step = tail.then(() => sleep(rand(4))).then(fn);
+      tail = step;
+      pending.add(step);
+      const done = () => pending.delete(step);
+      step.then(done, done);
+    };
+  };
+
+  const clock = new FakeClock();
+  const members = [mikhail, olga, helen, irina, james];
+  const sim = { trust, inCall: [], epoch: 0, up: new Map(), down: new Map() };
+  const clients = new Map();
+  for (const p of members) {
+    sim.up.set(p.id, channel());
+    sim.down.set(p.id, channel());
+    clients.set(p.id, new Client({
+      trust,
+      send: (from, payload, to) => sim.up.get(from)(() => {
+        // At the server: relayed to whoever is in the call now.
+        const targets = to !== undefined ? (sim.inCall.includes(to) ? [to] : []) : sim.inCall.filter((m) => m !== from);
+        for (const t of targets) sim.down.get(t)(() => clients.get(t).km.receive(from, structuredClone(payload)));
+      }),
+    }, p, clock));
+  }
+  const announce = () => {
+    sim.epoch += 1;
+    const epoch = sim.epoch;
+    const list = [...sim.inCall];
+    for (const m of list) sim.down.get(m)(() => clients.get(m).km.setEpoch(epoch, list));
+  };
+  const join = (p) => { sim.inCall.push(p.id); announce(); };
+  const leave = (p) => { sim.inCall = sim.inCall.filter((m) => m !== p.id); announce(); };
+
+  join(mikhail);
+  join(olga);
+  await sleep(rand(6));
+  join(helen);
+  await sleep(rand(6));
+  join(irina);
+  await sleep(rand(6));
+  leave(helen);
+  await sleep(rand(6));
+  join(james);
+  while (pending.size) await Promise.all([...pending]);
+
+  const last = sim.epoch;
+  assert.equal(last, 6);
+  const inCall = sim.inCall.map((m) => clients.get(m));
+  for (const c of inCall) {
+    assert.ok(c.warnings.every((w) => w.code === 'stale_epoch'), `seed ${seed}: ${JSON.stringify(c.warnings)}`);
+    for (const s of inCall) {
+      if (s === c) continue;
+      const got = c.keys.get(kidFor(pos(s.person), last));
+      assert.ok(got, `seed ${seed}: ${c.person.name} has no key of epoch ${last} from ${s.person.name}`);
+      assert.deepEqual(got.key, s.sending.get(last).key);
+    }
+    assert.deepEqual(c.code(last).missing, []);
+    assert.equal(c.code(last).code, inCall[0].code(last).code, `seed ${seed}`);
+  }
+  // Helen left at epoch 5: no key of hers from then on, whatever the timing.
+  const h = clients.get(helen.id);
+  assert.ok([...h.keys.values()].every((k) => k.epoch < 5), `seed ${seed}`);
+  for (const c of clients.values()) await c.km.close();
 });
