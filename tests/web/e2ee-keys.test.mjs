@@ -496,6 +496,17 @@ test('injected, replayed and misaddressed keys are refused with a warning naming
     { body: offRoster, signature: await signDocument(stranger.privateKey, offRoster) }, 'not_on_roster',
     'mem_not_on_the_roster');
 
+  // A roster member's own ephemeral that no key can be agreed with (a
+  // low-order point): refused, so that it cannot break anyone's rotation.
+  for (const u of [0, 1]) {
+    const point = new Uint8Array(32);
+    point[0] = u;
+    const body = { type: EPHEMERAL_TYPE, meeting: trust.meeting, terms_hash: trust.termsHash, epoch: 4,
+      position: pos(mikhail), member: mikhail.id, x25519: toBase64url(point) };
+    await expectRefused(`low-order X25519 point ${u}`, mikhail.id, { body, signature: await mikhail.sign(body) },
+      'bad_ephemeral', 'Mikhail Orlov');
+  }
+
   // (b) An envelope claiming to be Mikhail's, signed by Helen (a roster member too).
   const forged = await envelopeBody({ from: mikhail, to: olga, epoch: 3, recipientEph: olgaEph });
   await expectRefused('(b) envelope signed by another member', mikhail.id,
@@ -565,7 +576,10 @@ test('injected, replayed and misaddressed keys are refused with a warning naming
   assert.deepEqual(new Map([...o.keys].map(([kid, k]) => [kid, toBase64url(k.key)])), keysBefore);
   assert.deepEqual(m.warnings, []);
   assert.deepEqual(h.warnings, []);
-  assert.ok(cases.length >= 14);
+  assert.ok(cases.length >= 16);
+  // After all that, the next epoch still gives Olga everyone's new keys.
+  await call.announce();
+  for (const s of [m, h]) assert.deepEqual(o.keys.get(kidFor(pos(s.person), 4)).key, s.sending.get(4).key);
   for (const c of [m, o, h, other.m, other.o, other.h]) await c.km.close();
 });
 

@@ -265,6 +265,7 @@ export class KeyManager {
     this.ephemerals = new Map();    // epoch → Map(position → x25519 b64url), current and next epoch
     this.received = new Map();      // `${epoch}/${position}` → { epoch, position, member, kid, key, iv, wrapped }
     this.verifyKeys = new Map();    // position → Promise<CryptoKey>
+    this.probe = null;              // Promise of a throwaway X25519 pair (usableX25519)
     this.timers = new Set();
     this.lastCode = null;
     this.closed = false;
@@ -491,6 +492,19 @@ export class KeyManager {
     return e;
   }
 
+  // A low-order point gives an all-zero shared secret, which WebCrypto
+  // refuses (RFC 7748 §6.1): try one agreement with a throwaway key.
+  async usableX25519(raw) {
+    this.probe ??= subtle().generateKey({ name: 'X25519' }, false, ['deriveBits']);
+    try {
+      const peer = await subtle().importKey('raw', raw, { name: 'X25519' }, false, []);
+      await subtle().deriveBits({ name: 'X25519', public: peer }, (await this.probe).privateKey, 256);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async verify(position, body, signature) {
     const sig = fromBase64url(signature);
     if (!sig || sig.length !== 64) return false;
@@ -516,6 +530,7 @@ export class KeyManager {
     await this.checkSender(from, body.member, body.position, body, signature);
     const raw = fromBase64url(body.x25519);
     if (!raw || raw.length !== 32) refuse('invalid_message', 'its X25519 key is not 32 bytes of base64url');
+    if (!(await this.usableX25519(raw))) refuse('bad_ephemeral', 'its X25519 key is a point no key can be agreed with');
     if (body.position === this.position) refuse('own_position', 'it claims this client\'s own place on the roster');
     if (this.epoch !== 0 && body.epoch < this.epoch)
       refuse('stale_epoch', `it is for epoch ${body.epoch}, before the current epoch ${this.epoch}`);
