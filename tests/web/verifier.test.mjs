@@ -8,103 +8,13 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, writeFileSync, rmSync, closeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { verifyExport } from '../../web/js/verifier.js';
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const BUILD = process.env.PARLEY_BUILD || path.join(HERE, '..', '..', 'build', 'release');
-const PARLEYD = path.resolve(BUILD, 'src', 'app', 'parleyd');
-const PARLEY = path.resolve(BUILD, 'src', 'app', 'parley');
-
-function inDays(days, hour = 15) {
-  const d = new Date(Date.now() + days * 86400e3);
-  d.setUTCHours(hour, 0, 0, 0);
-  return d.toISOString().replace('.000Z', 'Z');
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// parleyd on port 0 in a temporary data directory; the URL is read from its
-// log line "event=listening url=…" (as tests/process/harness.py does).
-class Server {
-  constructor() {
-    this.tmp = mkdtempSync(path.join(tmpdir(), 'parley-web-test-'));
-    this.dataDir = path.join(this.tmp, 'data');
-    this.logPath = path.join(this.tmp, 'parleyd.log');
-  }
-
-  async start() {
-    this.logFd = openSync(this.logPath, 'a');
-    this.proc = spawn(PARLEYD, ['--data-dir', this.dataDir, '--port', '0'], { stdio: ['ignore', this.logFd, this.logFd] });
-    this.exited = new Promise((resolve) => this.proc.on('exit', resolve));
-    const deadline = Date.now() + 30e3;
-    while (Date.now() < deadline) {
-      const m = [...readFileSync(this.logPath, 'utf8').matchAll(/event=listening url=(\S+)/g)];
-      if (m.length) {
-        this.url = m[m.length - 1][1];
-        return this;
-      }
-      if (this.proc.exitCode !== null) throw new Error('parleyd exited: ' + readFileSync(this.logPath, 'utf8'));
-      await sleep(20);
-    }
-    throw new Error('parleyd did not start: ' + readFileSync(this.logPath, 'utf8'));
-  }
-
-  async stop() {
-    if (this.proc && this.proc.exitCode === null) {
-      this.proc.kill('SIGTERM');
-      await this.exited;
-    }
-    if (this.logFd !== undefined) closeSync(this.logFd);
-    rmSync(this.tmp, { recursive: true, force: true });
-  }
-}
-
-function run(args) {
-  const p = spawnSync(PARLEY, args, { encoding: 'utf8', timeout: 60e3 });
-  if (p.error) throw p.error;
-  return p;
-}
-
-function must(args) {
-  const p = run(args);
-  if (p.status !== 0) throw new Error(`parley ${args.join(' ')} failed (${p.status}):\n${p.stdout}\n${p.stderr}`);
-  return p;
-}
-
-// One person's `parley` with its own profile.
-class Person {
-  constructor(server, configDir, profile) {
-    this.server = server;
-    this.base = ['--config-dir', configDir, '--profile', profile];
-  }
-
-  run(...args) {
-    return must([...this.base, ...args]);
-  }
-
-  json(...args) {
-    return JSON.parse(must([...this.base, '--json', ...args]).stdout);
-  }
-
-  enroll(party, name, ...roles) {
-    const inv = admin(this.server, 'invite', '--party', party, '--name', name, ...roles.flatMap((r) => ['--role', r]));
-    const out = this.json('enroll', '--server', this.server.url, '--code', inv.code);
-    this.id = out.id;
-    this.key = out.key;
-    this.name = name;
-    return this;
-  }
-}
-
-function admin(server, ...args) {
-  return JSON.parse(must(['--json', 'admin', '--server', server.url, '--data-dir', server.dataDir, ...args]).stdout);
-}
+import { canonicalize } from '../../web/js/canonical.js';
+import { sha256Hex } from '../../web/js/encoding.js';
+import { Server, Person, admin, run, inDays } from './harness.mjs';
 
 const server = new Server();
 let east, west, eastLeader;
@@ -197,6 +107,13 @@ test('an agreed meeting verifies as parley verify verifies it', async () => {
   assert.equal(r.agreed, true);
   assert.equal(r.termsHash, parleyVerdict.terms_hash);
   assert.equal(r.withdrawal, null);
+  // The terms document itself, whose hash both signed: the roster in its signed order.
+  assert.equal(await sha256Hex(canonicalize(r.terms)), r.termsHash);
+  assert.equal(r.terms.meeting, r.meeting);
+  assert.deepEqual(r.terms.roster.map((e) => [e.party, e.role]), [['east', 'negotiator'], ['east', 'leader'],
+    ['east', 'interpreter'], ['west', 'negotiator'], ['west', 'leader']]);
+  assert.equal(r.terms.roster[0].key, east.key);
+  assert.equal(r.terms.duration_minutes, 90);
   assert.deepEqual(r.parties.map((p) => [p.id, p.name, p.timeZone]),
     [['east', 'Eastern Delegation', 'Europe/Moscow'], ['west', 'Western Delegation', 'America/New_York']]);
 

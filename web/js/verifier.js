@@ -215,15 +215,17 @@ class State {
   }
 
   // docs/protocol.md §Terms document; null until every parameter is proposed.
+  termsDocument() {
+    if (this.params.size !== PARAMETERS.length) return null;
+    const terms = { type: 'parley.terms/1', meeting: this.meeting, parties: [...this.parties] };
+    for (const name of PARAMETERS) terms[name] = this.params.get(name).value;
+    return terms;
+  }
+
   async termsHash() {
     if (this.termsHashCache === undefined) {
-      if (this.params.size !== PARAMETERS.length) {
-        this.termsHashCache = null;
-      } else {
-        const terms = { type: 'parley.terms/1', meeting: this.meeting, parties: [...this.parties] };
-        for (const name of PARAMETERS) terms[name] = this.params.get(name).value;
-        this.termsHashCache = await sha256Hex(canonicalize(terms));
-      }
+      const terms = this.termsDocument();
+      this.termsHashCache = terms === null ? null : await sha256Hex(canonicalize(terms));
     }
     return this.termsHashCache;
   }
@@ -387,6 +389,8 @@ async function checkEd25519() {
 //     members: [{id, party, name, roles, key}],
 //     acts: [{seq, kind, author, authorName, party, at, summary, hash, signatureOk, verified}],
 //     head, agreed, termsHash,         // as far as the log verified; termsHash null until all nine are proposed
+//     terms,                           // the terms document termsHash is the hash of (a copy), or null;
+//                                      // terms.roster is the roster in its signed order (e2ee-keys.js)
 //     signatures: [{party, member, name, key, termsHash, at}],
 //     withdrawal: {party, member, name, reason, at} | null }
 // On failure, acts holds the verified acts and then the refused one
@@ -394,7 +398,7 @@ async function checkEd25519() {
 export async function verifyExport(text) {
   const result = {
     ok: false, error: null, code: null, meeting: null, exportedAt: null, actsInFile: 0, parties: [], members: [], acts: [],
-    head: '', agreed: false, termsHash: null, signatures: [], withdrawal: null,
+    head: '', agreed: false, termsHash: null, terms: null, signatures: [], withdrawal: null,
   };
   let doc;
   let members;
@@ -489,6 +493,8 @@ export async function verifyExport(text) {
   });
   result.head = st.head;
   result.termsHash = await st.termsHash();
+  const terms = st.termsDocument();
+  result.terms = terms === null ? null : structuredClone(terms);
   result.agreed = st.signatures.size === 2;
   result.signatures = order.filter((p) => st.signatures.has(p)).map((p) => {
     const s = st.signatures.get(p);
