@@ -42,15 +42,32 @@ class Transport {
   const std::string& failure() const { return failure_; }
   const std::optional<Endpoint>& bound() const { return bound_; }
 
-  // Set by the worker.
+  // Set by the worker. Both end a restart (restarting() turns false).
   void bind(const Endpoint& from, std::chrono::steady_clock::time_point now);
-  void touch(std::chrono::steady_clock::time_point now) { last_check_ = now; }
+  void touch(std::chrono::steady_clock::time_point now) {
+    last_check_ = now;
+    restarting_ = false;
+  }
   std::chrono::steady_clock::time_point last_check() const { return last_check_; }
   DtlsSession& dtls() { return *dtls_; }
   // After the DTLS handshake: creates the SRTP contexts, or fails.
   void dtls_progressed();
   void fail(std::string why);
   void close() { state_ = State::closed; }
+
+  // ICE restart (RFC 8445 §9, RFC 8839 §4.4.1.1.1): new ICE credentials on
+  // both sides, the same DTLS association and SRTP contexts. A connected
+  // transport stays connected and bound where it is until a check with the
+  // new credentials arrives (media keeps flowing meanwhile). A transport
+  // that failed because consent lapsed (RFC 7675) forgets its address and
+  // waits for such a check; it is connected again at once if DTLS had
+  // finished, and goes on with the handshake otherwise. Returns false and
+  // changes nothing when there is no DTLS association to keep (DTLS
+  // failed): only a new transport can connect then. The worker updates its
+  // indexes (Worker::restart_ice).
+  [[nodiscard]] bool restart_ice(std::string local_ufrag, std::string local_pwd, std::string remote_ufrag);
+  // From restart_ice() until the first check with the new credentials.
+  bool restarting() const { return restarting_; }
 
   Srtp* srtp_in() { return srtp_in_.get(); }
   Srtp* srtp_out() { return srtp_out_.get(); }
@@ -68,6 +85,7 @@ class Transport {
   std::string failure_;
   std::optional<Endpoint> bound_;
   std::chrono::steady_clock::time_point last_check_{};
+  bool restarting_ = false;
 };
 
 }  // namespace parley::media

@@ -358,6 +358,10 @@ void LiveChannel::on_call_message(const std::string& type, const Json& m) {
   if (!calls) return fail(make_error("unavailable", "this server does not carry calls"));
   auto id = meeting.get<std::string>();
   if (type == "call.leave") return calls->leave(conn_, id);
+  if (type == "call.restart") {
+    if (auto s = calls->restart(conn_, id); !s) fail(s.error());
+    return;
+  }
   const char* field = type == "call.join" ? "offer" : "sdp";
   if (!m.contains(field) || !m[field].is_string())
     return fail(make_error("invalid_field", type + " needs \"" + std::string(field) + "\": an SDP text"));
@@ -417,7 +421,8 @@ void LiveChannel::on_message(std::string_view text) {
     send_(Json{{"type", "subscribed"}, {"meeting", meeting}, {"state", *state}}.dump());
     return;
   }
-  if (type == "call.join" || type == "call.answer" || type == "call.leave") return on_call_message(type, m);
+  if (type == "call.join" || type == "call.answer" || type == "call.leave" || type == "call.restart")
+    return on_call_message(type, m);
   error(make_error("invalid_field", "unknown message type \"" + type + "\""));
 }
 
