@@ -89,15 +89,10 @@ Status Worker::restart_ice(TransportId id, std::string local_ufrag, std::string 
   const std::string username = local_ufrag + ":" + remote_ufrag;
   if (username != old_username && by_username_.count(username))
     return make_error("media_conflict", "ICE credentials already in use");
-  const std::optional<Endpoint> was_bound = t->bound();
   if (!t->restart_ice(std::move(local_ufrag), std::move(local_pwd), std::move(remote_ufrag)))
     return make_error("media_restart_failed", "the DTLS association failed; there is nothing to restart");
   by_username_.erase(old_username);
   by_username_[t->expected_username()] = t;
-  if (was_bound && !t->bound()) {
-    auto b = by_endpoint_.find(*was_bound);
-    if (b != by_endpoint_.end() && b->second == t) by_endpoint_.erase(b);
-  }
   return ok_status();
 }
 

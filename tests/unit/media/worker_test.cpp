@@ -179,7 +179,8 @@ TEST_F(WorkerTest, IceRestartRefusesUnknownTransportsAndTakenCredentials) {
 }
 
 // A transport whose consent lapsed (RFC 7675) comes back with an ICE
-// restart: its DTLS association and SRTP contexts were kept.
+// restart: its DTLS association and SRTP contexts were kept. Here the
+// restart comes after the failure; in the next test, before it.
 TEST(WorkerRestart, AFailedTransportIsRevivedByIceRestart) {
   auto ctx = *DtlsContext::create();
   WorkerConfig config;
@@ -210,17 +211,56 @@ TEST(WorkerRestart, AFailedTransportIsRevivedByIceRestart) {
 
   auto s = on_worker(*worker, [&] { return worker->restart_ice(t->id(), "srvV", kNewPwd, "cliV"); });
   ASSERT_TRUE(s) << s.error().message;
-  EXPECT_EQ(on_worker(*worker, [&] { return t->state(); }), Transport::State::waiting);
-  EXPECT_FALSE(on_worker(*worker, [&] { return t->bound().has_value(); }));
-  std::size_t unbound = worker->stats().unbound_dropped.load();
+  // Still failed until the client checks with the new credentials: nothing
+  // is sent meanwhile, and the old credentials give nothing back.
+  EXPECT_EQ(on_worker(*worker, [&] { return t->state(); }), Transport::State::failed);
   EXPECT_TRUE(echo_through(client, client, 2).empty());
-  EXPECT_EQ(worker->stats().unbound_dropped.load(), unbound + 1) << "the old address is not trusted any more";
+  client.send(client.binding_request("srvU:cliU", "server-password-0123456789"));
+  EXPECT_TRUE(client.receive(300).empty());
+  EXPECT_EQ(on_worker(*worker, [&] { return t->state(); }), Transport::State::failed);
 
   client.send(client.binding_request("srvV:cliV", kNewPwd));
   EXPECT_TRUE(is_success_with(client.receive(), kNewPwd));
   EXPECT_EQ(on_worker(*worker, [&] { return t->state(); }), Transport::State::connected);
   EXPECT_EQ(on_worker(*worker, [&] { return reported.back(); }), Transport::State::connected);
   EXPECT_FALSE(echo_through(client, client, 3).empty()) << "media flows again with the same keys";
+}
+
+// The restart was applied while the transport was still connected, and its
+// consent lapsed before the client's first check with the new credentials
+// got through (the network was still down): that check revives it.
+TEST(WorkerRestart, ConsentLapsingDuringARestartIsRecoveredByItsFirstCheck) {
+  auto ctx = *DtlsContext::create();
+  WorkerConfig config;
+  config.consent_timeout = 1s;
+  auto worker = *Worker::start(config, ctx);
+  Client client;
+  client.server = *Endpoint::parse("127.0.0.1", worker->port());
+  Transport* t = on_worker(*worker, [&] {
+    worker->set_handlers(
+        [&](Transport& tr, Packet& p, bool rtcp) {
+          if (rtcp) return;
+          Packet* copy = worker->pool().acquire();
+          std::copy(p.data, p.data + p.size, copy->data);
+          copy->size = p.size;
+          worker->send_rtp(tr, copy);
+        },
+        nullptr);
+    return *worker->add_transport({"srvU", "server-password-0123456789", "cliU", client.ctx->fingerprint(),
+                                   DtlsSession::Role::server});
+  });
+  ASSERT_NO_FATAL_FAILURE(connect_client(*worker, client, t, "srvU", "server-password-0123456789", ctx->fingerprint()));
+  auto s = on_worker(*worker, [&] { return worker->restart_ice(t->id(), "srvV", kNewPwd, "cliV"); });
+  ASSERT_TRUE(s) << s.error().message;
+  for (int i = 0; i < 500 && on_worker(*worker, [&] { return t->state(); }) != Transport::State::failed; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(on_worker(*worker, [&] { return t->state(); }), Transport::State::failed);
+  Client moved;
+  moved.server = client.server;
+  moved.send(moved.binding_request("srvV:cliV", kNewPwd));
+  EXPECT_TRUE(is_success_with(moved.receive(), kNewPwd));
+  EXPECT_EQ(on_worker(*worker, [&] { return t->state(); }), Transport::State::connected);
+  EXPECT_FALSE(echo_through(client, moved, 1).empty()) << "media flows again, from the new address";
 }
 
 // Without a DTLS association there is nothing to keep: the restart is
