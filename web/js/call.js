@@ -20,6 +20,7 @@ const notice = $('notice');
 const state = {
   pc: null, ws: null, stream: null, participants: new Map(), joined: false, me: null, trackOwner: new Map(), statsTimer: null, queue: Promise.resolve(),
   inCall: false,      // the person chose to be in the call: from Join until Leave (or a final refusal)
+  wsReady: false,     // state.ws is open and authenticated
   joining: false,     // a call.join is waiting for its call.joined
   everJoined: false,  // a call.joined came once: later refusals start a recovery
   pcConnected: false, // the current RTCPeerConnection has been connected at least once
@@ -87,6 +88,7 @@ function connectSignalling() {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/api/v1/live`);
     state.ws = ws;
+    state.wsReady = false;
     let ready = false;
     const giveUp = (e) => {
       reject(e);
@@ -104,6 +106,7 @@ function connectSignalling() {
       const msg = JSON.parse(ev.data);
       if (msg.type === 'authenticated') {
         ready = true;
+        if (ws === state.ws) state.wsReady = true;
         resolve();
       } else if (msg.type === 'error' && msg.code === 'unauthenticated') {
         signIn().then((t) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: 'auth', token: t }))).catch(giveUp);
@@ -117,6 +120,7 @@ function connectSignalling() {
     ws.onclose = () => {
       reject(new Error('The server closed the connection.'));  // nothing if already authenticated
       if (ws !== state.ws) return;
+      state.wsReady = false;
       state.joined = false;
       state.joining = false;
       if (ready && state.inCall) startRecovery('server');
@@ -151,8 +155,8 @@ function recoverStep() {
   const ws = state.ws;
   if (!ws || ws.readyState === WebSocket.CLOSED || ws.readyState === WebSocket.CLOSING) {
     connectSignalling().then(() => rejoin()).catch(() => { /* the next step tries again */ });
-  } else if (ws.readyState !== WebSocket.OPEN) {
-    // Still connecting: wait for it.
+  } else if (!state.wsReady) {
+    // Still connecting or signing in: wait for it.
   } else if (!state.joined) {
     if (!state.joining) rejoin();
   } else if (state.pcConnected || ['failed', 'disconnected'].includes(state.pc.connectionState)) {
@@ -295,7 +299,7 @@ async function join() {
     return;
   }
   try {
-    if (!state.ws || state.ws.readyState !== WebSocket.OPEN) await connectSignalling();
+    if (!state.wsReady) await connectSignalling();
   } catch (e) {
     $('join').disabled = false;
     return say(explain(e));
