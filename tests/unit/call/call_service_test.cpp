@@ -12,7 +12,6 @@
 #include <deque>
 #include <fstream>
 #include <mutex>
-#include <regex>
 #include <sstream>
 
 #include "common/encoding.h"
@@ -43,6 +42,16 @@ std::string replace_lines(const std::string& text, const std::string& prefix,
   return out;
 }
 
+// "m=<media> <port> <proto> ..." with port 9 unless it is 0 (a rejected
+// section stays rejected).
+std::string with_port_9(const std::string& m_line) {
+  auto a = m_line.find(' ');
+  auto b = m_line.find(' ', a + 1);
+  if (a == std::string::npos || b == std::string::npos || m_line.substr(a + 1, b - a - 1) == "0")
+    return m_line;
+  return m_line.substr(0, a) + " 9" + m_line.substr(b);
+}
+
 // What a browser answers to the server's offer: the same sections, opposite
 // directions, its own ICE credentials and certificate, a=setup:active.
 std::string client_answer(const std::string& offer, const std::string& ufrag,
@@ -70,7 +79,7 @@ std::string client_answer(const std::string& offer, const std::string& ufrag,
     else if (l == "a=recvonly")
       l = "a=sendonly";
     else if (starts("m="))
-      l = std::regex_replace(l, std::regex("^(m=\\w+) [1-9][0-9]* "), "$1 9 ");
+      l = with_port_9(l);
     out += l + "\r\n";
   }
   return out;
