@@ -403,7 +403,6 @@ function leave() {
   if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify({ type: 'call.leave', meeting }));
   stopCall();
   if (state.stream) for (const t of state.stream.getTracks()) t.stop();
-  state.stream = null;
   $('device-check').hidden = true;
   say('You left the call.', 'ok');
 }
