@@ -316,6 +316,14 @@ void CallService::offer(Call& c, Peer& p) {
   sdp::LocalDescription next = p.local;
   auto sent = p.sent;
   bool changed = false;
+  if (p.ice_restart) {
+    // RFC 8839 §4.4.1.1.1, JSEP §5.2.1: an offer with new ice-ufrag and
+    // ice-pwd restarts ICE; the client must answer with new ones too.
+    next.transport.ice_ufrag = random_token(8);
+    next.transport.ice_pwd = random_token(24);
+    ++next.transport.session_version;
+    changed = true;
+  }
   // Every track of every other participant, once.
   std::map<TrackKey, std::pair<const Peer*, const Track*>> wanted;
   std::set<std::uint32_t> taken;  // SSRCs this client already sends or receives
@@ -360,6 +368,7 @@ void CallService::offer(Call& c, Peer& p) {
   p.offered_sent = std::move(sent);
   p.offer_pending = true;
   p.renegotiate = false;
+  p.ice_restart = false;
   p.sink(Json{{"type", "call.offer"}, {"meeting", c.meeting}, {"sdp", *text}});
 }
 
@@ -372,10 +381,12 @@ Status CallService::answer(ConnectionId conn, const std::string& meeting, std::s
   if (!parsed) return sdp_error(parsed.error());
   auto n = sdp::apply_answer(p->offered, *parsed);
   if (!n) return sdp_error(n.error());
+  const bool ice_restarted = n->local.transport.ice_ufrag != p->local.transport.ice_ufrag;
   p->local = n->local;
   p->sent = p->offered_sent;
   p->offer_pending = false;
   subscribe_agreed(*c, *p);
+  if (ice_restarted) apply_ice_restart(*c, *p, n->remote.ice_ufrag);
   if (p->renegotiate) offer(*c, *p);
   return ok_status();
 }
@@ -521,6 +532,42 @@ void CallService::disconnected(ConnectionId conn) {
       if (p.conn == conn) gone.push_back({m, pid});
   for (const auto& [m, pid] : gone)
     if (Call* c = find(m)) remove(*c, pid);
+}
+
+Status CallService::restart(ConnectionId conn, const std::string& meeting) {
+  Call* c = find(meeting);
+  Peer* p = c ? find_peer(*c, conn) : nullptr;
+  if (!p) return make_error("not_in_call", "you are not in this meeting's call");
+  // The worker has not reported the transport yet (a few microseconds
+  // after call.joined): there is no connection to restart.
+  if (p->transport == 0) return make_error("not_connected", "the media connection is still being set up");
+  p->ice_restart = true;
+  offer(*c, *p);  // or after the answer to the outstanding offer
+  return ok_status();
+}
+
+// The client accepted an offer with new ICE credentials: the transport takes
+// them (and the client's new ufrag). Until a check with them arrives the
+// participant is "connecting" again; the worker reports when it does.
+void CallService::apply_ice_restart(Call& c, Peer& p, const std::string& remote_ufrag) {
+  p.state = "connecting";
+  announce_participants(c);
+  auto* w = workers_[c.worker].worker.get();
+  const auto& t = p.local.transport;
+  w->post([this, w, tid = p.transport, ufrag = t.ice_ufrag, pwd = t.ice_pwd, remote_ufrag, meeting = c.meeting,
+           pid = p.id] {
+    auto s = w->restart_ice(tid, ufrag, pwd, remote_ufrag);
+    if (s) return;
+    post_([this, meeting, pid, e = s.error()] {
+      Call* c = find(meeting);
+      if (!c || !c->peers.count(pid)) return;
+      Peer& p = c->peers.at(pid);
+      p.state = "failed";
+      p.sink(Json{{"type", "call.error"}, {"meeting", meeting}, {"code", "restart_failed"},
+                  {"message", "the media connection cannot be restarted (" + e.message + "); join again"}});
+      announce_participants(*c);
+    });
+  });
 }
 
 Json CallService::participant_json(const Peer& p) const {

@@ -65,6 +65,13 @@ class CallService {
   // created).
   Status join(ConnectionId conn, const std::string& meeting, const Joiner& who, std::string_view offer, Sink sink);
   Status answer(ConnectionId conn, const std::string& meeting, std::string_view sdp);
+  // ICE restart asked by the client (its connection dropped): the server's
+  // next call.offer carries new ice-ufrag/ice-pwd (at once, or after the
+  // answer to the offer outstanding); when the client answers it with its
+  // own new credentials, the transport takes them and keeps its DTLS and
+  // SRTP state. Errors: not_in_call, not_connected (the transport is still
+  // being set up). docs/protocol.md §Calls.
+  Status restart(ConnectionId conn, const std::string& meeting);
   void leave(ConnectionId conn, const std::string& meeting);
   // {"views":[{"member","width","height"}…]}: the size in device pixels at
   // which the participant shows each other member's video (0 × 0: hidden),
@@ -123,6 +130,7 @@ class CallService {
     sdp::LocalDescription offered;
     bool offer_pending = false;
     bool renegotiate = false;
+    bool ice_restart = false;                  // the next offer carries new ICE credentials
     std::vector<Track> tracks;                 // what it publishes
     std::map<TrackKey, SentTrack> sent;        // what the agreed session sends it
     std::map<TrackKey, SentTrack> offered_sent;  // the same, as in the pending offer
@@ -154,6 +162,7 @@ class CallService {
   void announce_participants(Call& c);
   json::Json participant_json(const Peer& p) const;
   void on_transport_state(media::Transport& t, std::size_t worker);
+  void apply_ice_restart(Call& c, Peer& p, const std::string& remote_ufrag);
 
   CallConfig config_;
   Post post_;

@@ -42,15 +42,33 @@ class Transport {
   const std::string& failure() const { return failure_; }
   const std::optional<Endpoint>& bound() const { return bound_; }
 
-  // Set by the worker.
+  // Set by the worker on each check that passes. The first check after an
+  // ICE restart ends it (restarting() turns false).
   void bind(const Endpoint& from, std::chrono::steady_clock::time_point now);
-  void touch(std::chrono::steady_clock::time_point now) { last_check_ = now; }
+  void touch(std::chrono::steady_clock::time_point now);
   std::chrono::steady_clock::time_point last_check() const { return last_check_; }
   DtlsSession& dtls() { return *dtls_; }
   // After the DTLS handshake: creates the SRTP contexts, or fails.
   void dtls_progressed();
   void fail(std::string why);
   void close() { state_ = State::closed; }
+
+  // ICE restart (RFC 8445 §9, RFC 8839 §4.4.1.1.1): new ICE credentials on
+  // both sides, the same DTLS association and SRTP contexts. The state does
+  // not change here: a connected transport goes on sending where it is
+  // bound; one that failed because consent lapsed (RFC 7675), before or
+  // after this call, sends nothing. The first check with the new
+  // credentials binds (or moves) the transport and gives the consent back:
+  // a failed one is connected again at once if DTLS had finished, and goes
+  // on with the handshake otherwise. Returns false and changes nothing when
+  // there is no DTLS association to keep (DTLS failed): only a new
+  // transport can connect then. The worker updates its indexes
+  // (Worker::restart_ice).
+  [[nodiscard]] bool restart_ice(std::string local_ufrag, std::string local_pwd, std::string remote_ufrag);
+  // From restart_ice() until the first check with the new credentials.
+  bool restarting() const { return restarting_; }
+  // DTLS has not failed, and if it finished, the SRTP contexts exist.
+  bool dtls_usable() const;
 
   Srtp* srtp_in() { return srtp_in_.get(); }
   Srtp* srtp_out() { return srtp_out_.get(); }
@@ -68,6 +86,9 @@ class Transport {
   std::string failure_;
   std::optional<Endpoint> bound_;
   std::chrono::steady_clock::time_point last_check_{};
+  bool restarting_ = false;
+
+  void checked_after_restart();
 };
 
 }  // namespace parley::media

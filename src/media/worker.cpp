@@ -85,6 +85,21 @@ void Worker::remove_transport(TransportId id) {
   stats_.transports.store(transports_.size(), std::memory_order_relaxed);
 }
 
+Status Worker::restart_ice(TransportId id, std::string local_ufrag, std::string local_pwd,
+                           std::string remote_ufrag) {
+  Transport* t = find(id);
+  if (!t) return make_error("media_unknown_transport", "no such transport on this worker");
+  const std::string old_username = t->expected_username();
+  const std::string username = local_ufrag + ":" + remote_ufrag;
+  if (username != old_username && by_username_.count(username))
+    return make_error("media_conflict", "ICE credentials already in use");
+  if (!t->restart_ice(std::move(local_ufrag), std::move(local_pwd), std::move(remote_ufrag)))
+    return make_error("media_restart_failed", "the DTLS association failed; there is nothing to restart");
+  by_username_.erase(old_username);
+  by_username_[t->expected_username()] = t;
+  return ok_status();
+}
+
 Transport* Worker::find(TransportId id) {
   auto it = transports_.find(id);
   return it == transports_.end() ? nullptr : it->second.get();
@@ -151,16 +166,18 @@ void Worker::handle_stun(Datagram& d) {
     return;
   }
   auto now = std::chrono::steady_clock::now();
+  // The first check ever, or the first with the credentials of an ICE
+  // restart, is reported: the state may have changed (revived, connected).
+  const bool report = !t.bound() || t.restarting();
   if (!t.bound() || !(*t.bound() == d.from)) {
     if (t.bound()) by_endpoint_.erase(*t.bound());
     // Another transport bound to this address loses it: the address moved.
     by_endpoint_[d.from] = &t;
-    bool first = !t.bound();
     t.bind(d.from, now);
-    if (first) changed(t);
   } else {
     t.touch(now);
   }
+  if (report) changed(t);
   auto mapped = stun::SocketAddress::from_sockaddr(d.from.addr);
   if (!mapped) return;
   std::uint8_t reply[512];

@@ -71,6 +71,13 @@ class Worker {
   void set_handlers(MediaHandler media, StateHandler state);
   Expected<Transport*> add_transport(TransportParams params);
   void remove_transport(TransportId id);
+  // ICE restart of a transport (Transport::restart_ice): from now on only
+  // checks with USERNAME "<local_ufrag>:<remote_ufrag>" and the new
+  // password reach it; the old username is unknown. Errors:
+  // media_unknown_transport, media_conflict (the new username is taken),
+  // media_restart_failed (DTLS failed: nothing to keep; nothing changed).
+  [[nodiscard]] Status restart_ice(TransportId id, std::string local_ufrag, std::string local_pwd,
+                                   std::string remote_ufrag);
   Transport* find(TransportId id);
   PacketPool& pool() { return *pool_; }
   // Protects `packet` (taken: released after sending) for `to` and queues

@@ -378,6 +378,10 @@ void LiveChannel::on_call_message(const std::string& type, const Json& m) {
     if (auto s = calls->view(conn_, id, m["views"]); !s) fail(s.error());
     return;
   }
+  if (type == "call.restart") {
+    if (auto s = calls->restart(conn_, id); !s) fail(s.error());
+    return;
+  }
   const char* field = type == "call.join" ? "offer" : "sdp";
   if (!m.contains(field) || !m[field].is_string())
     return fail(make_error("invalid_field", type + " needs \"" + std::string(field) + "\": an SDP text"));
@@ -438,7 +442,7 @@ void LiveChannel::on_message(std::string_view text) {
     return;
   }
   if (type == "call.join" || type == "call.answer" || type == "call.leave" || type == "call.view" ||
-      type == "call.e2ee")
+      type == "call.e2ee" || type == "call.restart")
     return on_call_message(type, m);
   error(make_error("invalid_field", "unknown message type \"" + type + "\""));
 }

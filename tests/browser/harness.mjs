@@ -40,12 +40,15 @@ export class Server {
     this.configDir = path.join(this.tmp, 'cli');
   }
 
-  async start() {
+  // `port` 0: any free port (the first start); a restart passes the port
+  // it had, so that pages keep their address.
+  async start(port = 0) {
     const log = fs.openSync(this.logPath, 'a');
-    this.proc = spawn(PARLEYD, ['--data-dir', this.dataDir, '--port', '0'], { stdio: ['ignore', log, log] });
+    const from = fs.statSync(this.logPath).size;  // this start's lines only
+    this.proc = spawn(PARLEYD, ['--data-dir', this.dataDir, '--port', String(port)], { stdio: ['ignore', log, log] });
     const deadline = Date.now() + 30000;
     while (Date.now() < deadline) {
-      const m = /event=listening url=(\S+)/.exec(fs.readFileSync(this.logPath, 'utf8'));
+      const m = /event=listening url=(\S+)/.exec(fs.readFileSync(this.logPath).subarray(from).toString('utf8'));
       if (m) {
         this.url = m[1];
         return this;
@@ -56,13 +59,18 @@ export class Server {
     throw new Error(`parleyd did not start:\n${fs.readFileSync(this.logPath, 'utf8')}`);
   }
 
-  async stop() {
+  // Ends the parleyd process (SIGTERM) and keeps its data; start(port) again.
+  async stopProcess() {
     if (this.proc && this.proc.exitCode === null) {
       const done = new Promise((r) => this.proc.once('exit', r));
       this.proc.kill('SIGTERM');
       await done;
     }
-    const code = this.proc ? this.proc.exitCode : null;
+    return this.proc ? this.proc.exitCode : null;
+  }
+
+  async stop() {
+    const code = await this.stopProcess();
     fs.rmSync(this.tmp, { recursive: true, force: true });
     return code;
   }

@@ -3,6 +3,12 @@
 // what it publishes; the server answers, and later offers the streams of
 // the other participants, which the page answers. Signalling runs over the
 // same WebSocket as live updates (/api/v1/live).
+//
+// Reconnection (docs/web.md §The call page): when the media connection
+// drops (ICE disconnected for a couple of seconds, or failed) the page asks
+// the server for an ICE restart (call.restart) and retries with back-off;
+// when the WebSocket drops it reconnects, signs in again and joins afresh
+// with a new RTCPeerConnection (which replaces its old place server-side).
 
 import { call, explain, sessionToken, signIn } from './api.js';
 import { loadIdentity } from './identity.js';
@@ -11,9 +17,26 @@ import { h } from './dom.js';
 const $ = (id) => document.getElementById(id);
 const meeting = decodeURIComponent(location.hash.slice(1));
 const notice = $('notice');
-const state = { pc: null, ws: null, stream: null, participants: new Map(), joined: false, me: null, trackOwner: new Map(), statsTimer: null, queue: Promise.resolve() };
+const state = {
+  pc: null, ws: null, stream: null, participants: new Map(), joined: false, me: null, trackOwner: new Map(), statsTimer: null, queue: Promise.resolve(),
+  inCall: false,      // the person chose to be in the call: from Join until Leave (or a final refusal)
+  wsReady: false,     // state.ws is open and authenticated
+  joining: false,     // a call.join is waiting for its call.joined
+  everJoined: false,  // a call.joined came once: later refusals start a recovery
+  pcConnected: false, // the current RTCPeerConnection has been connected at least once
+  lost: null,         // null, or what dropped and is being recovered: 'media' or 'server'
+  recoverTimer: null, recoverDelay: 0, graceTimer: null,
+};
+
 // Reachable from the browser console (and the tests) to inspect the call.
 window.parleyCall = state;
+
+// Back-off of the recovery steps: the first at once (media) or after half a
+// second (server), then doubling up to this.
+const RECOVER_MAX_DELAY = 16000;
+// ICE "disconnected" often heals by itself within a moment (a lost burst of
+// checks): only after this long is it treated as lost.
+const DISCONNECTED_GRACE = 2000;
 
 function say(text, kind = 'error') {
   notice.className = `notice ${kind}`;
@@ -29,7 +52,10 @@ const REASONS = {
   not_found: 'No such meeting for your delegation.',
   call_full: 'The call is full.',
   connection_failed: 'The media connection failed.',
+  restart_failed: 'The media connection could not be restarted.',
 };
+// Refusals after which joining again cannot help: the page stops trying.
+const FINAL = new Set(['call_not_open', 'call_not_yet', 'call_over', 'not_on_roster', 'key_changed', 'not_found', 'call_full', 'invalid_sdp', 'too_many_streams']);
 
 async function devices() {
   const list = await navigator.mediaDevices.enumerateDevices();
@@ -58,40 +84,136 @@ async function preview() {
   await devices();
 }
 
+// Opens the WebSocket and authenticates it, as live.js does: with the
+// session token, or after signing in again with the identity key when the
+// server no longer knows the token. Resolves once authenticated.
 function connectSignalling() {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/api/v1/live`);
     state.ws = ws;
+    state.wsReady = false;
+    let ready = false;
+    const giveUp = (e) => {
+      reject(e);
+      ws.close();
+    };
     ws.onopen = async () => {
-      let token = sessionToken();
-      if (!token) token = await signIn();
-      ws.send(JSON.stringify({ type: 'auth', token }));
+      try {
+        const token = sessionToken() || (await signIn());
+        if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'auth', token }));
+      } catch (e) {
+        giveUp(e);
+      }
     };
     ws.onmessage = (ev) => {
       const msg = JSON.parse(ev.data);
-      if (msg.type === 'authenticated') resolve();
-      else if (msg.type === 'error' && msg.code === 'unauthenticated') {
-        signIn().then((t) => ws.send(JSON.stringify({ type: 'auth', token: t }))).catch(reject);
+      if (msg.type === 'authenticated') {
+        ready = true;
+        if (ws === state.ws) state.wsReady = true;
+        resolve();
+      } else if (msg.type === 'error' && msg.code === 'unauthenticated') {
+        signIn().then((t) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: 'auth', token: t }))).catch(giveUp);
       } else {
         // One message at a time: an offer must not be applied while the
-        // answer to our own offer is still being set.
-        state.queue = state.queue.then(() => onMessage(msg)).catch((e) => say(explain(e)));
+        // answer to our own offer is still being set. Messages of a socket
+        // that has been replaced are dropped.
+        state.queue = state.queue.then(() => (ws === state.ws ? onMessage(msg) : undefined)).catch((e) => say(explain(e)));
       }
     };
     ws.onclose = () => {
-      if (state.joined) say('The connection to the server was lost. Rejoin to continue.');
+      reject(new Error('The server closed the connection.'));  // nothing if already authenticated
+      if (ws !== state.ws) return;
+      state.wsReady = false;
       state.joined = false;
-      reject(new Error('The server closed the connection.'));
+      state.joining = false;
+      if (ready && state.inCall) startRecovery('server');
     };
   });
+}
+
+// --- Reconnection
+
+function startRecovery(kind) {
+  if (!state.inCall) return;
+  if (state.lost === kind || state.lost === 'server') return;  // already on it (a server loss covers the media)
+  const first = state.lost === null;
+  state.lost = kind;
+  say(kind === 'server' ? 'Connection to the server lost — reconnecting…' : 'Connection lost — reconnecting…', 'warn');
+  $('call-state').dataset.reconnecting = kind;
+  if (first) state.recoverDelay = 1000;
+  clearTimeout(state.recoverTimer);
+  if (kind === 'server') state.recoverTimer = setTimeout(recoverStep, 500);
+  else recoverStep();
+}
+
+// One recovery attempt, then the next one after the back-off. Each looks at
+// what is missing: the WebSocket, then the place in the call, then the
+// media connection.
+function recoverStep() {
+  clearTimeout(state.recoverTimer);
+  if (!state.lost || !state.inCall) return;
+  const delay = state.recoverDelay;
+  state.recoverDelay = Math.min(delay * 2, RECOVER_MAX_DELAY);
+  state.recoverTimer = setTimeout(recoverStep, delay);
+  const ws = state.ws;
+  if (!ws || ws.readyState === WebSocket.CLOSED || ws.readyState === WebSocket.CLOSING) {
+    connectSignalling().then(() => rejoin()).catch(() => { /* the next step tries again */ });
+  } else if (!state.wsReady) {
+    // Still connecting or signing in: wait for it.
+  } else if (!state.joined) {
+    if (!state.joining) rejoin();
+  } else if (state.pcConnected || ['failed', 'disconnected'].includes(state.pc.connectionState)) {
+    // The server's next offer carries new ICE credentials (docs/protocol.md
+    // §Calls). A new connection still being set up (after a rejoin) is left
+    // alone unless it fails.
+    ws.send(JSON.stringify({ type: 'call.restart', meeting }));
+  }
+}
+
+function recovered() {
+  clearTimeout(state.graceTimer);
+  state.graceTimer = null;
+  state.pcConnected = true;
+  // Not before the place in the call is back: after the WebSocket dropped,
+  // the old connection may still report itself connected until it is replaced.
+  if (!state.lost || !state.joined) return;
+  state.lost = null;
+  clearTimeout(state.recoverTimer);
+  delete $('call-state').dataset.reconnecting;
+  say('Reconnected: you are back in the call.', 'ok');
+}
+
+// Follows the media connection's state: connected ends a recovery;
+// failed starts one at once; disconnected after DISCONNECTED_GRACE.
+function watchConnection(pc) {
+  const check = () => {
+    if (pc !== state.pc) return;
+    const ice = pc.iceConnectionState;
+    const conn = pc.connectionState;
+    $('call-state').dataset.state = conn;
+    if (conn === 'connected') return recovered();
+    if (ice === 'failed' || conn === 'failed') return startRecovery('media');
+    if ((ice === 'disconnected' || conn === 'disconnected') && !state.graceTimer) {
+      state.graceTimer = setTimeout(() => {
+        state.graceTimer = null;
+        if (pc === state.pc && pc.connectionState !== 'connected') startRecovery('media');
+      }, DISCONNECTED_GRACE);
+    }
+  };
+  pc.oniceconnectionstatechange = check;
+  pc.onconnectionstatechange = check;
 }
 
 async function onMessage(msg) {
   if (msg.meeting !== meeting) return;
   if (msg.type === 'call.joined') {
+    state.joining = false;
+    state.everJoined = true;
     state.me = msg.self;
     await state.pc.setRemoteDescription({ type: 'answer', sdp: msg.answer });
     state.joined = true;
+    lastViews = '';  // a new place in the call: the server knows no tile sizes yet
+    scheduleViews();
     $('device-check').hidden = true;
     $('in-call').hidden = false;
     addTile(state.me.member, state.stream, true);
@@ -110,8 +232,22 @@ async function onMessage(msg) {
     state.participants = next;
     renderParticipants();
   } else if (msg.type === 'call.error') {
+    if (msg.code === 'not_connected') return;  // a restart asked too early: the next step asks again
+    if (state.inCall && state.everJoined && !FINAL.has(msg.code)) {
+      // The server lost our place or cannot restart the transport: join
+      // afresh. Its own view of a failed connection starts a recovery.
+      if (msg.code === 'not_in_call' || msg.code === 'restart_failed') {
+        state.joined = false;
+        if (state.lost) return recoverStep();  // without waiting for the back-off
+      }
+      return startRecovery('media');
+    }
+    state.joining = false;
     say(`${REASONS[msg.code] || 'The call failed.'} (${msg.message})`);
-    if (!state.joined) $('join').disabled = false;
+    if (!state.joined) {
+      if (state.inCall) stopCall();
+      $('join').disabled = false;
+    }
   } else if (msg.type === 'call.active_speaker') {
     for (const tile of document.querySelectorAll('.tile')) {
       const speaking = tile.dataset.member === msg.member;
@@ -209,11 +345,26 @@ async function join() {
     return;
   }
   try {
-    await connectSignalling();
+    if (!state.wsReady) await connectSignalling();
   } catch (e) {
     $('join').disabled = false;
     return say(explain(e));
   }
+  state.inCall = true;
+  state.statsTimer = setInterval(() => quality().catch(() => {}), 1000);
+  await rejoin();
+}
+
+// A new RTCPeerConnection and a call.join with its offer; used for the first
+// join and for each rejoin after the WebSocket or the server's place was
+// lost. Tiles stay: streams are keyed by member, and the new ones replace
+// the old in the same tiles.
+async function rejoin() {
+  if (!state.inCall) return;
+  if (state.pc) state.pc.close();
+  state.trackOwner.clear();
+  state.joining = true;
+  state.pcConnected = false;
   const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
   state.pc = pc;
   for (const track of state.stream.getTracks()) {
@@ -228,13 +379,13 @@ async function join() {
     addTile(stream.id, stream, false);
     renderParticipants();
   };
-  state.statsTimer = setInterval(() => quality().catch(() => {}), 1000);
-  pc.onconnectionstatechange = () => {
-    $('call-state').dataset.state = pc.connectionState;
-    if (pc.connectionState === 'failed') say('The media connection failed. Leave and join again.');
-  };
+  watchConnection(pc);
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);
+  if (pc !== state.pc || state.ws.readyState !== WebSocket.OPEN) {
+    state.joining = false;
+    return;
+  }
   state.ws.send(JSON.stringify({ type: 'call.join', meeting, offer: pc.localDescription.sdp }));
 }
 
@@ -280,14 +431,30 @@ async function quality() {
   }
 }
 
-function leave() {
+// Ends the page's part in the call: no more recovery, no connection.
+function stopCall() {
+  state.inCall = false;
+  state.everJoined = false;
+  state.lost = null;
+  state.joining = false;
+  clearTimeout(state.recoverTimer);
+  clearTimeout(state.graceTimer);
+  state.graceTimer = null;
   clearInterval(state.statsTimer);
-  if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify({ type: 'call.leave', meeting }));
   if (state.pc) state.pc.close();
-  if (state.stream) for (const t of state.stream.getTracks()) t.stop();
+  state.pc = null;
   state.joined = false;
+  delete $('call-state').dataset.reconnecting;
   $('in-call').hidden = true;
+  $('device-check').hidden = false;
   $('tiles').replaceChildren();
+}
+
+function leave() {
+  if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify({ type: 'call.leave', meeting }));
+  stopCall();
+  if (state.stream) for (const t of state.stream.getTracks()) t.stop();
+  $('device-check').hidden = true;
   say('You left the call.', 'ok');
 }
 
@@ -320,6 +487,12 @@ async function main() {
   $('camera-off').addEventListener('click', (ev) => toggle('video', ev.target, 'Turn camera off', 'Turn camera on'));
   $('camera').addEventListener('change', preview);
   $('microphone').addEventListener('change', preview);
+  // Back online: retry at once rather than at the end of the back-off.
+  window.addEventListener('online', () => {
+    if (!state.lost) return;
+    state.recoverDelay = 1000;
+    recoverStep();
+  });
   await preview();
 }
 

@@ -1,0 +1,259 @@
+// The call service's side of an ICE restart (docs/protocol.md §Calls): a
+// participant joins with a captured Chromium offer (its fingerprint replaced
+// by the test client's), connects through ICE-lite and DTLS with the media
+// client of tests/unit/media, asks for a restart, answers the server's offer
+// with new credentials, and connects again with them while the old ones are
+// refused. The test thread plays the service thread: it runs what the
+// service posts.
+#include "call/call_service.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "common/encoding.h"
+#include "media/test_client.h"
+#include "sdp/sdp.h"
+
+namespace parley::call {
+namespace {
+
+using json::Json;
+using namespace std::chrono_literals;
+using media::Client;
+
+std::string read_data(const std::string& name) {
+  std::ifstream in(std::string(PARLEY_SDP_TEST_DATA) + "/" + name, std::ios::binary);
+  EXPECT_TRUE(in) << "missing test data " << name;
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string replace_lines(const std::string& text, const std::string& prefix,
+                          const std::string& line) {
+  std::istringstream in(text);
+  std::string out, l;
+  while (std::getline(in, l)) {
+    if (!l.empty() && l.back() == '\r') l.pop_back();
+    out += (l.rfind(prefix, 0) == 0 ? line : l) + "\r\n";
+  }
+  return out;
+}
+
+// "m=<media> <port> <proto> ..." with port 9 unless it is 0 (a rejected
+// section stays rejected).
+std::string with_port_9(const std::string& m_line) {
+  auto a = m_line.find(' ');
+  auto b = m_line.find(' ', a + 1);
+  if (a == std::string::npos || b == std::string::npos || m_line.substr(a + 1, b - a - 1) == "0")
+    return m_line;
+  return m_line.substr(0, a) + " 9" + m_line.substr(b);
+}
+
+// What a browser answers to the server's offer: the same sections, opposite
+// directions, its own ICE credentials and certificate, a=setup:active.
+std::string client_answer(const std::string& offer, const std::string& ufrag,
+                          const std::string& pwd, const std::string& fingerprint) {
+  std::istringstream in(offer);
+  std::string out, l;
+  while (std::getline(in, l)) {
+    if (!l.empty() && l.back() == '\r') l.pop_back();
+    auto starts = [&](std::string_view p) { return l.rfind(p, 0) == 0; };
+    if (starts("a=ice-lite") || starts("a=candidate") || starts("a=end-of-candidates") ||
+        starts("a=ssrc") || starts("a=msid:"))
+      continue;
+    if (starts("o="))
+      l = "o=- 77 3 IN IP4 127.0.0.1";
+    else if (starts("a=ice-ufrag:"))
+      l = "a=ice-ufrag:" + ufrag;
+    else if (starts("a=ice-pwd:"))
+      l = "a=ice-pwd:" + pwd;
+    else if (starts("a=fingerprint:"))
+      l = "a=fingerprint:sha-256 " + fingerprint;
+    else if (starts("a=setup:"))
+      l = "a=setup:active";
+    else if (l == "a=sendonly")
+      l = "a=recvonly";
+    else if (l == "a=recvonly")
+      l = "a=sendonly";
+    else if (starts("m="))
+      l = with_port_9(l);
+    out += l + "\r\n";
+  }
+  return out;
+}
+
+std::string ice_ufrag(const std::string& sdp_text) {
+  auto d = sdp::parse(sdp_text);
+  EXPECT_TRUE(d);
+  return d && !d->media.empty() ? d->effective_ice_ufrag(d->media[0]).value_or("") : "";
+}
+std::string ice_pwd(const std::string& sdp_text) {
+  auto d = sdp::parse(sdp_text);
+  return d && !d->media.empty() ? d->effective_ice_pwd(d->media[0]).value_or("") : "";
+}
+
+class CallServiceTest : public ::testing::Test {
+ protected:
+  // Declared before the service: tasks the workers post while it stops
+  // land here and are dropped unrun.
+  std::mutex mu;
+  std::deque<std::function<void()>> posted;
+  std::unique_ptr<CallService> service;
+  std::vector<Json> sent;  // to the participant, in order
+  Client client;
+  std::string meeting = "mtg_restart";
+  std::string server_fingerprint;
+
+  void SetUp() override {
+    CallConfig config;
+    config.workers = 1;
+    auto s = CallService::start(config, [this](std::function<void()> f) {
+      std::lock_guard<std::mutex> lock(mu);
+      posted.push_back(std::move(f));
+    });
+    ASSERT_TRUE(s) << s.error().message;
+    service = std::move(*s);
+    client.server = *media::Endpoint::parse("127.0.0.1", service->load().at(0).port);
+  }
+
+  // Runs what was posted to the service thread, until `done` or a deadline.
+  template <typename Pred>
+  bool run_until(Pred done) {
+    for (int i = 0; i < 1000; ++i) {
+      std::deque<std::function<void()>> tasks;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        tasks.swap(posted);
+      }
+      for (auto& t : tasks) t();
+      if (done()) return true;
+      std::this_thread::sleep_for(5ms);
+    }
+    return false;
+  }
+
+  const Json* last(const std::string& type) const {
+    for (auto it = sent.rbegin(); it != sent.rend(); ++it)
+      if ((*it)["type"] == type) return &*it;
+    return nullptr;
+  }
+  std::size_t count(const std::string& type) const {
+    return std::count_if(sent.begin(), sent.end(),
+                         [&](const Json& m) { return m["type"] == type; });
+  }
+  std::string announced_state() const {
+    const Json* p = last("call.participants");
+    return p ? (*p)["participants"][0]["state"].get<std::string>() : "";
+  }
+
+  Status join() {
+    std::string offer = read_data("chromium-publish-audio-video.sdp");
+    offer = replace_lines(offer,
+                          "a=fingerprint:", "a=fingerprint:sha-256 " + client.ctx->fingerprint());
+    negotiation::Admitted admitted{"mem_helen", "west", "leader", "a2V5"};
+    return service->join(1, meeting, Joiner{admitted, "Helen Brooks"}, offer,
+                         [this](const Json& m) { sent.push_back(m); });
+  }
+
+  // A binding request from the client; true if the server answered it.
+  bool check(const std::string& username, const std::string& pwd) {
+    client.send(client.binding_request(username, pwd));
+    auto reply = client.receive(300);
+    auto msg = stun::parse(reply);
+    return msg && msg->message_class() == stun::MessageClass::kSuccessResponse &&
+           stun::verify_integrity(*msg, pwd);
+  }
+
+  void dtls_handshake() {
+    client.dtls = *media::DtlsSession::create(client.ctx, media::DtlsSession::Role::client,
+                                              server_fingerprint);
+    auto send = [this](std::span<const std::uint8_t> d) { client.send(d); };
+    client.dtls->start(send);
+    for (int i = 0; i < 20 && client.dtls->state() == media::DtlsSession::State::handshaking; ++i) {
+      auto d = client.receive(500);
+      if (d.empty())
+        client.dtls->on_timer(send);
+      else
+        client.dtls->on_datagram(d, send);
+    }
+    ASSERT_EQ(client.dtls->state(), media::DtlsSession::State::connected) << client.dtls->error();
+  }
+};
+
+TEST_F(CallServiceTest, IceRestartOffersNewCredentialsAndTheTransportTakesTheAnswersOnes) {
+  ASSERT_TRUE(join());
+  const Json* joined = last("call.joined");
+  ASSERT_TRUE(joined);
+  const std::string answer = (*joined)["answer"];
+  const std::string ufrag = ice_ufrag(answer), pwd = ice_pwd(answer);
+  auto fp = sdp::parse(answer)->media[0].fingerprints;
+  ASSERT_FALSE(fp.empty());
+  server_fingerprint = fingerprint_text(fp[0].bytes);
+
+  // Connected: ICE-lite check with the join's credentials, then DTLS.
+  ASSERT_TRUE(check(ufrag + ":+/Kx", pwd));
+  ASSERT_NO_FATAL_FAILURE(dtls_handshake());
+  ASSERT_TRUE(run_until([&] { return announced_state() == "connected"; })) << announced_state();
+
+  // The client asks for a restart: the server's next offer has new
+  // credentials (and a higher o= version); nothing changes before the answer.
+  ASSERT_TRUE(service->restart(1, meeting));
+  const Json* offer = last("call.offer");
+  ASSERT_TRUE(offer);
+  const std::string offer_sdp = (*offer)["sdp"];
+  const std::string ufrag2 = ice_ufrag(offer_sdp), pwd2 = ice_pwd(offer_sdp);
+  EXPECT_NE(ufrag2, ufrag);
+  EXPECT_NE(pwd2, pwd);
+  EXPECT_GT(sdp::parse(offer_sdp)->origin.session_version,
+            sdp::parse(answer)->origin.session_version);
+  EXPECT_TRUE(check(ufrag + ":+/Kx", pwd)) << "the old credentials hold until the answer";
+
+  // A second request while that offer is outstanding rides on the next one.
+  ASSERT_TRUE(service->restart(1, meeting));
+  EXPECT_EQ(count("call.offer"), 1u);
+
+  auto applied = service->answer(
+      1, meeting,
+      client_answer(offer_sdp, "nEw1", "newClientPassword0123456", client.ctx->fingerprint()));
+  ASSERT_TRUE(applied) << applied.error().message;
+  EXPECT_EQ(announced_state(), "connecting");
+  // The answer let the pending restart go: a second offer, new credentials again.
+  ASSERT_EQ(count("call.offer"), 2u);
+  const std::string offer2_sdp = (*last("call.offer"))["sdp"];
+  const std::string ufrag3 = ice_ufrag(offer2_sdp), pwd3 = ice_pwd(offer2_sdp);
+  EXPECT_NE(ufrag3, ufrag2);
+
+  // The worker has the first restart's credentials once its task ran: the
+  // old username is refused, the new one is answered and the transport is
+  // connected again with the DTLS association it had.
+  ASSERT_TRUE(run_until([&] { return check(ufrag2 + ":nEw1", pwd2); }));
+  EXPECT_FALSE(check(ufrag + ":+/Kx", pwd));
+  ASSERT_TRUE(run_until([&] { return announced_state() == "connected"; })) << announced_state();
+
+  ASSERT_TRUE(service->answer(
+      1, meeting,
+      client_answer(offer2_sdp, "nEw2", "newClientPassword4567890", client.ctx->fingerprint())));
+  ASSERT_TRUE(run_until([&] { return check(ufrag3 + ":nEw2", pwd3); }));
+  EXPECT_FALSE(check(ufrag2 + ":nEw1", pwd2));
+  ASSERT_TRUE(run_until([&] { return announced_state() == "connected"; })) << announced_state();
+  EXPECT_EQ(count("call.error"), 0u);
+}
+
+TEST_F(CallServiceTest, RestartFromAConnectionNotInTheCallIsRefused) {
+  auto s = service->restart(7, meeting);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, "not_in_call");
+  ASSERT_TRUE(join());
+  // Another connection of no participant, in a call that exists.
+  s = service->restart(7, meeting);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, "not_in_call");
+  // The participant's own connection, once the transport exists.
+  ASSERT_TRUE(run_until([&] { return static_cast<bool>(service->restart(1, meeting)); }));
+}
+
+}  // namespace
+}  // namespace parley::call
