@@ -13,6 +13,7 @@
 import { call, explain, sessionToken, signIn } from './api.js';
 import { loadIdentity } from './identity.js';
 import { h } from './dom.js';
+import { CallE2EE } from './call-e2ee.js';
 
 const $ = (id) => document.getElementById(id);
 const meeting = decodeURIComponent(location.hash.slice(1));
@@ -26,6 +27,7 @@ const state = {
   pcConnected: false, // the current RTCPeerConnection has been connected at least once
   lost: null,         // null, or what dropped and is being recovered: 'media' or 'server'
   recoverTimer: null, recoverDelay: 0, graceTimer: null,
+  e2ee: null,         // CallE2EE: the verified roster, key manager and transform worker
 };
 
 // Reachable from the browser console (and the tests) to inspect the call.
@@ -212,6 +214,10 @@ async function onMessage(msg) {
     state.me = msg.self;
     await state.pc.setRemoteDescription({ type: 'answer', sdp: msg.answer });
     state.joined = true;
+    state.e2ee.joined(msg.self.member, (payload, to) => {
+      if (state.ws && state.ws.readyState === WebSocket.OPEN)
+        state.ws.send(JSON.stringify({ type: 'call.e2ee', meeting, payload, ...(to ? { to } : {}) }));
+    });
     lastViews = '';  // a new place in the call: the server knows no tile sizes yet
     scheduleViews();
     $('device-check').hidden = true;
@@ -230,6 +236,7 @@ async function onMessage(msg) {
     for (const member of state.participants.keys())
       if (!next.has(member)) document.querySelector(`.tile[data-member="${CSS.escape(member)}"]`)?.remove();
     state.participants = next;
+    state.e2ee.setEpoch(msg.epoch, msg.participants);
     renderParticipants();
   } else if (msg.type === 'call.error') {
     if (msg.code === 'not_connected') return;  // a restart asked too early: the next step asks again
@@ -248,6 +255,8 @@ async function onMessage(msg) {
       if (state.inCall) stopCall();
       $('join').disabled = false;
     }
+  } else if (msg.type === 'call.e2ee') {
+    state.e2ee.receive(msg.from, msg.payload);
   } else if (msg.type === 'call.active_speaker') {
     for (const tile of document.querySelectorAll('.tile')) {
       const speaking = tile.dataset.member === msg.member;
@@ -260,6 +269,35 @@ async function onMessage(msg) {
   } else if (msg.type === 'call.left') {
     state.joined = false;
   }
+}
+
+// --- End-to-end encryption (docs/e2ee.md): what the page shows of it.
+
+// Messages the server relayed that a member of the call could not have
+// sent, and frames that did not authenticate, are shown loudly; a message
+// of the epoch that just ended arriving late (stale_epoch) is normal when
+// people join at nearly the same moment, and only counted.
+const warnings = [];
+function e2eeWarning(text, detail) {
+  if (detail && detail.code === 'stale_epoch') return;
+  warnings.push({ text, code: detail && detail.code });
+  const box = $('e2ee-warnings');
+  box.hidden = false;
+  box.dataset.count = String(warnings.length);
+  box.replaceChildren(h('strong', { text: 'Security warning. ' }), text,
+    warnings.length > 1 ? ` (${warnings.length} warnings in this call)` : '');
+}
+function e2eeCode(code, epoch, info) {
+  $('e2ee-code').textContent = code;
+  $('e2ee-code').dataset.epoch = String(epoch);
+  $('e2ee-code').dataset.complete = String(!(info && info.missing && info.missing.length));
+  e2eeKeys();
+}
+function e2eeKeys() {
+  const el = $('e2ee-state');
+  const ready = state.e2ee && state.e2ee.sendingKid !== null;
+  el.dataset.state = ready ? 'on' : 'starting';
+  el.textContent = ready ? 'End-to-end encrypted: the server cannot see or hear this call.' : 'End-to-end encryption: starting…';
 }
 
 // Simulcast (docs/media.md §Simulcast): the camera is sent in up to three
@@ -345,6 +383,13 @@ async function join() {
     return;
   }
   try {
+    // End-to-end encryption is not optional: no verified roster, no call.
+    if (!state.e2ee) state.e2ee = await CallE2EE.start(meeting, { onWarning: e2eeWarning, onCode: e2eeCode, onKeys: e2eeKeys });
+  } catch (e) {
+    $('join').disabled = false;
+    return say(`The call cannot be end-to-end encrypted: ${e.message || explain(e)}`);
+  }
+  try {
     if (!state.wsReady) await connectSignalling();
   } catch (e) {
     $('join').disabled = false;
@@ -365,14 +410,15 @@ async function rejoin() {
   state.trackOwner.clear();
   state.joining = true;
   state.pcConnected = false;
-  const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+  const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', ...state.e2ee.pcConfig() });
   state.pc = pc;
   for (const track of state.stream.getTracks()) {
     const init = { direction: 'sendonly', streams: [state.stream] };
     if (track.kind === 'video') init.sendEncodings = simulcastFor(track);
-    pc.addTransceiver(track, init);
+    state.e2ee.protectSender(pc.addTransceiver(track, init).sender);
   }
   pc.ontrack = (ev) => {
+    state.e2ee.protectReceiver(ev.receiver);
     const stream = ev.streams[0];
     if (!stream) return;
     state.trackOwner.set(ev.track.id, stream.id);
@@ -444,6 +490,8 @@ function stopCall() {
   if (state.pc) state.pc.close();
   state.pc = null;
   state.joined = false;
+  if (state.e2ee) state.e2ee.close();
+  state.e2ee = null;  // keys are never reused: a new join starts afresh
   delete $('call-state').dataset.reconnecting;
   $('in-call').hidden = true;
   $('device-check').hidden = false;
