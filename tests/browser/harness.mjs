@@ -33,7 +33,9 @@ export function inDays(days, hour = 15) {
 }
 
 export class Server {
-  constructor() {
+  // `extraArgs`: more parleyd flags (e.g. --media-sample-payloads).
+  constructor(extraArgs = []) {
+    this.extraArgs = extraArgs;
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-browser-'));
     this.dataDir = path.join(this.tmp, 'data');
     this.logPath = path.join(this.tmp, 'parleyd.log');
@@ -45,7 +47,7 @@ export class Server {
   async start(port = 0) {
     const log = fs.openSync(this.logPath, 'a');
     const from = fs.statSync(this.logPath).size;  // this start's lines only
-    this.proc = spawn(PARLEYD, ['--data-dir', this.dataDir, '--port', String(port)], { stdio: ['ignore', log, log] });
+    this.proc = spawn(PARLEYD, ['--data-dir', this.dataDir, '--port', String(port), ...this.extraArgs], { stdio: ['ignore', log, log] });
     const deadline = Date.now() + 30000;
     while (Date.now() < deadline) {
       const m = /event=listening url=(\S+)/.exec(fs.readFileSync(this.logPath).subarray(from).toString('utf8'));
@@ -57,6 +59,14 @@ export class Server {
       await new Promise((r) => setTimeout(r, 25));
     }
     throw new Error(`parleyd did not start:\n${fs.readFileSync(this.logPath, 'utf8')}`);
+  }
+
+  // GET on the local admin API with the server's admin token.
+  async adminGet(pathname) {
+    const token = fs.readFileSync(path.join(this.dataDir, 'admin.token'), 'utf8').trim();
+    const res = await fetch(`${this.url}${pathname}`, { headers: { Authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new Error(`GET ${pathname}: ${res.status} ${await res.text()}`);
+    return res.json();
   }
 
   // Ends the parleyd process (SIGTERM) and keeps its data; start(port) again.

@@ -284,6 +284,7 @@ function e2eeWarning(text, detail) {
   const box = $('e2ee-warnings');
   box.hidden = false;
   box.dataset.count = String(warnings.length);
+  box.dataset.codes = warnings.map((w) => w.code).join(' ');
   box.replaceChildren(h('strong', { text: 'Security warning. ' }), text,
     warnings.length > 1 ? ` (${warnings.length} warnings in this call)` : '');
 }
@@ -501,9 +502,13 @@ function stopCall() {
 function leave() {
   if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify({ type: 'call.leave', meeting }));
   stopCall();
+  // The camera and microphone go off; joining again asks for them anew.
   if (state.stream) for (const t of state.stream.getTracks()) t.stop();
-  $('device-check').hidden = true;
-  say('You left the call.', 'ok');
+  state.stream = null;
+  $('preview').srcObject = null;
+  $('join').disabled = false;
+  $('join').textContent = 'Join again';
+  say('You left the call. You can join again.', 'ok');
 }
 
 function toggle(kind, button, onText, offText) {

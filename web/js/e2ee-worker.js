@@ -8,8 +8,8 @@
 // - No sending key yet: outgoing frames are dropped, never sent in clear.
 // - A received frame that does not authenticate, names a key that was never
 //   accepted, or replays a counter is dropped, never decoded; the page is
-//   told (a warning for failures, a count for frames whose key is still to
-//   come).
+//   told (a warning for authentication failures, a count for frames whose
+//   key is still to come and for duplicates).
 //
 // Two ways in: RTCRtpScriptTransform (the `rtctransform` event, options
 // {direction, kind}) where the browser has it, and the streams of
@@ -22,7 +22,7 @@ import { encryptFrame, decryptFrame, splitFrame } from './sframe-media.js';
 const state = {
   sending: null,            // { kid, context }
   receiving: new Map(),     // kid → decrypting SFrameContext
-  counts: { encrypted: 0, decrypted: 0, droppedNoKey: 0, droppedUnknownKid: 0, failed: 0 },
+  counts: { encrypted: 0, decrypted: 0, droppedNoKey: 0, droppedUnknownKid: 0, duplicates: 0, failed: 0 },
   failures: new Map(),      // kid → count, reported to the page
 };
 
@@ -94,6 +94,14 @@ async function decrypt(frame, controller) {
   } catch (e) {
     if (e && e.code === 'unknown_kid') {
       state.counts.droppedUnknownKid++;
+      return;
+    }
+    if (e && e.code === 'replay') {
+      // A frame already shown, again: networks and retransmissions
+      // duplicate packets, and a late duplicate can make a whole frame
+      // again. Refused by the replay window (RFC 9605 §9.3) and counted,
+      // but no alarm: it shows nothing new.
+      state.counts.duplicates++;
       return;
     }
     state.counts.failed++;

@@ -1,0 +1,199 @@
+// The call is end-to-end encrypted (docs/e2ee.md, docs/e2ee-keys.md): three
+// Chromium participants, one of them on the older encoded-streams API,
+// decode each other while parleyd forwards only SFrame ciphertext (checked
+// from its payload samples, --media-sample-payloads); they show the same
+// security code; keys change when someone leaves, and a newcomer decodes.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Person, Server, enrollInBrowser, utc } from './harness.mjs';
+import { parseHeader } from '../../web/js/sframe.js';
+
+let server;
+const people = {};
+let meeting;
+let roster;  // member id → position on the signed roster
+
+before(async () => {
+  server = await new Server(['--media-sample-payloads']).start();
+  server.party('east', 'Eastern Delegation', 'Europe/Moscow');
+  server.party('west', 'Western Delegation', 'America/New_York');
+  const eastNeg = server.cli('east-neg');
+  eastNeg.enroll('east', 'Irina Sokolova', 'negotiator');
+  const westNeg = server.cli('west-neg');
+  westNeg.enroll('west', 'James Carter', 'negotiator');
+  const list = [['mikhail', 'east', 'Mikhail Orlov', 'leader'], ['helen', 'west', 'Helen Brooks', 'leader'],
+    ['olga', 'east', 'Olga Ivanova', 'interpreter']];
+  await Promise.all(list.map(async ([key]) => { people[key] = await Person.open(`e2ee-${key}`); }));
+  for (const [key, party, name, role] of list) {
+    people[key].member = await enrollInBrowser(people[key], server, server.invite(party, name, role));
+  }
+  const start = new Date(Date.now() + 5 * 60e3);
+  start.setUTCSeconds(0, 0);
+  const created = eastNeg.run(['create', '--with', 'west', '--title', 'Encrypted call', '--start', utc(start), '--duration', '60',
+    '--roster', 'Mikhail Orlov:leader', '--roster', 'Olga Ivanova:interpreter', '--roster', 'Helen Brooks:leader',
+    '--language', 'ru,en', '--interpreter', 'Olga Ivanova:ru-en', '--agenda', 'Opening',
+    '--announce-text', 'The leaders will talk by video.', '--announce-at', 'on_agreement', '--set', 'format="video"',
+    '--predecessor', 'none']);
+  meeting = created.id;
+  westNeg.run(['accept', meeting, '--all']);
+  eastNeg.run(['sign', meeting]);
+  westNeg.run(['sign', meeting]);
+});
+
+after(async () => {
+  for (const p of Object.values(people)) await p.close();
+  if (server) assert.equal(await server.stop(), 0);
+});
+
+async function joinCall(person, query = '', { again = false } = {}) {
+  const { page } = person;
+  if (!again) {
+    await page.goto(`${server.url}/call${query}#${meeting}`);
+    await page.waitForFunction(() => document.getElementById('preview').srcObject);
+  }
+  await page.click('#join');
+  await page.locator('#in-call').waitFor();
+}
+
+async function received(person, from) {
+  const tile = person.page.locator(`.tile[data-member="${from.member}"]`);
+  if (!(await tile.count())) return { frames: 0, audio: 0 };
+  return {
+    frames: Number((await tile.getAttribute('data-frames-decoded')) || 0),
+    audio: Number((await tile.getAttribute('data-audio-packets')) || 0),
+  };
+}
+
+async function waitFor(fn, what, ms = 30000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last === true) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.fail(`${what}: ${JSON.stringify(last)}`);
+}
+
+const code = (p) => p.page.evaluate(() => {
+  const el = document.getElementById('e2ee-code');
+  return { code: el.textContent, epoch: el.dataset.epoch, complete: el.dataset.complete,
+    state: document.getElementById('e2ee-state').dataset.state };
+});
+const workerStats = (p) => p.page.evaluate(() => window.parleyCall.e2ee.stats().then((m) => m.counts));
+const warnings = (p) => p.page.evaluate(() => {
+  const box = document.getElementById('e2ee-warnings');
+  return box.hidden ? '' : `${box.textContent} [${box.dataset.codes}]`;
+});
+
+// The KID of the SFrame header behind a forwarded payload's clear part, or
+// null when the payload does not open a frame (a middle VP8 packet).
+function sampleKid(sample) {
+  const bytes = Buffer.from(sample.head, 'hex');
+  let clear;
+  if (sample.format === 'opus') {
+    clear = 1;  // the TOC byte
+  } else if (sample.format === 'vp8') {
+    // RFC 7741 §4.2 descriptor; only the packet that starts partition 0
+    // carries the frame's start.
+    const x = bytes[0] & 0x80, s = bytes[0] & 0x10, pid = bytes[0] & 0x07;
+    if (!s || pid) return null;
+    let n = 1;
+    if (x) {
+      const ext = bytes[1];
+      n = 2;
+      if (ext & 0x80) n += (bytes[n] & 0x80) ? 2 : 1;  // PictureID
+      if (ext & 0x40) n += 1;                          // TL0PICIDX
+      if (ext & 0x30) n += 1;                          // TID / KEYIDX
+    }
+    const key = (bytes[n] & 0x01) === 0;               // P bit of the VP8 frame tag
+    clear = n + (key ? 10 : 3);
+  } else {
+    throw new Error(`unexpected format ${sample.format}`);
+  }
+  return Number(parseHeader(bytes.subarray(clear)).kid);
+}
+
+test('three participants, both transform APIs: everyone decodes everyone, and the server carries only SFrame', async () => {
+  const trio = [people.mikhail, people.helen, people.olga];
+  await joinCall(people.mikhail);
+  await joinCall(people.helen, '?transform=streams');  // the createEncodedStreams path
+  await joinCall(people.olga);
+  for (const p of trio) {
+    for (const q of trio) {
+      if (p === q) continue;
+      await waitFor(async () => {
+        const r = await received(p, q);
+        return (r.frames > 10 && r.audio > 20) || r;
+      }, `${p.name} decodes ${q.name}`);
+    }
+  }
+  // Every page says it is encrypted and shows one and the same code.
+  await waitFor(async () => {
+    const codes = await Promise.all(trio.map(code));
+    return (codes.every((c) => c.state === 'on' && c.complete === 'true' && c.code === codes[0].code && /^\d{3} \d{3} \d{3} \d{3}$/.test(c.code))) || codes;
+  }, 'equal security codes');
+  for (const p of trio) {
+    const counts = await workerStats(p);
+    assert.ok(counts.encrypted > 50 && counts.decrypted > 50, `${p.name} encrypts and decrypts: ${JSON.stringify(counts)}`);
+    assert.equal(counts.failed, 0, `${p.name}: no frame failed to authenticate: ${await warnings(p)} ${JSON.stringify(counts)}`);
+    assert.equal(await warnings(p), '', `${p.name}: no security warning`);
+  }
+  // The roster as the page verified it from the signed log.
+  roster = new Map((await people.mikhail.page.evaluate(() => window.parleyCall.e2ee.trust.roster))
+    .map((r) => [r.member, r.position]));
+  // What parleyd forwarded: every frame start is an SFrame header whose
+  // key id names a participant's roster position.
+  const { enabled, samples } = await server.adminGet('/admin/v1/media/samples');
+  assert.ok(enabled);
+  const positions = new Set(trio.map((p) => roster.get(p.member)));
+  let checked = 0;
+  for (const s of samples) {
+    const kid = sampleKid(s);
+    if (kid === null) continue;
+    assert.ok(positions.has(Math.floor(kid / 65536)), `KID ${kid} names a participant's roster position`);
+    checked++;
+  }
+  assert.ok(checked > 50, `frame starts checked: ${checked} of ${samples.length} samples`);
+  await people.mikhail.shot('call-e2ee.png');
+});
+
+test('a leave changes every key and the code; the leaver gets none of the new ones; a newcomer decodes', async () => {
+  const { mikhail, helen, olga } = people;
+  const before = await code(mikhail);
+  const keysBefore = await mikhail.page.evaluate(() => window.parleyCall.e2ee.sendingKid);
+  // Olga listens to what the server relays to her from now on.
+  await olga.page.evaluate(() => {
+    window.relayedAfterLeave = [];
+    const ws = window.parleyCall.ws;
+    ws.addEventListener('message', (ev) => { const m = JSON.parse(ev.data); if (m.type === 'call.e2ee') window.relayedAfterLeave.push(m); });
+  });
+  const olgaWs = await olga.page.evaluateHandle(() => window.parleyCall.ws);
+  await olga.page.click('#leave');
+  await waitFor(async () => {
+    const c = await code(mikhail);
+    return (c.epoch !== before.epoch && c.complete === 'true' && c.code !== before.code) || { before, now: c };
+  }, 'a new epoch and code after the leave');
+  const [cm, ch] = [await code(mikhail), await code(helen)];
+  assert.equal(cm.code, ch.code, 'the two who stayed agree on the new code');
+  assert.notEqual(await mikhail.page.evaluate(() => window.parleyCall.e2ee.sendingKid), keysBefore, 'a new sending key');
+  const got = await olga.page.evaluate((n) => window.relayedAfterLeave.filter((m) => m.payload && m.payload.body && m.payload.body.epoch >= n).length,
+    Number(cm.epoch));
+  assert.equal(got, 0, 'the leaver received nothing of the new epoch');
+  await olgaWs.dispose();
+  // The two who stayed still decode each other under the new keys.
+  const b = await received(mikhail, helen);
+  await waitFor(async () => {
+    const now = await received(mikhail, helen);
+    return now.frames > b.frames + 20 || now;
+  }, 'Mikhail decodes Helen under the new keys');
+  // Olga comes back: she decodes within a few seconds.
+  const t0 = Date.now();
+  await joinCall(olga, '', { again: true });  // "Join again" on the same page
+  await waitFor(async () => {
+    const r = await received(olga, mikhail);
+    return r.frames > 0 || r;
+  }, 'the newcomer decodes');
+  console.log(`newcomer's first decoded frame after ${Date.now() - t0} ms`);
+});
