@@ -456,7 +456,7 @@ Status CallService::relay(ConnectionId conn, const std::string& meeting, const s
     o.sink(msg);
     sent = true;
   }
-  if (!to.empty() && !sent) return make_error("not_in_call", "that member is not in this call");
+  if (!to.empty() && !sent) return make_error("recipient_not_in_call", "that member is not in this call");
   return ok_status();
 }
 

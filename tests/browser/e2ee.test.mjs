@@ -6,13 +6,19 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Person, Server, enrollInBrowser, utc } from './harness.mjs';
 import { parseHeader } from '../../web/js/sframe.js';
+import { signDocument } from '../../web/js/identity.js';
+import { fromBase64url, toBase64url } from '../../web/js/encoding.js';
 
 let server;
 const people = {};
 let meeting;
 let roster;  // member id → position on the signed roster
+let daniel;  // a roster member enrolled with the CLI: the test can sign with his key
+let danielSign;
 
 before(async () => {
   server = await new Server(['--media-sample-payloads']).start();
@@ -30,8 +36,12 @@ before(async () => {
   }
   const start = new Date(Date.now() + 5 * 60e3);
   start.setUTCSeconds(0, 0);
+  daniel = server.cli('west-aide');
+  daniel.enroll('west', 'Daniel Moore', 'aide');
+  danielSign = await cliSigner(path.join(server.configDir, 'west-aide', 'identity.key'));
   const created = eastNeg.run(['create', '--with', 'west', '--title', 'Encrypted call', '--start', utc(start), '--duration', '60',
     '--roster', 'Mikhail Orlov:leader', '--roster', 'Olga Ivanova:interpreter', '--roster', 'Helen Brooks:leader',
+    '--roster', 'Daniel Moore:aide',
     '--language', 'ru,en', '--interpreter', 'Olga Ivanova:ru-en', '--agenda', 'Opening',
     '--announce-text', 'The leaders will talk by video.', '--announce-at', 'on_agreement', '--set', 'format="video"',
     '--predecessor', 'none']);
@@ -45,6 +55,17 @@ after(async () => {
   for (const p of Object.values(people)) await p.close();
   if (server) assert.equal(await server.stop(), 0);
 });
+
+// Signs like identity.js with a CLI identity key file ({seed, public_key}).
+async function cliSigner(file) {
+  const { seed } = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const prefix = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+  const pkcs8 = new Uint8Array(48);
+  pkcs8.set(prefix);
+  pkcs8.set(fromBase64url(seed), 16);
+  const key = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'Ed25519' }, false, ['sign']);
+  return (doc) => signDocument(key, doc);
+}
 
 async function joinCall(person, query = '', { again = false } = {}) {
   const { page } = person;
@@ -196,4 +217,91 @@ test('a leave changes every key and the code; the leaver gets none of the new on
     return r.frames > 0 || r;
   }, 'the newcomer decodes');
   console.log(`newcomer's first decoded frame after ${Date.now() - t0} ms`);
+});
+
+// The test plays a compromised server for Helen: her WebSocket goes through
+// Playwright, which passes everything on and injects messages of its own.
+// Each forged key message is refused with a warning, no key changes, and
+// the code shows the different view the server gave her.
+test('a compromised server: forged and replayed key messages are refused and warned about; a different view changes the code', async () => {
+  const { mikhail, helen } = people;
+  // Helen reloads with her WebSocket routed through the test.
+  let toPage = null;
+  const relayed = [];  // call.e2ee messages the real server sent her
+  let extraParticipant = null;  // when set, added to every call.participants she gets
+  await helen.page.routeWebSocket(/\/api\/v1\/live$/, (ws) => {
+    const real = ws.connectToServer();
+    toPage = (msg) => ws.send(JSON.stringify(msg));
+    real.onMessage((text) => {
+      const msg = JSON.parse(text);
+      if (msg.type === 'call.e2ee') relayed.push(msg);
+      if (msg.type === 'call.participants' && extraParticipant) msg.participants.push(extraParticipant);
+      ws.send(JSON.stringify(msg));
+    });
+    ws.onMessage((text) => real.send(text));
+  });
+  await helen.page.reload();  // a new WebSocket, through the route
+  await helen.page.waitForFunction(() => document.getElementById('preview').srcObject);
+  await helen.page.click('#join');
+  await helen.page.locator('#in-call').waitFor();
+  await waitFor(async () => {
+    const [a, b] = [await code(mikhail), await code(helen)];
+    return (a.complete === 'true' && b.complete === 'true' && a.code === b.code && a.epoch === b.epoch) || { a, b };
+  }, 'Helen back in the call with the same code');
+  const trust = await helen.page.evaluate(() => window.parleyCall.e2ee.trust);
+  const pos = (member) => trust.roster.find((r) => r.member === member).position;
+  const epoch = Number((await code(helen)).epoch);
+  const keysBefore = await helen.page.evaluate(() => [...window.parleyCall.e2ee.kids.keys()]);
+  const warningCount = () => helen.page.evaluate(() => Number(document.getElementById('e2ee-warnings').dataset.count || 0));
+  const inject = async (from, payload) => {
+    const before = await warningCount();
+    toPage({ type: 'call.e2ee', meeting, from, payload });
+    await waitFor(async () => (await warningCount()) > before || 'no warning yet', 'a warning for the forged message', 10000);
+    return helen.page.evaluate(() => document.getElementById('e2ee-warnings').dataset.codes.split(' ').pop());
+  };
+  const x25519 = toBase64url(crypto.getRandomValues(new Uint8Array(32)));
+  // (a) An ephemeral for Mikhail's place, signed by a key on no roster.
+  const outsider = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
+  const ephA = { type: 'parley.e2ee.ephemeral/1', meeting, terms_hash: trust.termsHash, epoch, position: pos(mikhail.member),
+    member: mikhail.member, x25519 };
+  assert.equal(await inject(mikhail.member, { body: ephA, signature: await signDocument(outsider.privateKey, ephA) }), 'bad_signature',
+    'an ephemeral signed by a key on no roster');
+  // (b) An envelope from Mikhail to Helen, signed by another roster member.
+  const real = relayed.find((m) => m.payload.body.type === 'parley.e2ee.key/1' && m.from === mikhail.member);
+  assert.ok(real, 'the server relayed Mikhail\'s envelope to Helen');
+  const forged = { ...real.payload.body, wrapped: toBase64url(crypto.getRandomValues(new Uint8Array(32))) };
+  assert.equal(await inject(mikhail.member, { body: forged, signature: await danielSign(forged) }), 'bad_signature');
+  // (c) A key signed by a roster member, for another meeting.
+  const other = { ...real.payload.body, meeting: 'mtg_some_other_meeting', sender: daniel.member, sender_position: pos(daniel.member) };
+  assert.equal(await inject(daniel.member, { body: other, signature: await danielSign(other) }), 'wrong_meeting');
+  // (c) Mikhail's genuine envelope of an earlier epoch, replayed after the
+  // epoch moved on (Olga leaves).
+  await people.olga.page.click('#leave');
+  await waitFor(async () => Number((await code(helen)).epoch) > epoch || 'same epoch', 'a new epoch');
+  const ignoredBefore = await helen.page.evaluate(() => Number(document.getElementById('e2ee-ignored').dataset.count || 0));
+  toPage(real);
+  await waitFor(async () => (await helen.page.evaluate(() => Number(document.getElementById('e2ee-ignored').dataset.count || 0))) > ignoredBefore ||
+    'not counted', 'the replayed envelope of an earlier epoch is refused', 10000);
+  // None of it gave Helen a key.
+  const keysAfter = await helen.page.evaluate(() => [...window.parleyCall.e2ee.kids.keys()]);
+  for (const kid of keysAfter) assert.ok(Math.floor(kid / 65536) !== pos(daniel.member), 'no key of Daniel, who is not in the call');
+  assert.ok(keysBefore.length > 0);
+  // A different view: the server tells Helen alone that Daniel is in the
+  // call too, and relays her an ephemeral he really signed. Her code now
+  // covers him; Mikhail's does not: the codes differ.
+  extraParticipant = { member: daniel.member, name: 'Daniel Moore', party: 'west', role: 'aide', key_fingerprint: '', state: 'connected', streams: [] };
+  await people.olga.page.click('#join');  // a new epoch, announced with Daniel added for Helen
+  await waitFor(async () => {
+    const h = await code(helen);
+    return (h.epoch !== undefined && Number(h.epoch) > epoch + 1) || h;
+  }, 'the epoch after Olga came back');
+  const e2 = Number((await code(helen)).epoch);
+  const eph = { type: 'parley.e2ee.ephemeral/1', meeting, terms_hash: trust.termsHash, epoch: e2, position: pos(daniel.member),
+    member: daniel.member, x25519 };
+  toPage({ type: 'call.e2ee', meeting, from: daniel.member, payload: { body: eph, signature: await danielSign(eph) } });
+  await waitFor(async () => {
+    const [a, b] = [await code(mikhail), await code(helen)];
+    return (a.epoch === b.epoch && a.complete === 'true' && b.complete === 'true' && a.code !== b.code) || { a, b };
+  }, 'the codes differ when the server shows Helen a different call');
+  await helen.shot('call-e2ee-warning.png');
 });

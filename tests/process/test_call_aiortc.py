@@ -207,7 +207,7 @@ class AiortcCallTest(ParleyTest):
         to_b = [x for x in b.relayed if x["from"] == a.member]
         self.assertEqual([x["payload"] for x in to_b], [direct, everyone])
         self.assertEqual(c.relayed, [], "the interpreter joined after the messages were sent")
-        self.assertEqual([e["code"] for e in a.errors], ["invalid_field", "not_in_call", "invalid_field"])
+        self.assertEqual([e["code"] for e in a.errors], ["invalid_field", "recipient_not_in_call", "invalid_field"])
         self.assertEqual(a.epochs, sorted(a.epochs), "epochs never go back")
         self.assertGreaterEqual(max(a.epochs) - min(a.epochs), 3, "b joined, c joined, c left: %s" % a.epochs)
 

@@ -240,6 +240,7 @@ async function onMessage(msg) {
     renderParticipants();
   } else if (msg.type === 'call.error') {
     if (msg.code === 'not_connected') return;  // a restart asked too early: the next step asks again
+    if (msg.code === 'recipient_not_in_call') return;  // a key for someone who has just left
     if (state.inCall && state.everJoined && !FINAL.has(msg.code)) {
       // The server lost our place or cannot restart the transport: join
       // afresh. Its own view of a failed connection starts a recovery.
@@ -278,8 +279,18 @@ async function onMessage(msg) {
 // of the epoch that just ended arriving late (stale_epoch) is normal when
 // people join at nearly the same moment, and only counted.
 const warnings = [];
+let ignored = 0;
 function e2eeWarning(text, detail) {
-  if (detail && detail.code === 'stale_epoch') return;
+  if (detail && detail.code === 'stale_epoch') {
+    // Refused all the same (a replay of an older epoch looks like this too);
+    // shown as a count, not an alarm.
+    ignored++;
+    const el = $('e2ee-ignored');
+    el.hidden = false;
+    el.dataset.count = String(ignored);
+    el.textContent = `${ignored} late key message${ignored === 1 ? '' : 's'} of an earlier epoch ignored.`;
+    return;
+  }
   warnings.push({ text, code: detail && detail.code });
   const box = $('e2ee-warnings');
   box.hidden = false;
