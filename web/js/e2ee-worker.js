@@ -36,9 +36,14 @@ async function apply(msg) {
   switch (msg.type) {
     case 'send-key':
       state.sending = { kid: msg.kid, context: await SFrameContext.create(msg.suite || DEFAULT_CIPHER_SUITE, msg.key, { usage: 'encrypt' }) };
+      // Those who get this key can decode only from a keyframe made under it.
+      for (const t of transformers.send) t.generateKeyFrame?.().catch?.(() => {});
       break;
     case 'recv-key':
       state.receiving.set(msg.kid, await SFrameContext.create(msg.suite || DEFAULT_CIPHER_SUITE, msg.key, { usage: 'decrypt' }));
+      // And ask the senders for one at once rather than when the decoder
+      // gives up waiting.
+      for (const t of transformers.recv) t.sendKeyFrameRequest?.().catch?.(() => {});
       break;
     case 'drop-key':
       state.receiving.delete(msg.kid);
@@ -56,9 +61,13 @@ async function apply(msg) {
 
 onmessage = (ev) => control(ev.data);
 
+// The script transformers (not the older streams path), for keyframes.
+const transformers = { send: new Set(), recv: new Set() };
+
 if ('RTCTransformEvent' in self) {
   self.onrtctransform = (ev) => {
     const t = ev.transformer;
+    (t.options.direction === 'send' ? transformers.send : transformers.recv).add(t);
     pipe(t.readable, t.writable, t.options.direction);
   };
 }
