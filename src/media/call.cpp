@@ -493,10 +493,15 @@ void Call::forward(Track& track, std::uint8_t layer, const rtp::RtpPacket& rtp, 
         }
         o.started = true;
         o.base_seq = seq;
+        o.highest_in = seq;
         o.current = layer;
       }
     }
     if (o.current != layer || newer(o.base_seq, seq)) continue;  // another layer, or from before the switch
+    if (newer(seq, o.highest_in)) {
+      o.highest_in = seq;
+      if (static_cast<std::uint16_t>(seq - o.base_seq) > kReorderWindow) o.base_seq = static_cast<std::uint16_t>(seq - kReorderWindow);
+    }
     SentRecord r{static_cast<std::uint16_t>(seq + o.seq_delta), seq, static_cast<std::int8_t>(layer), o.ts_delta,
                  o.pid_delta, o.tl0_delta};
     Packet* copy = worker_.pool().acquire();

@@ -88,6 +88,8 @@ class Call {
   static constexpr std::chrono::milliseconds kKeyframeInterval{500};
   // Layers are measured and chosen this often.
   static constexpr std::chrono::milliseconds kLayerInterval{500};
+  // How far behind the newest packet a late one may still be forwarded.
+  static constexpr std::uint16_t kReorderWindow = 1024;
   // A layer from which nothing came for this long is not chosen.
   static constexpr std::chrono::milliseconds kLayerTimeout{1500};
 
@@ -118,7 +120,12 @@ class Call {
     int current = -1, target = -1;  // layer indices; -1: none
     // The rewrite of the current layer: out = in + delta (mod 2^n).
     bool started = false;
-    std::uint16_t base_seq = 0;  // first sequence number of the current layer's run
+    // Packets of the current layer older than this are not sent: at first
+    // the layer's first sequence number (the switch), then trailing the
+    // highest one sent by kReorderWindow, so that 16-bit wrap-around never
+    // makes new packets look old.
+    std::uint16_t base_seq = 0;
+    std::uint16_t highest_in = 0;  // highest sequence number of the current layer sent
     std::uint16_t seq_delta = 0, pid_delta = 0;
     std::uint32_t ts_delta = 0;
     std::uint8_t tl0_delta = 0;

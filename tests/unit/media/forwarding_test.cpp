@@ -233,6 +233,21 @@ TEST_F(ForwardingTest, PublishedPacketsReachTheSubscriberOnItsOwnSsrcWithPayload
   EXPECT_EQ(stats.unknown_ssrc, 1u);
 }
 
+// Sequence numbers are 16 bits: a stream runs through 65535 to 0 many
+// times in a long call (an hour of audio is 180 000 packets) and must never
+// be taken for old packets.
+TEST_F(ForwardingTest, SequenceNumbersWrapWithoutLosingTheStream) {
+  subscribe_audio();
+  std::size_t got = 0;
+  for (std::uint32_t k = 0; k <= 140; ++k) {  // 1000 apart: twice round the 16-bit space
+    auto seq = static_cast<std::uint16_t>(1 + 1000 * k);
+    ASSERT_NO_FATAL_FAILURE(send_protected(pub, rtp_packet(kAudioSsrc, seq, 111, 960 * k, text("opus"))));
+    auto d = receive_plain(sub, false, 1000);
+    if (!d.empty() && seq_of(d) == seq) ++got;
+  }
+  EXPECT_EQ(got, 141u);
+}
+
 TEST_F(ForwardingTest, ForwardingAllocatesNothingPerPacket) {
   subscribe_audio();
   subscribe_video(kVideoTrack);
