@@ -22,10 +22,11 @@ demo: build
 test: test-deps build
 	scripts/test.sh
 
-bench: build
+bench: test-deps build
 	$(BUILD)/bench/negotiation_bench
 	$(BUILD)/bench/media_bench
 	$(BUILD)/bench/sframe_bench
+	node bench/e2ee_chromium.mjs
 
 fuzz: deps
 	scripts/fuzz.sh 60
