@@ -488,7 +488,10 @@ export class KeyManager {
     if (!e || e.member !== member) refuse('not_on_roster', `position ${position} of the signed roster is not ${clipName(member)}`);
     if (!(await this.verify(position, body, signature)))
       refuse('bad_signature', 'its signature does not verify with the key on the signed roster');
-    if (from !== member) refuse('wrong_sender', `the server relayed it as sent by ${clipName(String(from))}`);
+    if (from !== member) {
+      // `from` is whatever the server sent: only a string is shown.
+      refuse('wrong_sender', `the server relayed it as sent by ${typeof from === 'string' ? clipName(from) : 'something that is not a member id'}`);
+    }
     return e;
   }
 
