@@ -370,7 +370,19 @@ void Service::submit_act(const Member& member, const Json& envelope, Reply done)
   if (auto s = negotiation::verify_act_signature(*sa, directory_); !s) return fail(s.error());
   static const negotiation::MeetingState kEmpty;
   const auto& tip = rec ? rec->tip : kEmpty;
-  if (auto s = negotiation::check_act(tip, *sa, directory_); !s) return fail(s.error());
+  if (auto s = negotiation::check_act(tip, *sa, directory_); !s) {
+    // Refused because the meeting moved on while acts it lost against are
+    // still being committed: answer once they are durable, so that the
+    // state the refusal carries (and the client then shows) includes them.
+    // Readers never see a pending act; this waits for it instead.
+    if (rec && rec->durable_len < rec->acts.size()) {
+      Error e = s.error();
+      refuse(e, kind);
+      writer_->submit({}, [done = std::move(done), e](Status) { done(e); });
+      return;
+    }
+    return fail(s.error());
+  }
   if (auto s = check_predecessor(tip, *sa); !s) return fail(s.error());
 
   if (!rec) rec = &meetings_[sa->act.meeting];
