@@ -1,9 +1,5 @@
 #include "tlog/text.h"
 
-#include <sodium.h>
-
-#include "crypto/identity_key.h"
-
 namespace parley::tlog {
 
 namespace {
@@ -75,29 +71,75 @@ bool valid_key_name(std::string_view name) {
   return true;
 }
 
+// RFC 4648 §4, written out rather than taken from libsodium: Debian 12's
+// libsodium 1.0.18 sodium_base642bin reads every byte above 0x7F as '/'
+// (checkpoint_fuzzer found it: a note whose signature held U+02EE parsed,
+// then formatted to other bytes).
+namespace {
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+int value_of(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+}  // namespace
+
 std::string base64_encode(std::span<const std::uint8_t> data) {
-  const std::size_t size = sodium_base64_ENCODED_LEN(data.size(), sodium_base64_VARIANT_ORIGINAL);
-  std::string out(size, '\0');  // size counts the terminating NUL
-  sodium_bin2base64(out.data(), out.size(), data.data(), data.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.pop_back();
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    const std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) |
+                            std::uint32_t{data[i + 2]};
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (data.size() - i == 1) {
+    const std::uint32_t v = std::uint32_t{data[i]} << 16;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += "==";
+  } else if (data.size() - i == 2) {
+    const std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += '=';
+  }
   return out;
 }
 
 std::optional<Bytes> base64_decode(std::string_view text) {
-  crypto::init();
   if (text.size() % 4 != 0) return std::nullopt;
-  Bytes out(text.size() / 4 * 3);
-  std::size_t len = 0;
-  const char* end = nullptr;
-  // libsodium checks the alphabet, the padding and that the unused trailing
-  // bits are zero; `end` shows whether it stopped early (at a second "=").
-  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len, &end,
-                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      end != text.data() + text.size()) {
-    return std::nullopt;
+  // Padding: at most two '=', only at the very end.
+  std::size_t pad = 0;
+  while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
+  const std::string_view body = text.substr(0, text.size() - pad);
+  Bytes out;
+  out.reserve(text.size() / 4 * 3);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : body) {
+    const int v = value_of(c);  // '=' inside the body is refused here
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xFF));
+    }
   }
-  out.resize(len);
+  // One '=' leaves 2 unused bits, two leave 4; they must be zero (RFC 4648
+  // §3.5 allows decoders to require it), so each byte string has one form.
+  if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;
   return out;
 }
 

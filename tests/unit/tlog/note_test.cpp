@@ -183,69 +183,66 @@ TEST(SignedNote, SpecExampleWithAnEmptyLineInItsText) {
 
 TEST(SignedNote, MalformedNotes) {
   // Go's TestOpen list of malformed messages, then ours.
-  const std::
-      vector<std::string>
-          bad =
-              {
-                  kText,
-                  kText + "\n",
-                  kText + "\n" + kPeterSig.substr(0, kPeterSig.size() - 1),  // no final newline
-                  "\x01" + kText + "\n" + kPeterSig,                         // control character
-                  "\xff" + kText + "\n" + kPeterSig,                         // not UTF-8
-                  kText + "\n" +
-                      "\xE2\x80\x94 Bad Name "
-                      "x08go/ZJkuBS9UG/"
-                      "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM"
-                      "=",
-                  kText + "\n" + kPeterSig + "Unexpected line.\n",
-                  "",
-                  "\n",
-                  "\n\n",
-                  kText + "\n\n" + kPeterSig,  // text ends in a blank line: fine, see below
-                  kText + "\r\n" + kPeterSig,  // CR
-                  kText + "\n" +
-                      "- PeterNeumann "
-                      "x08go/ZJkuBS9UG/"
-                      "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
-                      "\n",
-                  kText + "\n" +
-                      "\xE2\x80\x94  "
-                      "x08go/ZJkuBS9UG/"
-                      "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
-                      "\n",
-                  kText + "\n" +
-                      "\xE2\x80\x94 Peter+Neumann "
-                      "x08go/ZJkuBS9UG/"
-                      "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
-                      "\n",
-                  kText + "\n" +
-                      "\xE2\x80\x94 Peter\xC2\xA0Neumann "
-                      "x08go/ZJkuBS9UG/"
-                      "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
-                      "\n",
-                  kText + "\n" +
-                      "\xE2\x80\x94 PeterNeumann "
-                      "x08go/ZJkuBS9UG/"
-                      "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM"
-                      "\n",  // no padding
-                  kText + "\n" +
-                      "\xE2\x80\x94 PeterNeumann "
-                      "x08go_ZJkuBS9UG_"
-                      "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
-                      "\n",  // base64url
-                  kText + "\n" +
-                      "\xE2\x80\x94 PeterNeumann "
-                      "x08go/ZJkuBS9UG/"
-                      "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAN="
-                      "\n",  // trailing bits
-                  kText + "\n" +
-                      "\xE2\x80\x94 PeterNeumann "
-                      "x08go/ZJkuBS9UG/"
-                      "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
-                      " \n",                                              // trailing space
-                  kText + "\n" + "\xE2\x80\x94 PeterNeumann AAAAAA==\n",  // key ID and nothing else
-                  kText + "\n" + kPeterSig + "\n",  // blank line after the signatures
-              };
+  const std::vector<std::string> bad = {
+      kText,
+      kText + "\n",
+      kText + "\n" + kPeterSig.substr(0, kPeterSig.size() - 1),  // no final newline
+      "\x01" + kText + "\n" + kPeterSig,                         // control character
+      "\xff" + kText + "\n" + kPeterSig,                         // not UTF-8
+      kText + "\n" +
+          "\xE2\x80\x94 Bad Name "
+          "x08go/ZJkuBS9UG/"
+          "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM"
+          "=",
+      kText + "\n" + kPeterSig + "Unexpected line.\n",
+      "",
+      "\n",
+      "\n\n",
+      kText + "\n\n" + kPeterSig,  // text ends in a blank line: fine, see below
+      kText + "\r\n" + kPeterSig,  // CR
+      kText + "\n" +
+          "- PeterNeumann "
+          "x08go/ZJkuBS9UG/"
+          "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
+          "\n",
+      kText + "\n" +
+          "\xE2\x80\x94  "
+          "x08go/ZJkuBS9UG/"
+          "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
+          "\n",
+      kText + "\n" +
+          "\xE2\x80\x94 Peter+Neumann "
+          "x08go/ZJkuBS9UG/"
+          "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
+          "\n",
+      kText + "\n" +
+          "\xE2\x80\x94 Peter\xC2\xA0Neumann "
+          "x08go/ZJkuBS9UG/"
+          "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
+          "\n",
+      kText + "\n" +
+          "\xE2\x80\x94 PeterNeumann "
+          "x08go/ZJkuBS9UG/"
+          "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM"
+          "\n",  // no padding
+      kText + "\n" +
+          "\xE2\x80\x94 PeterNeumann "
+          "x08go_ZJkuBS9UG_"
+          "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
+          "\n",  // base64url
+      kText + "\n" +
+          "\xE2\x80\x94 PeterNeumann "
+          "x08go/ZJkuBS9UG/"
+          "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAN="
+          "\n",  // trailing bits
+      kText + "\n" +
+          "\xE2\x80\x94 PeterNeumann "
+          "x08go/ZJkuBS9UG/"
+          "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
+          " \n",                                              // trailing space
+      kText + "\n" + "\xE2\x80\x94 PeterNeumann AAAAAA==\n",  // key ID and nothing else
+      kText + "\n" + kPeterSig + "\n",                        // blank line after the signatures
+  };
   for (std::size_t i = 0; i < bad.size(); ++i) {
     if (i == 10) continue;
     auto note = SignedNote::parse(bad[i]);
@@ -256,6 +253,26 @@ TEST(SignedNote, MalformedNotes) {
   auto note = SignedNote::parse(bad[10]);
   ASSERT_TRUE(note);
   EXPECT_EQ(note->text(), kText + "\n");
+}
+
+TEST(Base64, StrictStandardAlphabet) {
+  EXPECT_EQ(base64_encode(Bytes{}), "");
+  EXPECT_EQ(base64_encode(Bytes{'f'}), "Zg==");
+  EXPECT_EQ(base64_encode(Bytes{'f', 'o'}), "Zm8=");
+  EXPECT_EQ(base64_encode(Bytes{'f', 'o', 'o'}), "Zm9v");
+  EXPECT_EQ(base64_encode(Bytes{0xFB, 0xFF}), "+/8=");
+  EXPECT_EQ(*base64_decode("Zm9vYg=="), (Bytes{'f', 'o', 'o', 'b'}));
+  EXPECT_EQ(*base64_decode("+/8="), (Bytes{0xFB, 0xFF}));
+  EXPECT_TRUE(base64_decode("")->empty());
+  for (std::string_view bad : {"Zg", "Zg=", "Zg===", "Zh==", "Zm9=", "Zm8", "Z===", "====",
+                               "Zg==Zg==", "Zm 9v", "Zm9v\n", "-_8=", "Zm9\xCB", "Zm\xCB\xAE"}) {
+    EXPECT_FALSE(base64_decode(bad)) << bad;
+  }
+  // Every byte above 0x7F is refused (libsodium 1.0.18 takes them for '/').
+  for (int c = 0x80; c <= 0xFF; ++c) {
+    const std::string text = std::string("AAA") + static_cast<char>(c);
+    EXPECT_FALSE(base64_decode(text)) << c;
+  }
 }
 
 TEST(SignedNote, Limits) {
