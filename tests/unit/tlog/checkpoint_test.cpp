@@ -55,6 +55,40 @@ TEST(Checkpoint, SpecExample) {
   EXPECT_EQ(note->signatures()[0].key_name, cp->origin);  // "SHOULD match the origin line"
 }
 
+// The example of docs/record.md, "Merkle log and checkpoints": if this
+// fails, the code or the document changed and the other must follow.
+TEST(Checkpoint, DocumentedExample) {
+  const std::string documented =
+      "parley.example/meeting/mtg_leaders_video_call_01\n"
+      "42\n"
+      "qFVVhqn4UsbzCJ+3Q73MPXM0q9qyyg2HYsVWFiQOaFE=\n"
+      "\n"
+      "\xE2\x80\x94 parley.example/meeting/mtg_leaders_video_call_01 "
+      "PGLTSmpMuuyGHjRjn7vDnLo7e+dMQyhV5lTizcmKJ8KESFMw0wL3tp6mKiDo5QJsNMcw4J6nODuLL+/"
+      "MoGgHn6IJzQ8=\n"
+      "\xE2\x80\x94 parley.example/party/east "
+      "ZrM0Mm2dQpOQfQno0yE2vDELYYMmI2/"
+      "zwWc6aChpiA5T9EwHc0M8yqZ8eChzHV398IaMOkQ3VUKACRs++7GouoURLAo=\n"
+      "\xE2\x80\x94 parley.example/party/west "
+      "AcIlTDqOOoJh7hw/"
+      "FCR6g8lWPiMt2EQv41iIDYs9PZMM2IZ7JuMXGhu0GvTUX2+PsnYWnL8I+Dtgm0cjnuF9fVariAE=\n";
+  const auto log_key = key_from(0x11), east = key_from(0x22), west = key_from(0x33);
+  const std::string origin = *meeting_origin("mtg_leaders_video_call_01");
+  const MerkleTree tree = tree_of(42);
+  EXPECT_EQ(hex_encode(tree.root()),
+            "a8555586a9f852c6f3089fb743bdcc3d7334abdab2ca0d8762c55616240e6851");
+  auto note = sign_checkpoint({origin, tree.size(), tree.root(), {}}, origin, log_key);
+  ASSERT_TRUE(note);
+  note = cosign_checkpoint(*note, "parley.example/party/east", east);
+  ASSERT_TRUE(note);
+  note = cosign_checkpoint(*note, "parley.example/party/west", west);
+  ASSERT_TRUE(note);
+  EXPECT_EQ(*note, documented);
+  EXPECT_EQ(ed25519_key_id(origin, log_key.public_key()), 0x3c62d34au);
+  EXPECT_EQ(ed25519_key_id("parley.example/party/east", east.public_key()), 0x66b33432u);
+  EXPECT_EQ(ed25519_key_id("parley.example/party/west", west.public_key()), 0x01c2254cu);
+}
+
 TEST(Checkpoint, MeetingOrigin) {
   EXPECT_EQ(*meeting_origin("mtg_leaders_video_call_01"),
             "parley.example/meeting/mtg_leaders_video_call_01");
