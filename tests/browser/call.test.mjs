@@ -7,18 +7,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { Person, Server, enrollInBrowser, utc } from './harness.mjs';
+import { Server, agreedCall, enrollPeople, joinCall as openAndJoin, tileReceived, utc } from './harness.mjs';
 
 let server;
 const people = {};
 let meeting;
-
-// The meeting starts in a few minutes: its call is open (15 minutes' lead).
-function soon() {
-  const d = new Date(Date.now() + 5 * 60e3);
-  d.setUTCSeconds(0, 0);
-  return utc(d);
-}
 
 before(async () => {
   server = await new Server().start();
@@ -28,21 +21,11 @@ before(async () => {
   eastNeg.enroll('east', 'Irina Sokolova', 'negotiator');
   const westNeg = server.cli('west-neg');
   westNeg.enroll('west', 'James Carter', 'negotiator');
-  const roster = [['mikhail', 'east', 'Mikhail Orlov', 'leader'], ['helen', 'west', 'Helen Brooks', 'leader'],
-    ['olga', 'east', 'Olga Ivanova', 'interpreter'], ['outsider', 'west', 'Daniel Moore', 'aide']];
-  await Promise.all(roster.map(async ([key]) => { people[key] = await Person.open(`call-${key}`); }));
-  for (const [key, party, name, role] of roster) {
-    people[key].member = await enrollInBrowser(people[key], server, server.invite(party, name, role));
-  }
-  const created = eastNeg.run(['create', '--with', 'west', '--title', 'Leaders\u2019 call', '--start', soon(), '--duration', '60',
-    '--roster', 'Mikhail Orlov:leader', '--roster', 'Olga Ivanova:interpreter', '--roster', 'Helen Brooks:leader',
-    '--language', 'ru,en', '--interpreter', 'Olga Ivanova:ru-en', '--agenda', 'Opening',
-    '--announce-text', 'The leaders will talk by video.', '--announce-at', 'on_agreement', '--set', 'format="video"',
-    '--predecessor', 'none']);
-  meeting = created.id;
-  westNeg.run(['accept', meeting, '--all']);
-  eastNeg.run(['sign', meeting]);
-  westNeg.run(['sign', meeting]);
+  Object.assign(people, await enrollPeople(server, 'call', [['mikhail', 'east', 'Mikhail Orlov', 'leader'],
+    ['helen', 'west', 'Helen Brooks', 'leader'], ['olga', 'east', 'Olga Ivanova', 'interpreter'],
+    ['outsider', 'west', 'Daniel Moore', 'aide']]));
+  meeting = agreedCall(eastNeg, westNeg, 'Leaders\u2019 call', 
+    ['Mikhail Orlov:leader', 'Olga Ivanova:interpreter', 'Helen Brooks:leader'], ['--interpreter', 'Olga Ivanova:ru-en']);
 });
 
 after(async () => {
@@ -50,23 +33,9 @@ after(async () => {
   if (server) assert.equal(await server.stop(), 0);
 });
 
-async function joinCall(person) {
-  const { page } = person;
-  await page.goto(`${server.url}/call#${meeting}`);
-  await page.locator('#preview').waitFor();
-  await page.waitForFunction(() => document.getElementById('preview').srcObject);
-  await page.click('#join');
-}
+const joinCall = (person) => openAndJoin(server, meeting, person);
 
-// Frames decoded and audio packets received from `from`, as the page shows.
-async function received(person, from) {
-  const tile = person.page.locator(`.tile[data-member="${from.member}"]`);
-  if (!(await tile.count())) return { frames: 0, audio: 0 };
-  return {
-    frames: Number((await tile.getAttribute('data-frames-decoded')) || 0),
-    audio: Number((await tile.getAttribute('data-audio-packets')) || 0),
-  };
-}
+const received = tileReceived;
 
 async function waitFor(fn, what, ms = 30000) {
   const end = Date.now() + ms;

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Person, Server, enrollInBrowser, utc } from './harness.mjs';
+import { Server, agreedCall, enrollPeople, joinCall as openAndJoin, tileReceived as received } from './harness.mjs';
 import { parseHeader } from '../../web/js/sframe.js';
 import { signDocument } from '../../web/js/identity.js';
 import { fromBase64url, toBase64url } from '../../web/js/encoding.js';
@@ -28,27 +28,14 @@ before(async () => {
   eastNeg.enroll('east', 'Irina Sokolova', 'negotiator');
   const westNeg = server.cli('west-neg');
   westNeg.enroll('west', 'James Carter', 'negotiator');
-  const list = [['mikhail', 'east', 'Mikhail Orlov', 'leader'], ['helen', 'west', 'Helen Brooks', 'leader'],
-    ['olga', 'east', 'Olga Ivanova', 'interpreter']];
-  await Promise.all(list.map(async ([key]) => { people[key] = await Person.open(`e2ee-${key}`); }));
-  for (const [key, party, name, role] of list) {
-    people[key].member = await enrollInBrowser(people[key], server, server.invite(party, name, role));
-  }
-  const start = new Date(Date.now() + 5 * 60e3);
-  start.setUTCSeconds(0, 0);
+  Object.assign(people, await enrollPeople(server, 'e2ee', [['mikhail', 'east', 'Mikhail Orlov', 'leader'],
+    ['helen', 'west', 'Helen Brooks', 'leader'], ['olga', 'east', 'Olga Ivanova', 'interpreter']]));
   daniel = server.cli('west-aide');
   daniel.enroll('west', 'Daniel Moore', 'aide');
   danielSign = await cliSigner(path.join(server.configDir, 'west-aide', 'identity.key'));
-  const created = eastNeg.run(['create', '--with', 'west', '--title', 'Encrypted call', '--start', utc(start), '--duration', '60',
-    '--roster', 'Mikhail Orlov:leader', '--roster', 'Olga Ivanova:interpreter', '--roster', 'Helen Brooks:leader',
-    '--roster', 'Daniel Moore:aide',
-    '--language', 'ru,en', '--interpreter', 'Olga Ivanova:ru-en', '--agenda', 'Opening',
-    '--announce-text', 'The leaders will talk by video.', '--announce-at', 'on_agreement', '--set', 'format="video"',
-    '--predecessor', 'none']);
-  meeting = created.id;
-  westNeg.run(['accept', meeting, '--all']);
-  eastNeg.run(['sign', meeting]);
-  westNeg.run(['sign', meeting]);
+  meeting = agreedCall(eastNeg, westNeg, 'Encrypted call',
+    ['Mikhail Orlov:leader', 'Olga Ivanova:interpreter', 'Helen Brooks:leader', 'Daniel Moore:aide'],
+    ['--interpreter', 'Olga Ivanova:ru-en']);
 });
 
 after(async () => {
@@ -68,22 +55,9 @@ async function cliSigner(file) {
 }
 
 async function joinCall(person, query = '', { again = false } = {}) {
-  const { page } = person;
-  if (!again) {
-    await page.goto(`${server.url}/call${query}#${meeting}`);
-    await page.waitForFunction(() => document.getElementById('preview').srcObject);
-  }
-  await page.click('#join');
-  await page.locator('#in-call').waitFor();
-}
-
-async function received(person, from) {
-  const tile = person.page.locator(`.tile[data-member="${from.member}"]`);
-  if (!(await tile.count())) return { frames: 0, audio: 0 };
-  return {
-    frames: Number((await tile.getAttribute('data-frames-decoded')) || 0),
-    audio: Number((await tile.getAttribute('data-audio-packets')) || 0),
-  };
+  if (!again) return openAndJoin(server, meeting, person, query);
+  await person.page.click('#join');  // "Join again" on the same page
+  await person.page.locator('#in-call').waitFor();
 }
 
 async function waitFor(fn, what, ms = 30000) {

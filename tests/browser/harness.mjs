@@ -173,3 +173,54 @@ export async function enrollInBrowser(person, server, code) {
   const id = await page.locator('td.mono').first().textContent();
   return id.trim();
 }
+
+// --- Calls
+
+// Opens a browser for each person and enrolls them through the page:
+// `list` is [[key, party, name, role]]; resolves to {key: Person}.
+export async function enrollPeople(server, prefix, list) {
+  const people = {};
+  await Promise.all(list.map(async ([key]) => { people[key] = await Person.open(`${prefix}-${key}`); }));
+  for (const [key, party, name, role] of list) {
+    people[key].member = await enrollInBrowser(people[key], server, server.invite(party, name, role));
+  }
+  return people;
+}
+
+// A meeting between east and west, negotiated with the CLI to the signed
+// and announced state, starting in five minutes (so its call is open) with
+// `roster` (['Name:role', …]) on it; `extra` adds create options (e.g. an
+// interpreter). Returns its id.
+export function agreedCall(eastNeg, westNeg, title, roster, extra = []) {
+  const start = new Date(Date.now() + 5 * 60e3);
+  start.setUTCSeconds(0, 0);
+  const created = eastNeg.run(['create', '--with', 'west', '--title', title, '--start', utc(start), '--duration', '60',
+    ...roster.flatMap((r) => ['--roster', r]), '--language', 'ru,en', '--agenda', 'Opening',
+    '--announce-text', 'The leaders will talk by video.', '--announce-at', 'on_agreement', '--set', 'format="video"',
+    '--predecessor', 'none', ...extra]);
+  westNeg.run(['accept', created.id, '--all']);
+  eastNeg.run(['sign', created.id]);
+  westNeg.run(['sign', created.id]);
+  return created.id;
+}
+
+// Opens the call page of `meeting` (with `query`, e.g. '?transform=streams'),
+// waits for the camera preview, joins, and waits until in the call.
+export async function joinCall(server, meeting, person, query = '') {
+  const { page } = person;
+  await page.goto(`${server.url}/call${query}#${meeting}`);
+  await page.waitForFunction(() => document.getElementById('preview').srcObject);
+  await page.click('#join');
+  await page.locator('#in-call').waitFor();
+}
+
+// What `person`'s page shows it receives from `from` (the tile's getStats
+// figures): video frames decoded and audio packets.
+export async function tileReceived(person, from) {
+  const tile = person.page.locator(`.tile[data-member="${from.member}"]`);
+  if (!(await tile.count())) return { frames: 0, audio: 0 };
+  return {
+    frames: Number((await tile.getAttribute('data-frames-decoded')) || 0),
+    audio: Number((await tile.getAttribute('data-audio-packets')) || 0),
+  };
+}

@@ -11,17 +11,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { Person, Server, enrollInBrowser, utc } from './harness.mjs';
+import { Server, agreedCall, enrollPeople, joinCall as openAndJoin, tileReceived } from './harness.mjs';
 
 let server;
 const people = {};
 let meeting;
-
-function soon() {
-  const d = new Date(Date.now() + 5 * 60e3);
-  d.setUTCSeconds(0, 0);
-  return utc(d);
-}
 
 // What a page sends and receives on its WebSockets, parsed, in order; and
 // its RTCPeerConnections (window.__pcs) for the candidate ports.
@@ -52,20 +46,9 @@ before(async () => {
   eastNeg.enroll('east', 'Irina Sokolova', 'negotiator');
   const westNeg = server.cli('west-neg');
   westNeg.enroll('west', 'James Carter', 'negotiator');
-  const roster = [['mikhail', 'east', 'Mikhail Orlov', 'leader'], ['helen', 'west', 'Helen Brooks', 'leader'],
-    ['outsider', 'west', 'Daniel Moore', 'aide']];
-  await Promise.all(roster.map(async ([key]) => { people[key] = await Person.open(`reconnect-${key}`); }));
-  for (const [key, party, name, role] of roster) {
-    people[key].member = await enrollInBrowser(people[key], server, server.invite(party, name, role));
-  }
-  const created = eastNeg.run(['create', '--with', 'west', '--title', 'Leaders\u2019 call', '--start', soon(), '--duration', '60',
-    '--roster', 'Mikhail Orlov:leader', '--roster', 'Helen Brooks:leader', '--language', 'ru,en', '--agenda', 'Opening',
-    '--announce-text', 'The leaders will talk by video.', '--announce-at', 'on_agreement', '--set', 'format="video"',
-    '--predecessor', 'none']);
-  meeting = created.id;
-  westNeg.run(['accept', meeting, '--all']);
-  eastNeg.run(['sign', meeting]);
-  westNeg.run(['sign', meeting]);
+  Object.assign(people, await enrollPeople(server, 'reconnect', [['mikhail', 'east', 'Mikhail Orlov', 'leader'],
+    ['helen', 'west', 'Helen Brooks', 'leader'], ['outsider', 'west', 'Daniel Moore', 'aide']]));
+  meeting = agreedCall(eastNeg, westNeg, 'Leaders\u2019 call', ['Mikhail Orlov:leader', 'Helen Brooks:leader']);
 });
 
 after(async () => {
@@ -73,20 +56,10 @@ after(async () => {
   if (server) assert.equal(await server.stop(), 0);
 });
 
-async function joinCall(person) {
-  const { page } = person;
-  await page.goto(`${server.url}/call#${meeting}`);
-  await page.waitForFunction(() => document.getElementById('preview').srcObject);
-  await page.click('#join');
-  await page.locator('#in-call').waitFor();
-}
+const joinCall = (person) => openAndJoin(server, meeting, person);
 
 // Frames decoded from `from`, as the page shows it on the tile (getStats).
-async function frames(person, from) {
-  const tile = person.page.locator(`.tile[data-member="${from.member}"]`);
-  if (!(await tile.count())) return 0;
-  return Number((await tile.getAttribute('data-frames-decoded')) || 0);
-}
+const frames = async (person, from) => (await tileReceived(person, from)).frames;
 
 async function notice(person) {
   return person.page.locator('#notice').textContent();
