@@ -11,39 +11,16 @@
 // printed; AES-GCM (the default suite) and our own code allocate nothing.
 
 #include <gtest/gtest.h>
-#include <openssl/crypto.h>
 
 #include <array>
-#include <atomic>
 #include <cstdio>
-#include <cstdlib>
 #include <vector>
 
 #include "sframe/context.h"
 #include "sframe/header.h"
 #include "support/counting_allocator.h"
+#include "support/openssl_allocations.h"
 
-namespace {
-
-std::atomic<std::size_t> openssl_allocations{0};
-
-void* openssl_malloc(std::size_t n, const char*, int) {
-  ++openssl_allocations;
-  return std::malloc(n);
-}
-void* openssl_realloc(void* p, std::size_t n, const char*, int) {
-  ++openssl_allocations;
-  return std::realloc(p, n);
-}
-void openssl_free(void* p, const char*, int) {
-  std::free(p);
-}
-
-// Must run before OpenSSL allocates anything, hence a static initialiser.
-const bool openssl_hooked =
-    CRYPTO_set_mem_functions(openssl_malloc, openssl_realloc, openssl_free) == 1;
-
-}  // namespace
 
 namespace parley::sframe {
 namespace {
@@ -56,14 +33,14 @@ struct Counts {
 template <class F>
 Counts count(F&& f) {
   const std::size_t cxx = parley::test::allocations();
-  const std::size_t ossl = openssl_allocations.load();
+  const std::size_t ossl = parley::test::openssl_allocations();
   f();
-  return Counts{parley::test::allocations() - cxx, openssl_allocations.load() - ossl};
+  return Counts{parley::test::allocations() - cxx, parley::test::openssl_allocations() - ossl};
 }
 
 TEST(SFrameAllocation, FramePathAllocatesNothing) {
   constexpr int kFrames = 10;
-  ASSERT_TRUE(openssl_hooked);
+  ASSERT_TRUE(parley::test::openssl_hooked());
   const std::array<std::uint8_t, 16> base_key{1, 2, 3};
   const std::array<std::uint8_t, 6> metadata{9, 8, 7, 6, 5, 4};
   std::vector<std::uint8_t> pt(1200, 0x5A);

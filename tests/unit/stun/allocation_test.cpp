@@ -8,39 +8,16 @@
 // not covered: an Error carries std::strings.
 
 #include <gtest/gtest.h>
-#include <openssl/crypto.h>
 
-#include <atomic>
 #include <cstdio>
-#include <cstdlib>
 #include <new>
 
 #include "stun/demux.h"
 #include "stun/stun.h"
 #include "support/counting_allocator.h"
+#include "support/openssl_allocations.h"
 #include "test_util.h"
 
-namespace {
-
-std::atomic<std::size_t> openssl_allocations{0};
-
-void* openssl_malloc(std::size_t n, const char*, int) {
-  ++openssl_allocations;
-  return std::malloc(n);
-}
-void* openssl_realloc(void* p, std::size_t n, const char*, int) {
-  ++openssl_allocations;
-  return std::realloc(p, n);
-}
-void openssl_free(void* p, const char*, int) {
-  std::free(p);
-}
-
-// Must run before OpenSSL allocates anything, hence a static initialiser.
-const bool openssl_hooked =
-    CRYPTO_set_mem_functions(openssl_malloc, openssl_realloc, openssl_free) == 1;
-
-}  // namespace
 
 namespace parley::stun {
 namespace {
@@ -57,9 +34,9 @@ struct Counts {
 template <class F>
 Counts count(F&& f) {
   const std::size_t cxx = parley::test::allocations();
-  const std::size_t ossl = openssl_allocations.load();
+  const std::size_t ossl = parley::test::openssl_allocations();
   f();
-  return Counts{parley::test::allocations() - cxx, openssl_allocations.load() - ossl};
+  return Counts{parley::test::allocations() - cxx, parley::test::openssl_allocations() - ossl};
 }
 
 TEST(StunAllocation, ParsingAndAnsweringAllocateNothingOfOurs) {
@@ -112,7 +89,7 @@ TEST(StunAllocation, ParsingAndAnsweringAllocateNothingOfOurs) {
   EXPECT_EQ(crc_counts.cxx, 0u);
   EXPECT_EQ(crc_counts.openssl, 0u);
 
-  if (openssl_hooked) {
+  if (parley::test::openssl_hooked()) {
     // 4 HMACs above: building the request, verifying it, the two responses.
     std::printf("OpenSSL allocations for 4 HMAC-SHA1 computations: %zu\n", parse_counts.openssl);
   }

@@ -3,43 +3,20 @@
 // replaced in this binary) and OpenSSL's counted through its memory hooks.
 
 #include <gtest/gtest.h>
-#include <openssl/crypto.h>
 
-#include <atomic>
-#include <cstdlib>
 
 #include "common/encoding.h"
 #include "support/counting_allocator.h"
+#include "support/openssl_allocations.h"
 #include "tlog/merkle_tree.h"
 #include "tlog/proof.h"
 
-namespace {
-
-std::atomic<std::size_t> openssl_allocations{0};
-
-void* openssl_malloc(std::size_t n, const char*, int) {
-  ++openssl_allocations;
-  return std::malloc(n);
-}
-void* openssl_realloc(void* p, std::size_t n, const char*, int) {
-  ++openssl_allocations;
-  return std::realloc(p, n);
-}
-void openssl_free(void* p, const char*, int) {
-  std::free(p);
-}
-
-// Must run before OpenSSL allocates anything, hence a static initialiser.
-const bool openssl_hooked =
-    CRYPTO_set_mem_functions(openssl_malloc, openssl_realloc, openssl_free) == 1;
-
-}  // namespace
 
 namespace parley::tlog {
 namespace {
 
 TEST(TlogAllocation, VerificationAllocatesNothing) {
-  ASSERT_TRUE(openssl_hooked);
+  ASSERT_TRUE(parley::test::openssl_hooked());
   MerkleTree tree;
   for (int i = 0; i < 300; ++i) tree.append(as_bytes("entry " + std::to_string(i)));
   const std::uint64_t n = tree.size();
@@ -52,7 +29,7 @@ TEST(TlogAllocation, VerificationAllocatesNothing) {
 
   int ok = 0, refused = 0;
   const std::size_t cxx_before = parley::test::allocations();
-  const std::size_t ossl_before = openssl_allocations.load();
+  const std::size_t ossl_before = parley::test::openssl_allocations();
   for (int round = 0; round < 10; ++round) {
     ok += verify_inclusion(123, n, leaf, inclusion, root) == ProofStatus::ok;
     ok += verify_consistency(77, n, old_root, root, consistency) == ProofStatus::ok;
@@ -65,7 +42,7 @@ TEST(TlogAllocation, VerificationAllocatesNothing) {
     (void)proof_code(ProofStatus::bad_proof);
   }
   EXPECT_EQ(parley::test::allocations() - cxx_before, 0u);
-  EXPECT_EQ(openssl_allocations.load() - ossl_before, 0u);
+  EXPECT_EQ(parley::test::openssl_allocations() - ossl_before, 0u);
   EXPECT_EQ(ok, 30);
   EXPECT_EQ(refused, 50);
 }
@@ -73,12 +50,12 @@ TEST(TlogAllocation, VerificationAllocatesNothing) {
 TEST(TlogAllocation, AppendAndRootAllocateOnlyForStorage) {
   MerkleTree tree;
   for (int i = 0; i < 1000; ++i) tree.append_leaf_hash(leaf_hash(as_bytes(std::to_string(i))));
-  const std::size_t before = openssl_allocations.load();
+  const std::size_t before = parley::test::openssl_allocations();
   const std::size_t cxx = parley::test::allocations_during([&] {
     for (std::uint64_t s = 0; s <= tree.size(); s += 7) (void)tree.root(s);
   });
   EXPECT_EQ(cxx, 0u);
-  EXPECT_EQ(openssl_allocations.load() - before, 0u);
+  EXPECT_EQ(parley::test::openssl_allocations() - before, 0u);
 }
 
 }  // namespace
