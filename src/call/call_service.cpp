@@ -106,8 +106,8 @@ Expected<std::unique_ptr<CallService>> CallService::start(CallConfig config, Pos
           },
           [self, i](media::Transport& t) { self->on_transport_state(t, i); });
     });
-    s->workers_.push_back(Worker{std::move(*w), 0,
-                                 s->config_.sample_payloads ? std::make_unique<media::PayloadSampler>(1024) : nullptr});
+    s->workers_.push_back(Worker{s->config_.sample_payloads ? std::make_unique<media::PayloadSampler>(1024) : nullptr,
+                                 std::move(*w), 0});
   }
   return s;
 }
@@ -246,6 +246,7 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
         for (auto& [_, p] : c->peers) p.sink(msg);
       });
     });
+    fresh.epoch = first_epoch(meeting);
     c = &calls_.emplace(meeting, std::move(fresh)).first->second;
     ++workers_[worker].calls;
   }
@@ -296,7 +297,7 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
     });
   });
   auto& peer = c->peers.emplace(p.id, std::move(p)).first->second;
-  ++c->epoch;
+  last_epoch_[meeting] = ++c->epoch;
   peer.sink(Json{{"type", "call.joined"}, {"meeting", meeting}, {"answer", *answer}, {"self", participant_json(peer)}});
   // Who is in the call before the streams that show them.
   announce_participants(*c);
@@ -442,6 +443,13 @@ void CallService::subscribe_agreed(Call& c, Peer& p) {
   });
 }
 
+std::uint64_t CallService::first_epoch(const std::string& meeting) const {
+  auto now = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  auto it = last_epoch_.find(meeting);
+  return std::max(now, it == last_epoch_.end() ? 0 : it->second);
+}
+
 Status CallService::relay(ConnectionId conn, const std::string& meeting, const std::string& to, const Json& payload) {
   Call* c = find(meeting);
   Peer* p = c ? find_peer(*c, conn) : nullptr;
@@ -506,13 +514,13 @@ void CallService::remove(Call& c, media::ParticipantId id) {
   w->post([w, mc, id] {
     if (media::Transport* t = mc->remove_participant(id)) w->remove_transport(t->id());
   });
+  last_epoch_[c.meeting] = ++c.epoch;
   if (c.peers.empty()) {
     --workers_[c.worker].calls;
     w->post([m = std::shared_ptr<media::Call>(std::move(c.media))]() mutable { m.reset(); });
     calls_.erase(c.meeting);
     return;
   }
-  ++c.epoch;
   for (auto& [_, o] : c.peers) offer(c, o);
   announce_participants(c);
 }

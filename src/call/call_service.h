@@ -145,15 +145,22 @@ class CallService {
     std::map<media::ParticipantId, Peer> peers;
     // Rises on every join and leave: clients rotate their keys on it
     // (docs/e2ee-keys.md §Epochs).
-    std::uint64_t epoch = 0;
+    std::uint64_t epoch = 0;  // see next_epoch()
   };
   struct Worker {
+    // Before the worker: destroyed after its thread has stopped writing to it.
+    std::unique_ptr<media::PayloadSampler> sampler;  // with sample_payloads
     std::unique_ptr<media::Worker> worker;
     std::size_t calls = 0;
-    std::unique_ptr<media::PayloadSampler> sampler;  // with sample_payloads
   };
 
   CallService() = default;
+  // Epochs only rise for a meeting, also across calls (the last participant
+  // leaving ends a call) and restarts: a new call starts above both the last
+  // epoch this process gave and the clock in seconds. Clients refuse epochs
+  // that go back, and a reused epoch would let old signed key messages count.
+  std::uint64_t first_epoch(const std::string& meeting) const;
+  std::map<std::string, std::uint64_t> last_epoch_;
   Call* find(const std::string& meeting) { auto it = calls_.find(meeting); return it == calls_.end() ? nullptr : &it->second; }
   Peer* find_peer(Call& c, ConnectionId conn);
   void offer(Call& c, Peer& p);

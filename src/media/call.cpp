@@ -64,6 +64,9 @@ void Call::add_participant(ParticipantId id, Transport* transport, ParticipantEx
 
 void Call::tick() {
   send_transport_feedback();
+  for (auto& [_, p] : participants_)
+    for (auto& t : p.tracks)
+      for (auto& o : t->outbounds) o.retransmit_budget = kRetransmitBudget;
   ++ticks_;
   if (ticks_ % 3 == 0) update_active_speaker();
   if (ticks_ % 5 == 0) {
@@ -349,7 +352,17 @@ const Call::Route* Call::learn_ssrc(Participant& publisher, const rtp::RtpPacket
       auto& l = t->layers[i];
       if (l.spec.rid.empty() || l.spec.rid != *rid) continue;
       std::uint32_t& known = repaired ? l.spec.rtx_ssrc : l.spec.ssrc;
-      if (known) routes_.erase(known);  // the publisher changed SSRC
+      if (known) {
+        // The publisher changed SSRC (a new encoder): its numbers start
+        // afresh, so subscribers wait for its next keyframe and switch to it
+        // as to a new layer, their own numbers running on.
+        routes_.erase(known);
+        if (!repaired) {
+          l.seen = false;
+          for (auto& o : t->outbounds)
+            if (o.current == static_cast<int>(i)) o.current = -1;
+        }
+      }
       known = rtp.ssrc();
       auto& route = routes_[known];
       route = Route{t.get(), static_cast<std::uint8_t>(i), repaired};
@@ -399,6 +412,9 @@ void Call::on_rtp(Transport& from, Packet& packet) {
     if (!unwrap_rtx(track, layer, packet, *rtp)) return;  // padding-only probe, or not an RTX format
     rtp = rtp::parse_rtp(packet.bytes());
     if (!rtp) return;
+    // Already here (a late original, or a browser's padding made of old
+    // packets): sent on once already.
+    if (layer.cache && layer.cache->find(rtp->sequence_number())) return;
   } else {
     // A layer that starts (or resumes) arriving may be what a subscriber
     // waits for: choose now rather than at the next interval.
@@ -417,7 +433,7 @@ void Call::on_rtp(Transport& from, Packet& packet) {
   if (format == PayloadFormat::vp8)
     if (auto size = vp8_keyframe_size(rtp->payload())) std::tie(layer.width, layer.height) = *size;
   if (layer.cache) layer.cache->store(rtp->sequence_number(), packet.bytes());
-  forward(track, route->layer, *rtp, now);
+  forward(track, route->layer, *rtp, now, route->rtx);
 }
 
 // RFC 4588 §4: an RTX packet carries the original sequence number (OSN)
@@ -465,7 +481,7 @@ void Call::nack_gaps(Participant& publisher, Layer& layer, std::uint16_t seq) {
   worker_.send_rtcp(*publisher.transport, p);
 }
 
-void Call::forward(Track& track, std::uint8_t layer, const rtp::RtpPacket& rtp, Clock::time_point now) {
+void Call::forward(Track& track, std::uint8_t layer, const rtp::RtpPacket& rtp, Clock::time_point now, bool repaired) {
   const auto format = track.spec.formats[rtp.payload_type()];
   const bool video = track.spec.kind == StreamKind::video;
   std::uint8_t level_ext = 0;
@@ -475,7 +491,7 @@ void Call::forward(Track& track, std::uint8_t layer, const rtp::RtpPacket& rtp, 
   const std::uint16_t seq = rtp.sequence_number();
   bool keyframe = false, keyframe_known = false, sampled = false;
   for (auto& o : track.outbounds) {
-    if (o.target == layer && o.current != layer) {
+    if (o.target == layer && o.current != layer && !repaired) {
       if (video && !keyframe_known) {
         keyframe = is_keyframe_start(format, rtp.payload());
         keyframe_known = true;
@@ -483,7 +499,8 @@ void Call::forward(Track& track, std::uint8_t layer, const rtp::RtpPacket& rtp, 
       if (!video || keyframe) {
         // Switch: the new layer's numbers continue from the last ones sent.
         if (o.started) {
-          auto elapsed = std::chrono::duration<double>(now - o.last_sent).count();
+          // Capped at a minute: after a long pause any step is as good.
+          auto elapsed = std::min(60.0, std::chrono::duration<double>(now - o.last_sent).count());
           auto ticks = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(elapsed * track.spec.clock_rate));
           o.seq_delta = static_cast<std::uint16_t>(o.last_seq + 1 - seq);
           o.ts_delta = o.last_ts + ticks - rtp.timestamp();
@@ -601,6 +618,7 @@ void Call::on_nack(const rtp::RtcpPacket& pkt, ParticipantId from) {
   std::uint8_t level_ext = 0;  // video: no audio level
   for (std::uint16_t seq : nack->lost()) {
     count(stats_.nacked_packets, worker_.counters().nacked_packets);
+    if (o.retransmit_budget == 0) continue;  // more than a subscriber can have lost this tick
     const SentRecord* rec = o.history ? &o.history[seq % limits_.cache_packets] : nullptr;
     std::optional<std::span<const std::uint8_t>> held;
     if (rec && rec->out_seq == seq && rec->layer >= 0 && static_cast<std::size_t>(rec->layer) < track.layers.size())
@@ -621,6 +639,7 @@ void Call::on_nack(const rtp::RtcpPacket& pkt, ParticipantId from) {
       continue;
     }
     if (rtx) ++o.rtx_seq;
+    --o.retransmit_budget;
     worker_.send_rtp(*o.to, p);
     count(stats_.retransmitted_from_cache, worker_.counters().retransmitted_from_cache);
   }
@@ -661,6 +680,10 @@ void Call::on_sender_report(const rtp::RtcpPacket& pkt, Transport& from) {
   Track& track = *route->second.track;
   auto pub = participants_.find(track.publisher);
   if (pub == participants_.end() || pub->second.transport != &from) return;
+  Layer& layer = track.layers[route->second.layer];
+  auto now = Clock::now();
+  if (now - layer.last_sender_report < kSenderReportInterval) return;
+  layer.last_sender_report = now;
   auto info = sr->sender_info();
   for (auto& o : track.outbounds) {
     if (o.current != route->second.layer) continue;

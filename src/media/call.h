@@ -88,6 +88,11 @@ class Call {
   static constexpr std::chrono::milliseconds kKeyframeInterval{500};
   // Layers are measured and chosen this often.
   static constexpr std::chrono::milliseconds kLayerInterval{500};
+  // Retransmissions one subscriber may get per 100 ms tick, and sender
+  // reports restated per layer: bounds on what one RTCP packet can make the
+  // server send (a NACK can list thousands of numbers).
+  static constexpr std::uint16_t kRetransmitBudget = 200;
+  static constexpr std::chrono::milliseconds kSenderReportInterval{250};
   // How far behind the newest packet a late one may still be forwarded.
   static constexpr std::uint16_t kReorderWindow = 1024;
   // A layer from which nothing came for this long is not chosen.
@@ -103,6 +108,7 @@ class Call {
     double bitrate_bps = 0;
     Clock::time_point last_packet{};
     Clock::time_point last_keyframe_request{};
+    Clock::time_point last_sender_report{};  // restated to subscribers at most every kSenderReportInterval
     std::uint16_t width = 0, height = 0;
   };
   // Where an outgoing sequence number came from, for answering NACKs.
@@ -134,6 +140,7 @@ class Call {
     std::uint8_t last_tl0 = 0;
     Clock::time_point last_sent{};
     std::uint32_t packets = 0, octets = 0;  // for the sender reports it gets
+    std::uint16_t retransmit_budget = kRetransmitBudget;  // refilled every tick
     std::unique_ptr<SentRecord[]> history;  // video only: limits_.cache_packets records
   };
   struct Track {
@@ -194,7 +201,9 @@ class Call {
   Loop::TimerId timer_ = 0;
 
   void on_rtp(Transport& from, Packet& packet);
-  void forward(Track& track, std::uint8_t layer, const rtp::RtpPacket& rtp, Clock::time_point now);
+  // `repaired`: a retransmission (rebuilt from RTX); it never opens a
+  // layer switch, being older than what the subscriber already has.
+  void forward(Track& track, std::uint8_t layer, const rtp::RtpPacket& rtp, Clock::time_point now, bool repaired);
   bool unwrap_rtx(Track& track, Layer& layer, Packet& packet, const rtp::RtpPacket& rtx);
   const Route* learn_ssrc(Participant& publisher, const rtp::RtpPacket& rtp);
   void nack_gaps(Participant& publisher, Layer& layer, std::uint16_t seq);

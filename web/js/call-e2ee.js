@@ -76,14 +76,20 @@ export class CallE2EE {
     }
   }
 
-  // Once joined: `me` is this member's id, `send(payload, to)` sends a
-  // call.e2ee on the current WebSocket.
-  joined(me, send) {
+  // On every call.joined (the first join and each rejoin: a new place in
+  // the call, and epochs that may have started again): a fresh key manager,
+  // and no key of the old place kept. `send(payload, to)` sends a call.e2ee
+  // on the current WebSocket. Who this page is comes from its own identity
+  // key, never from the server.
+  joined(send) {
     this.send = send;
-    if (this.manager) return;
+    if (this.manager) this.manager.close();
+    this.worker.postMessage({ type: 'reset' });
+    this.sendingKid = null;
+    this.kids.clear();
     this.manager = new KeyManager({
       trust: this.trust,
-      me,
+      me: this.identity.member,
       sign: (doc) => signDocument(this.identity.privateKey, doc),
       send: (payload, to) => this.send(payload, to),
       onSendingKey: (kid, key) => {

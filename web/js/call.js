@@ -208,13 +208,15 @@ function watchConnection(pc) {
 
 async function onMessage(msg) {
   if (msg.meeting !== meeting) return;
+  // After Leave (or a final refusal) what was already on its way is ignored.
+  if (!state.inCall || !state.e2ee || !state.pc) return;
   if (msg.type === 'call.joined') {
     state.joining = false;
     state.everJoined = true;
     state.me = msg.self;
     await state.pc.setRemoteDescription({ type: 'answer', sdp: msg.answer });
     state.joined = true;
-    state.e2ee.joined(msg.self.member, (payload, to) => {
+    state.e2ee.joined((payload, to) => {
       if (state.ws && state.ws.readyState === WebSocket.OPEN)
         state.ws.send(JSON.stringify({ type: 'call.e2ee', meeting, payload, ...(to ? { to } : {}) }));
     });

@@ -48,6 +48,10 @@ async function apply(msg) {
     case 'drop-key':
       state.receiving.delete(msg.kid);
       break;
+    case 'reset':  // a new place in the call: nothing of the old one is used
+      state.sending = null;
+      state.receiving.clear();
+      break;
     case 'streams':
       pipe(msg.readable, msg.writable, msg.direction);
       break;
