@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu_rate.h"
 #include "crypto/hash.h"
 #include "crypto/identity_key.h"
 #include "tlog/checkpoint.h"
@@ -67,37 +68,9 @@ bool parse_args(int argc, char** argv, Options& o) {
   return true;
 }
 
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-// Runs `op` in batches until `seconds` of CPU time have passed; returns
-// operations per CPU-second. Aborts if an operation fails.
-double rate(double seconds, const std::function<bool()>& op) {
-  for (int i = 0; i < 8; ++i)
-    if (!op()) std::abort();  // warm up
-  std::size_t done = 0;
-  const double start = cpu_seconds();
-  double now = start;
-  while (now - start < seconds) {
-    for (int i = 0; i < 32; ++i) {
-      if (!op()) {
-        std::fprintf(stderr, "operation failed\n");
-        std::abort();
-      }
-    }
-    done += 32;
-    now = cpu_seconds();
-  }
-  return static_cast<double>(done) / (now - start);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+double rate(double seconds, const std::function<bool()>& op) { return parley::bench::rate(seconds, op, 32); }
+using parley::bench::median;
+using parley::bench::cpu_seconds;
 
 double load_average() {
   double l = 0;

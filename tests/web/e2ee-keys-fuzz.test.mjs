@@ -48,7 +48,7 @@ import {
 } from '../../web/js/e2ee-keys.js';
 import { canonicalize } from '../../web/js/canonical.js';
 import { toBase64url, fromBase64url } from '../../web/js/encoding.js';
-import { Server, Person, admin, inDays } from './harness.mjs';
+import { Server, Person, admin, inDays, FakeClock } from './harness.mjs';
 
 const ITERATIONS = Math.max(1, Number(process.env.PARLEY_FUZZ_ITERATIONS || 6000));
 const SEED = (Number(process.env.PARLEY_FUZZ_SEED || Date.now() % 2147483647) >>> 0) || 1;
@@ -126,29 +126,6 @@ after(async () => {
   await server.stop();
 });
 
-// Timers under the test's control (the retention of a past epoch's keys).
-class FakeClock {
-  constructor() {
-    this.timers = new Map();
-    this.now = 0;
-    this.nextId = 1;
-    this.setTimeout = (fn, ms) => {
-      const id = this.nextId++;
-      this.timers.set(id, { at: this.now + ms, fn });
-      return id;
-    };
-    this.clearTimeout = (id) => this.timers.delete(id);
-  }
-
-  advance(ms) {
-    this.now += ms;
-    for (const [id, t] of [...this.timers]) {
-      if (t.at > this.now) continue;
-      this.timers.delete(id);
-      t.fn();
-    }
-  }
-}
 
 // One participant's page: a KeyManager and what its callbacks reported.
 class Client {

@@ -23,7 +23,7 @@ import {
 } from '../../web/js/e2ee-keys.js';
 import { signDocument, verifyDocument } from '../../web/js/identity.js';
 import { toBase64url, fromBase64url } from '../../web/js/encoding.js';
-import { Server, Person, admin, inDays } from './harness.mjs';
+import { Server, Person, admin, inDays, FakeClock } from './harness.mjs';
 
 const server = new Server();
 let irina, mikhail, olga, james, helen;    // roster positions 0..4
@@ -100,29 +100,6 @@ after(async () => {
 
 const pos = (person) => trust.roster.find((e) => e.member === person.id).position;
 
-// Timers under the test's control (the 5-second retention of old keys).
-class FakeClock {
-  constructor() {
-    this.now = 0;
-    this.timers = new Map();
-    this.nextId = 1;
-    this.setTimeout = (fn, ms) => {
-      const id = this.nextId++;
-      this.timers.set(id, { at: this.now + ms, fn });
-      return id;
-    };
-    this.clearTimeout = (id) => this.timers.delete(id);
-  }
-
-  advance(ms) {
-    this.now += ms;
-    for (const [id, t] of [...this.timers]) {
-      if (t.at > this.now) continue;
-      this.timers.delete(id);
-      t.fn();
-    }
-  }
-}
 
 // One participant's page: a KeyManager and what its callbacks reported.
 class Client {

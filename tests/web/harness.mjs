@@ -122,3 +122,28 @@ export class Person {
     return (doc) => signDocument(key, doc);
   }
 }
+
+// Timers under a test's control (the key manager's retention of a past
+// epoch's keys): pass clock.setTimeout / clearTimeout, then advance(ms).
+export class FakeClock {
+  constructor() {
+    this.now = 0;
+    this.timers = new Map();
+    this.nextId = 1;
+    this.setTimeout = (fn, ms) => {
+      const id = this.nextId++;
+      this.timers.set(id, { at: this.now + ms, fn });
+      return id;
+    };
+    this.clearTimeout = (id) => this.timers.delete(id);
+  }
+
+  advance(ms) {
+    this.now += ms;
+    for (const [id, t] of [...this.timers]) {
+      if (t.at > this.now) continue;
+      this.timers.delete(id);
+      t.fn();
+    }
+  }
+}

@@ -1,0 +1,48 @@
+#pragma once
+// CPU-time measurement shared by the micro-benchmarks (sframe_bench,
+// tlog_bench): rates per CPU-second of this thread, so that other load on a
+// shared machine slows the wall clock but not the figure.
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <vector>
+
+namespace parley::bench {
+
+inline double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// Runs `op` `batch` times per clock reading until `seconds` of CPU time have
+// passed (after `batch / 4` warm-up calls); returns operations per
+// CPU-second. Aborts if an operation fails.
+inline double rate(double seconds, const std::function<bool()>& op, int batch) {
+  for (int i = 0; i < std::max(1, batch / 4); ++i)
+    if (!op()) std::abort();
+  std::size_t done = 0;
+  const double start = cpu_seconds();
+  double now = start;
+  while (now - start < seconds) {
+    for (int i = 0; i < batch; ++i)
+      if (!op()) {
+        std::fprintf(stderr, "operation failed\n");
+        std::abort();
+      }
+    done += static_cast<std::size_t>(batch);
+    now = cpu_seconds();
+  }
+  return static_cast<double>(done) / (now - start);
+}
+
+inline double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace parley::bench
