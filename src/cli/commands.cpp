@@ -82,7 +82,7 @@ void add_terms_options(CLI::App* cmd, TermsOptions& o) {
   cmd->add_option("--start", o.start, "Start, RFC 3339 UTC, e.g. 2026-12-07T15:00:00Z");
   cmd->add_option("--duration", o.duration, "Duration in minutes (5 to 720)");
   cmd->add_option("--roster", o.roster, "Roster entry MEMBER:ROLE (id or exact name); repeat for each person. "
-                                        "Roles: negotiator leader aide interpreter observer");
+                                        "Roles: negotiator leader aide interpreter observer rapporteur");
   cmd->add_option("--language", o.languages, "Language of the meeting (en, ru, ...); repeat or comma-separate");
   cmd->add_option("--interpreter", o.interpreters, "Interpreter MEMBER:LANG-LANG covering a language pair; repeat");
   cmd->add_option("--agenda", o.agenda, "Agenda item, in order; repeat for each item");
@@ -451,7 +451,7 @@ int run(int argc, char** argv) {
   auto* invite = admin->add_subcommand("invite", "Create a one-time invitation code for a new member");
   invite->add_option("--party", i_party, "Party id")->required();
   invite->add_option("--name", i_name, "The member's name")->required();
-  invite->add_option("--role", i_roles, "negotiator, leader, aide, interpreter or observer; repeat")->required();
+  invite->add_option("--role", i_roles, "negotiator, leader, aide, interpreter, observer or rapporteur; repeat")->required();
   invite->add_option("--expires-hours", i_hours, "Hours the code stays valid (default 72)");
   invite->callback([&] {
     Json roles = i_roles;

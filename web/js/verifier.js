@@ -76,7 +76,7 @@ import { verifyDocument } from './identity.js';
 
 export const PARAMETERS = ['title', 'format', 'start', 'duration_minutes', 'roster', 'languages', 'agenda',
   'announcement', 'predecessor'];
-const ROLES = ['negotiator', 'leader', 'aide', 'interpreter', 'observer'];
+const ROLES = ['negotiator', 'leader', 'aide', 'interpreter', 'observer', 'rapporteur'];
 const KINDS = ['create', 'propose', 'accept', 'sign', 'withdraw'];
 const MAX_DEPTH = 64;                 // as `parley verify` (src/cli/commands.cpp)
 const MAX_TEXT_CHARS = 64 * 1024 * 1024;
