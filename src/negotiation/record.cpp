@@ -291,6 +291,15 @@ Status check_predecessor_status(const MeetingState& predecessor, const json::Jso
   return ok_status();
 }
 
+bool closed_at(const RecordState& rec, std::int64_t size) {
+  bool closed = false;
+  for (const auto& session : rec.sessions) {
+    if (session.open.seq > size) break;
+    closed = session.close && session.close->seq <= size;
+  }
+  return closed;
+}
+
 void cache_roster(MeetingState& m) {
   auto terms = m.terms();
   m.record.roster.clear();

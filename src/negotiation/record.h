@@ -114,6 +114,11 @@ void apply_record_entry(MeetingState& m, const SignedAct& a);
 Status check_predecessor_status(const MeetingState& predecessor, const json::Json& body,
                                 const RosterEntry& author);
 
+// Whether the first `size` acts hold a closed session with none open after
+// it: a checkpoint of that size cosigned by both parties makes the record
+// final (docs/record.md §Checkpoints of a meeting).
+bool closed_at(const RecordState& record, std::int64_t size);
+
 // Fills m.record's roster cache from the terms (when both parties signed).
 void cache_roster(MeetingState& m);
 
