@@ -3,6 +3,11 @@
 // meeting's length, prev = its head. If the other side acted in between,
 // the server refuses it (stale_sequence) and returns the meeting as it now
 // is; the caller shows what changed and nothing is applied twice.
+//
+// Record entries (docs/record.md §Entries) are acts too, signed the same way
+// on the same view; the server accepts them after other entries arrived
+// meanwhile (base need only name an act the author saw), so two rapporteurs
+// typing at once do not refuse each other.
 
 import { call } from './api.js';
 import { loadIdentity, signDocument } from './identity.js';
@@ -51,3 +56,22 @@ export const propose = (view, param, value) => submit(view, 'propose', { param, 
 export const accept = (view, param, rev) => submit(view, 'accept', { param, rev });
 export const signTerms = (view, termsHash) => submit(view, 'sign', { terms_hash: termsHash });
 export const withdraw = (view, reason) => submit(view, 'withdraw', { reason });
+
+// The record of the talks: one function per entry kind, the body exactly as
+// docs/record.md's table gives it. Hashes name earlier entries.
+export const recordEntry = (view, kind, body) => submit(view, kind, body);
+export const openSession = (view, present) => submit(view, 'session_open', { present });
+export const closeSession = (view, present) => submit(view, 'session_close', { present });
+export const minute = (view, item, text) => submit(view, 'minute', { item, text });
+export const statement = (view, speaker, item, text) => submit(view, 'statement', { speaker, item, text });
+export const draftAssurance = (view, { giver, item, text, scope, until }) =>
+  submit(view, 'assurance_draft', { giver, item, text, scope, until });
+export const giveAssurance = (view, { to, item, text, scope, until, draft }) =>
+  submit(view, 'assurance', { to, item, text, scope, until, draft });
+export const acknowledge = (view, assurance) => submit(view, 'acknowledge', { assurance });
+export const readout = (view, text) => submit(view, 'readout', { text });
+export const jointStatement = (view, text) => submit(view, 'joint_statement', { text });
+export const countersign = (view, statementHash) => submit(view, 'countersign', { statement: statementHash });
+export const correct = (view, entry, text, reason) => submit(view, 'correction', { entry, text, reason });
+export const assuranceStatus = (view, { assurance, meeting, status, note }) =>
+  submit(view, 'assurance_status', { assurance, meeting, status, note });

@@ -5,6 +5,7 @@
 
 import { dlRow, el, h, timeEl } from './dom.js';
 import { durationText, inZone, languageName } from './time.js';
+import { verifyExcerpt } from './record-verifier.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -70,7 +71,62 @@ function card(a) {
   links.append(link(`/public/meetings/${encodeURIComponent(a.id)}.ics`, 'Add to calendar (.ics)'), ' · ',
     link('/public/announcements.atom', 'Atom feed'));
   art.append(links);
+  if (a.status !== 'withdrawn' || a.withdrawal?.after_announcement) {
+    const pubs = el('section', null, 'publications');  // (h is the heading here)
+    pubs.setAttribute('aria-label', `Readouts and joint statements of ${a.title}`);
+    art.append(pubs);
+    showPublications(a, pubs);
+  }
   return art;
+}
+
+// --- Readouts and joint statements (docs/record.md §Routes, public)
+
+// Where the excerpt of one publication is: the meeting's list, and the
+// entry's hash in it. The verify page fetches the list, takes that entry's
+// excerpt and checks it in the reader's browser.
+export function publicationsPath(meeting) {
+  return `/public/meetings/${encodeURIComponent(meeting)}/publications`;
+}
+export function verifyLink(meeting, hash) {
+  return `/verify?excerpt=${encodeURIComponent(publicationsPath(meeting))}&entry=${encodeURIComponent(hash)}`;
+}
+
+const PUBLICATION_LABELS = { readout: 'Readout', correction: 'Corrected readout', joint_statement: 'Joint statement' };
+
+// Fetches a meeting's publications and lists them: who published what and
+// when, with its proof checked here at once, and a link to check it on the
+// verify page. A meeting without any shows nothing.
+async function showPublications(a, box) {
+  let list;
+  try {
+    const res = await fetch(publicationsPath(a.id), { headers: { Accept: 'application/json' } });
+    if (!res.ok) return;
+    list = (await res.json()).publications;
+  } catch {
+    return;  // nothing published, or the server cannot say: the card stays as it is
+  }
+  if (!Array.isArray(list) || list.length === 0) return;
+  const partyName = (id) => a.parties.find((p) => p.id === id)?.name ?? id;
+  const items = list.map((p) => {
+    const status = el('span', 'checking the proof…', 'muted');
+    const byName = (id) => p.excerpt?.members?.find((m) => m.id === id)?.name ?? id;
+    const li = h('li', { class: 'publication', 'data-kind': p.kind, 'data-hash': p.hash },
+      h('strong', { text: `${PUBLICATION_LABELS[p.kind] || p.kind}` }),
+      p.kind === 'joint_statement' ? ` of ${a.parties.map((x) => x.name).join(' and ')}` : ` of ${partyName(p.party)}`,
+      `, signed by ${byName(p.author)} on `, timeEl(p.at, inZone(p.at, 'UTC')),
+      h('div', { class: 'publication-text' }, ...textBlocks(p.text)),
+      p.reason ? h('div', { class: 'muted', text: `Reason for the correction: ${p.reason}` }) : null,
+      h('div', {}, link(verifyLink(a.id, p.hash), 'Verify'), ' · ', status));
+    verifyExcerpt(JSON.stringify(p.excerpt)).then((r) => {
+      status.textContent = r.ok ? `✓ signatures and proof check out (checkpoint of ${r.checkpoint.size} acts, cosigned by ${r.checkpoint.cosignedBy.length} of 2 parties)`
+        : `✗ the proof does not check out: ${r.error}`;
+      status.className = r.ok ? 'verified' : 'notice error';
+      li.dataset.verified = String(r.ok);
+    }).catch(() => { status.textContent = 'the proof could not be checked in this browser'; });
+    return li;
+  });
+  box.append(h('h3', { text: 'Readouts and joint statements' }), h('ul', { class: 'plain' }, items));
 }
 
 function showStatus(kind, text) {

@@ -14,6 +14,7 @@ import { call, explain, sessionToken, signIn } from './api.js';
 import { loadIdentity } from './identity.js';
 import { h } from './dom.js';
 import { CallE2EE } from './call-e2ee.js';
+import { RecordPanel } from './call-record.js';
 
 const $ = (id) => document.getElementById(id);
 const meeting = decodeURIComponent(location.hash.slice(1));
@@ -28,6 +29,7 @@ const state = {
   lost: null,         // null, or what dropped and is being recovered: 'media' or 'server'
   recoverTimer: null, recoverDelay: 0, graceTimer: null,
   e2ee: null,         // CallE2EE: the verified roster, key manager and transform worker
+  record: null,       // RecordPanel: the record of the talks beside the call (call-record.js)
 };
 
 // Reachable from the browser console (and the tests) to inspect the call.
@@ -112,7 +114,12 @@ function connectSignalling() {
       if (msg.type === 'authenticated') {
         ready = true;
         if (ws === state.ws) state.wsReady = true;
+        // The meeting's acts are pushed on the same socket: the record panel
+        // shows the other side's entries as they become durable.
+        ws.send(JSON.stringify({ type: 'subscribe', meeting }));
         resolve();
+      } else if (msg.type === 'act' || msg.type === 'cosignature' || msg.type === 'subscribed') {
+        if (ws === state.ws && state.record) recordEvent(msg);
       } else if (msg.type === 'error' && msg.code === 'unauthenticated') {
         signIn().then((t) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: 'auth', token: t }))).catch(giveUp);
       } else {
@@ -131,6 +138,14 @@ function connectSignalling() {
       if (ready && state.inCall) startRecovery('server');
     };
   });
+}
+
+// A pushed act, or the state after (re)subscribing: the record panel
+// reloads when the log grew.
+function recordEvent(msg) {
+  if (msg.meeting !== meeting) return;
+  if (msg.type === 'act') state.record.onAct(msg).catch((e) => say(explain(e)));
+  else if (msg.type === 'subscribed' && msg.state.length !== state.record.book.length) state.record.refresh();
 }
 
 // --- Reconnection
@@ -226,6 +241,12 @@ async function onMessage(msg) {
     $('in-call').hidden = false;
     addTile(state.me.member, state.stream, true);
     renderParticipants();
+    if (!state.record) {
+      state.record = new RecordPanel($('record-panel'), meeting, await loadIdentity(), { present: () => [...state.participants.keys()] });
+      state.record.start().catch((e) => say(explain(e)));
+    } else {
+      state.record.refresh();  // entries made while this page was away
+    }
   } else if (msg.type === 'call.offer') {
     await state.pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
     const answer = await state.pc.createAnswer();
@@ -240,6 +261,7 @@ async function onMessage(msg) {
     state.participants = next;
     state.e2ee.setEpoch(msg.epoch, msg.participants);
     renderParticipants();
+    if (state.record) state.record.draw();  // who would be recorded as present
   } else if (msg.type === 'call.error') {
     if (msg.code === 'not_connected') return;  // a restart asked too early: the next step asks again
     if (msg.code === 'recipient_not_in_call') return;  // a key for someone who has just left

@@ -6,10 +6,12 @@
 import { sessionToken, signIn } from './api.js';
 
 export class Live {
-  // onAct(message) for each pushed act; onState(text) for the connection
-  // indicator; onResync() after a reconnection.
-  constructor({ onAct, onState, onResync, onSubscribed }) {
+  // onAct(message) for each pushed act; onCosignature(message) for each
+  // cosignature of a checkpoint made durable; onState(text) for the
+  // connection indicator; onResync() after a reconnection.
+  constructor({ onAct, onCosignature, onState, onResync, onSubscribed }) {
     this.onAct = onAct;
+    this.onCosignature = onCosignature || (() => {});
     this.onSubscribed = onSubscribed || (() => {});
     this.onState = onState || (() => {});
     this.onResync = onResync || (() => {});
@@ -50,6 +52,8 @@ export class Live {
         if (isRetry) this.onResync();
       } else if (msg.type === 'act') {
         this.onAct(msg);
+      } else if (msg.type === 'cosignature') {
+        this.onCosignature(msg);
       } else if (msg.type === 'subscribed') {
         this.onSubscribed(msg);
       } else if (msg.type === 'error' && msg.code === 'unauthenticated') {

@@ -15,6 +15,8 @@ import { canonicalize } from './canonical.js';
 import { clear, field, h } from './dom.js';
 import { sha256Hex } from './encoding.js';
 import { Live } from './live.js';
+import { RecordSection } from './meeting-record.js';
+import { KIND_LABELS } from './record-ui.js';
 import { LABELS, PARAMS, STATUS_TEXT, checkText, editor, memberName, partyName, render, statusBadge, summary, termsProblems } from './params.js';
 import { inZone } from './time.js';
 
@@ -51,6 +53,7 @@ export async function showMeeting(container, meetingId, me, { say, toast, isCurr
   let withdrawDraft = null;
   let busy = false;           // an act is on its way: no second one meanwhile
   let closed = false;
+  let record = null;          // the record section, once the meeting is announced (meeting-record.js)
   const ctx = { view: () => shown || view, members, me, get meetings() { return meetings; } };
   const canAct = (me.roles || []).includes('negotiator');
   const mine = (party) => party === me.party;
@@ -107,7 +110,15 @@ export async function showMeeting(container, meetingId, me, { say, toast, isCurr
 
   async function reload() {
     await load();
+    await updateRecord();
     await draw();
+  }
+
+  // The record opens with the announcement; its section verifies the
+  // record in this browser and keeps itself up to date.
+  async function updateRecord() {
+    if (!record && view.status === 'announced') record = new RecordSection(meetingId, me, { say, toast });
+    if (record) await record.update(view);
   }
 
   // Runs one act at a time, on the state the page shows; every button is
@@ -328,7 +339,7 @@ export async function showMeeting(container, meetingId, me, { say, toast, isCurr
       h('a', { class: 'button secondary', href: '/verify', text: 'Verify an exported log' }));
     const terms = await termsSection();
     if (closed || !isCurrent()) return;
-    clear(container, head, overview(shown, ctx), terms, h('div', { id: 'parameters' }, PARAMS.map(paramCard)), withdrawSection());
+    clear(container, head, record ? record.el : null, overview(shown, ctx), terms, h('div', { id: 'parameters' }, PARAMS.map(paramCard)), withdrawSection());
     for (const id of open) document.getElementById(id)?.setAttribute('open', '');
     if (busy) for (const b of container.querySelectorAll('button')) b.disabled = true;
     if (focused) {
@@ -338,6 +349,7 @@ export async function showMeeting(container, meetingId, me, { say, toast, isCurr
   }
 
   await load();
+  await updateRecord();
   await draw();
   if (isCurrent()) document.getElementById('meeting-title')?.focus();
 
@@ -345,12 +357,25 @@ export async function showMeeting(container, meetingId, me, { say, toast, isCurr
     onAct: async (msg) => {
       if (closed || msg.meeting !== meetingId || msg.seq <= view.length) return;
       const a = msg.envelope.act;
-      await reload();
+      // A record entry is replayed and checked on the verified record; the
+      // rest of the page follows the server's view.
+      if (record && msg.seq > record.book.length) await record.onAct(msg);
+      await load();
+      if (record) record.view = view;
+      else await updateRecord();
+      await draw();
       const author = `${memberName(ctx, a.author)} (${partyName(ctx, members.get(a.author)?.party)})`;
       const what = a.kind === 'propose' ? `proposed a new ${LABELS[a.body.param]?.toLowerCase()}`
         : a.kind === 'accept' ? `accepted ${LABELS[a.body.param]?.toLowerCase()} revision ${a.body.rev}`
-          : a.kind === 'sign' ? 'signed the terms' : a.kind === 'withdraw' ? 'withdrew' : a.kind;
+          : a.kind === 'sign' ? 'signed the terms' : a.kind === 'withdraw' ? 'withdrew'
+            : KIND_LABELS[a.kind] ? `recorded: ${KIND_LABELS[a.kind].toLowerCase()}` : a.kind;
       if (a.author !== me.member) toast(`${author} ${what}.`);
+    },
+    // A cosignature made durable: the checkpoints and FINAL change.
+    onCosignature: (msg) => {
+      if (closed || msg.meeting !== meetingId || !record) return;
+      reload().catch((e) => say(explain(e)));
+      if (msg.member !== me.member) toast(`${memberName(ctx, msg.member)} (${partyName(ctx, msg.party)}) cosigned the checkpoint of ${msg.size} acts.`);
     },
     onState: (s) => {
       liveState = s;

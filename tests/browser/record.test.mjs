@@ -1,0 +1,303 @@
+// The record of the talks in the browser (docs/record.md, docs/web.md §The
+// record of the talks): two delegations in a call keep the record — a
+// session opened and closed, a minute, a statement, an assurance drafted by
+// East's rapporteur, signed by East's leader and acknowledged by West's —
+// both cosign the checkpoint and the record is FINAL; the exported record
+// verifies in the verify page and with `parley verify`; readouts and a
+// joint statement appear on the public announcements page with proofs that
+// verify. Then a compromised server shows one member a checkpoint of
+// another history, or an older one: the page refuses to cosign and says so.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ARTIFACTS, PARLEY, Person, Server, agreedCall, enrollPeople, joinCall } from './harness.mjs';
+import { canonicalize } from '../../web/js/canonical.js';
+import { fromBase64url, toHex, utf8 } from '../../web/js/encoding.js';
+import { MerkleTree } from '../../web/js/merkle.js';
+import { formatCheckpoint, formatNote, parseNote, addNoteSignature } from '../../web/js/signed-note.js';
+
+let server;
+const people = {};
+let reader;     // an unenrolled browser: the public
+let meeting;
+let exported;   // path of the record downloaded from the page
+const TWO_HISTORIES = 'The server showed two different histories of this meeting — not cosigned';
+
+before(async () => {
+  server = await new Server().start();
+  server.party('east', 'Eastern Delegation', 'Europe/Moscow');
+  server.party('west', 'Western Delegation', 'America/New_York');
+  const eastNeg = server.cli('east-neg');
+  eastNeg.enroll('east', 'Irina Sokolova', 'negotiator');
+  const westNeg = server.cli('west-neg');
+  westNeg.enroll('west', 'James Carter', 'negotiator');
+  Object.assign(people, await enrollPeople(server, 'record', [['mikhail', 'east', 'Mikhail Orlov', 'leader'],
+    ['anna', 'east', 'Anna Petrova', 'rapporteur'], ['helen', 'west', 'Helen Brooks', 'leader']]));
+  reader = await Person.open('record-reader');
+  meeting = agreedCall(eastNeg, westNeg, 'Talks on the record',
+    ['Mikhail Orlov:leader', 'Anna Petrova:rapporteur', 'Helen Brooks:leader']);
+  // Confirmation dialogs (publishing a readout, countersigning) are accepted.
+  for (const p of Object.values(people)) p.page.on('dialog', (d) => d.accept());
+});
+
+after(async () => {
+  for (const p of [...Object.values(people), reader]) if (p) await p.close();
+  if (server) assert.equal(await server.stop(), 0);
+});
+
+async function waitFor(fn, what, ms = 30000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last === true) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const notices = await Promise.all(Object.values(people).map(async (p) =>
+    `${p.name}: ${await p.page.evaluate(() => [...document.querySelectorAll('#notice, #record-notice, #record-error, #cosign-refused')].map((n) => n.textContent).join(' | '))}`));
+  assert.fail(`${what}: ${JSON.stringify(last)}\n${notices.join('\n')}`);
+}
+
+const panel = (p) => p.page.locator('#record-panel');
+const panelLength = async (p) => Number((await panel(p).getAttribute('data-length')) || 0);
+
+// Waits until every page's panel shows the record at `length` acts at least.
+async function allSee(length, what) {
+  for (const p of [people.mikhail, people.anna, people.helen])
+    await waitFor(async () => (await panelLength(p)) >= length || { [p.name]: await panelLength(p) }, `${p.name} sees ${what}`);
+}
+
+test('in the call: session, minute, statement, an assurance drafted, signed and acknowledged', async () => {
+  const { mikhail, anna, helen } = people;
+  for (const p of [mikhail, anna, helen]) {
+    await joinCall(server, meeting, p);
+    await panel(p).locator('#record-session').waitFor();
+  }
+  // Only what each role allows is offered.
+  assert.equal(await helen.page.locator('#minute-form').count(), 0, 'a leader records no minutes');
+  assert.equal(await anna.page.locator('#minute-form').count(), 1, 'the rapporteur does');
+  assert.deepEqual(await anna.page.locator('#statement-speaker option').allTextContents(), ['Mikhail Orlov', 'Anna Petrova (you)'],
+    'East\'s rapporteur records statements for East\'s members only');
+  assert.equal(await helen.page.locator('#assurance-sign').isVisible(), true, 'a leader may sign an assurance for her own party');
+  await waitFor(async () => (await anna.page.locator('#record-session').textContent()).includes('Helen Brooks') || 'not yet', 'all three in the call');
+
+  const start = await panelLength(anna);
+  await anna.page.click('#session-open');
+  await allSee(start + 1, 'the session opened');
+  for (const p of [mikhail, helen]) assert.equal(await panel(p).getAttribute('data-session'), 'open');
+
+  await anna.page.selectOption('#minute-item', '0');
+  await anna.page.fill('#minute-text', 'The parties reviewed the agenda and agreed to proceed.');
+  await anna.page.click('#minute-submit');
+  await helen.page.fill('#statement-text', 'We welcome the opportunity to talk.');
+  await helen.page.click('#statement-submit');
+  await allSee(start + 3, 'the minute and the statement');
+  assert.match(await mikhail.page.locator('#record-feed').textContent(), /We welcome the opportunity to talk\./);
+
+  // Anna drafts an assurance for East to give; only East's leader may sign it.
+  await anna.page.selectOption('#assurance-giver', 'east');
+  await anna.page.fill('#assurance-text', 'East will share the inspection schedule before 1 March.');
+  await anna.page.fill('#assurance-scope', 'Inspection schedule for the northern sites');
+  await anna.page.click('#assurance-draft');
+  await allSee(start + 4, 'the draft');
+  assert.equal(await anna.page.locator('.draft .sign-draft').count(), 0, 'a rapporteur cannot sign the assurance');
+  assert.equal(await helen.page.locator('.draft .sign-draft').count(), 0, 'the other side cannot sign it');
+  await mikhail.page.locator('.draft .sign-draft').click();
+  await allSee(start + 5, 'the assurance');
+  // West sees it appear and acknowledges it.
+  await helen.page.locator('.assurance[data-acknowledged="false"] .acknowledge').click();
+  await allSee(start + 6, 'the acknowledgement');
+  await waitFor(async () => (await mikhail.page.locator('.assurance[data-acknowledged="true"]').count()) === 1 || 'not yet',
+    'East sees the acknowledgement');
+  assert.match(await mikhail.page.locator('.assurance .ack').textContent(), /Acknowledged by Helen Brooks/);
+  await anna.shot('record-call.png');
+
+  await anna.page.click('#session-close');
+  await allSee(start + 7, 'the session closed');
+  assert.equal(await panel(helen).getAttribute('data-session'), 'closed');
+  for (const p of [mikhail, anna, helen]) await p.page.click('#leave');
+  assert.deepEqual([...mikhail.errors, ...anna.errors, ...helen.errors], []);
+});
+
+// Opens the meeting page and waits for its verified record.
+async function meetingPage(p) {
+  await p.page.goto(`${server.url}/app#/meeting/${meeting}`);
+  await p.page.locator('#record #record-checkpoint').waitFor();
+}
+
+test('both parties cosign: FINAL; the record exports, prints and verifies', async () => {
+  const { mikhail, helen } = people;
+  await meetingPage(mikhail);
+  await meetingPage(helen);
+  assert.equal(await mikhail.page.locator('#record-final').textContent(), 'not final');
+  await mikhail.page.click('#cosign');
+  await mikhail.page.locator('#record-cosigned li[data-party="east"]:not([data-size="0"])').waitFor();
+  await helen.page.locator('#record-cosigned li[data-party="east"]:not([data-size="0"])').waitFor();  // pushed live
+  await helen.page.click('#cosign');
+  for (const p of [mikhail, helen]) {
+    await waitFor(async () => (await p.page.locator('#record-final').textContent()) === 'FINAL' || 'not final', `${p.name} sees FINAL`);
+  }
+  assert.equal(await mikhail.page.locator('#cosign-refused').count(), 0);
+  await mikhail.shot('record-meeting.png');
+
+  // The record as one JSON file.
+  const [download] = await Promise.all([mikhail.page.waitForEvent('download'), mikhail.page.click('#record-export')]);
+  exported = path.join(server.tmp, `${meeting}.parley-record.json`);
+  await download.saveAs(exported);
+  const doc = JSON.parse(fs.readFileSync(exported, 'utf8'));
+  assert.equal(doc.type, 'parley.record/1');
+  assert.equal(doc.final, true);
+
+  // The printable page: every entry with signer, party, role, time and
+  // fingerprint; the final checkpoint with its two cosigners.
+  const print = mikhail.page;
+  await print.goto(`${server.url}/record-print#${meeting}`);
+  await print.locator('body[data-ready="true"]').waitFor();
+  assert.equal(await print.locator('#print-final').textContent(), 'FINAL');
+  const rows = await print.locator('#print-entries tbody tr').count();
+  assert.equal(rows, 7, 'seven entries');
+  const minute = await print.locator('#print-entries tr[data-kind="minute"] td').allTextContents();
+  assert.equal(minute[2], 'Anna Petrova');
+  assert.equal(minute[3], 'Eastern Delegation');
+  assert.equal(minute[4], 'rapporteur');
+  assert.match(minute[6], /^[0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4}$/);
+  assert.equal(await print.locator('#print-cosigners tbody tr').count(), 2);
+  await mikhail.shot('record-print.png');
+
+  // The verify page, with the file dropped in.
+  await reader.page.goto(`${server.url}/verify`);
+  await reader.page.setInputFiles('#verify-file', exported);
+  await waitFor(async () => /verif/i.test(await reader.page.locator('#verify-verdict').textContent()) || 'no verdict', 'a verdict');
+  const verdict = await reader.page.locator('#verify-verdict').textContent();
+  assert.match(verdict, /FINAL/, verdict);
+  assert.doesNotMatch(verdict, /fail|does not/i, verdict);
+
+  // And offline with the CLI, the parties' keys pinned from the terms.
+  const keys = doc.members.filter((m) => ['Irina Sokolova', 'James Carter'].includes(m.name)).map((m) => `${m.party}=${m.key}`);
+  const out = execFileSync(PARLEY, ['verify', exported, ...keys.flatMap((k) => ['--party-key', k]), '--require-final'], { encoding: 'utf8' });
+  assert.match(out, /FINAL/);
+  assert.doesNotMatch(out, /NOT FINAL/);
+});
+
+test('readouts and a joint statement are published and verify on the announcements page', async () => {
+  const { mikhail, helen } = people;
+  await meetingPage(mikhail);
+  await meetingPage(helen);
+  await mikhail.page.fill('#readout-text', 'The Eastern Delegation held constructive talks.');
+  await mikhail.page.click('#readout-submit');
+  await mikhail.page.locator('.readout[data-party="east"][data-published="true"]').waitFor();
+  await helen.page.fill('#readout-text', 'The Western Delegation raised inspections.');
+  await helen.page.click('#readout-submit');
+  await helen.page.fill('#joint-text', 'Both delegations will meet again in spring.');
+  await helen.page.click('#joint-submit');
+  await mikhail.page.locator('.joint[data-countersigned="false"] .countersign').click();
+  await helen.page.locator('.joint[data-countersigned="true"]').waitFor();
+
+  await reader.page.goto(`${server.url}/announcements`);
+  const card = reader.page.locator(`article[data-meeting="${meeting}"]`);
+  await card.locator('.publication').first().waitFor();
+  await waitFor(async () => (await card.locator('.publication[data-verified="true"]').count()) === 3
+    || await card.locator('.publication').evaluateAll((l) => l.map((x) => x.textContent)), 'three publications verified');
+  assert.deepEqual(await card.locator('.publication').evaluateAll((l) => l.map((x) => x.dataset.kind)).then((k) => k.sort()),
+    ['joint_statement', 'readout', 'readout']);
+  await reader.shot('record-announcements.png');
+  // Each "Verify" link opens the verify page on that publication's excerpt.
+  const href = await card.locator('.publication[data-kind="joint_statement"] a', { hasText: 'Verify' }).getAttribute('href');
+  assert.match(href, new RegExp(`^/verify\\?excerpt=${encodeURIComponent(`/public/meetings/${meeting}/publications`).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}&entry=[0-9a-f]{64}$`));
+  await reader.page.goto(server.url + href);
+  await waitFor(async () => /verif/i.test(await reader.page.locator('#verify-verdict').textContent()) || 'no verdict', 'the excerpt\'s verdict');
+  const verdict = await reader.page.locator('#verify-verdict').textContent();
+  assert.doesNotMatch(verdict, /fail|does not/i, verdict);
+  assert.match(await reader.page.content(), /Both delegations will meet again in spring\./);
+});
+
+// --- A compromised server
+
+// The log's signing key, as the server keeps it: the test plays a server
+// whose key is in an attacker's hands.
+async function logSigner() {
+  const seed = execFileSync('sqlite3', [path.join(server.dataDir, 'parley.db'), "SELECT value FROM settings WHERE name = 'log_key'"],
+    { encoding: 'utf8' }).trim();
+  const prefix = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+  const pkcs8 = new Uint8Array(48);
+  pkcs8.set(prefix);
+  pkcs8.set(fromBase64url(seed), 16);
+  return crypto.subtle.importKey('pkcs8', pkcs8, { name: 'Ed25519' }, false, ['sign']);
+}
+
+// Whether the page POSTed a cosignature while `fn` ran.
+async function cosignaturesPosted(page, fn) {
+  const posted = [];
+  const listener = (req) => { if (req.method() === 'POST' && req.url().endsWith('/cosignatures')) posted.push(req.url()); };
+  page.on('request', listener);
+  try {
+    await fn();
+  } finally {
+    page.off('request', listener);
+  }
+  return posted;
+}
+
+test('a server that shows two histories: the page refuses to cosign and says so', async () => {
+  const { mikhail, anna } = people;
+  // Anna, who has not cosigned yet, sees the meeting page and its
+  // checkpoints (those both parties cosigned among them): she remembers them.
+  await meetingPage(anna);
+  const record = await anna.page.evaluate(async (id) => (await fetch(`/api/v1/meetings/${id}/record`,
+    { headers: { Authorization: `Bearer ${sessionStorage.getItem('parley.session')}` } })).json(), meeting);
+  const size = record.acts.length;
+
+  // 1. Another history: the checkpoint the server now gives Anna is signed
+  // with the log's real key, for the same number of acts, but over a log in
+  // which West's readout says something else.
+  const key = await logSigner();
+  const forged = record.acts.map((env) => structuredClone(env));
+  const readout = forged.find((e) => e.act.kind === 'readout' && e.act.body.text.startsWith('The Western'));
+  readout.act.body.text = 'The Western Delegation walked out.';
+  const tree = new MerkleTree();
+  await tree.append(forged.map((env) => utf8(canonicalize(env))));
+  const root = await tree.root(size);
+  const text = formatCheckpoint({ origin: record.origin, size, root });
+  const note = formatNote(await addNoteSignature({ text, signatures: [] }, record.origin, key, fromBase64url(record.log_key)));
+  await anna.page.route(/\/api\/v1\/meetings\/[^/]+\/checkpoint(\?.*)?$/, (route) => route.fulfill({
+    status: 200, contentType: 'application/json',
+    body: JSON.stringify({ checkpoint: note, size, root: toHex(root), consistency: [] }),
+  }));
+  let posted = await cosignaturesPosted(anna.page, async () => {
+    await anna.page.click('#cosign');
+    await anna.page.locator('#cosign-refused').waitFor();
+  });
+  assert.deepEqual(posted, [], 'nothing was signed');
+  assert.equal(await anna.page.locator('#cosign-refused').getAttribute('data-forked'), 'true');
+  assert.match(await anna.page.locator('#cosign-refused').textContent(), new RegExp(TWO_HISTORIES));
+  await anna.shot('record-refused.png');
+  await anna.page.unroute(/\/api\/v1\/meetings\/[^/]+\/checkpoint(\?.*)?$/);
+
+  // 2. Going back: Mikhail cosigned the checkpoint at the end of the
+  // session; the server now shows him, signed with its real key, the true
+  // checkpoint of the log one act shorter, as if the session had never
+  // been closed.
+  await meetingPage(mikhail);
+  const cosigned = Number(parseNote(record.checkpoints.find((c) => /\/member\//.test(c.note)).note).text.split('\n')[1]);
+  const older = cosigned - 1;
+  const honest = new MerkleTree();
+  await honest.append(record.acts.slice(0, older).map((env) => utf8(canonicalize(env))));
+  const oldRoot = await honest.root(older);
+  const oldNote = formatNote(await addNoteSignature({ text: formatCheckpoint({ origin: record.origin, size: older, root: oldRoot }), signatures: [] },
+    record.origin, key, fromBase64url(record.log_key)));
+  await mikhail.page.route(/\/api\/v1\/meetings\/[^/]+\/checkpoint(\?.*)?$/, (route) => route.fulfill({
+    status: 200, contentType: 'application/json',
+    body: JSON.stringify({ checkpoint: oldNote, size: older, root: toHex(oldRoot), consistency: [] }),
+  }));
+  posted = await cosignaturesPosted(mikhail.page, async () => {
+    await mikhail.page.click('#cosign');
+    await mikhail.page.locator('#cosign-refused').waitFor();
+  });
+  assert.deepEqual(posted, []);
+  assert.match(await mikhail.page.locator('#cosign-refused').textContent(), new RegExp(TWO_HISTORIES));
+  await mikhail.page.unrouteAll();
+  fs.copyFileSync(exported, path.join(ARTIFACTS, 'record-example.parley-record.json'));
+});

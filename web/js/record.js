@@ -1,0 +1,303 @@
+// The record of the talks in the app (docs/record.md): what a member's
+// browser fetches, checks and signs.
+//
+//   loadRecord(meeting)          GET the record, verify it here (record-verifier.js)
+//   cosign(meeting, me, view)    check the server's checkpoint against what this
+//                                browser verified and remembers, then add the
+//                                member's signed-note line and send it
+//   shortFingerprint(key)        "ab12 cd34 ef56 7890", as the call shows it
+//
+// Entries themselves are signed by acts.js (one function per kind).
+//
+// What the browser remembers (localStorage, per meeting and member): the last
+// checkpoint this member cosigned and every checkpoint it has seen, each as
+// {size, root}. A later checkpoint must extend all of them; a server that
+// showed two different histories is caught the moment it shows the second.
+
+import { call } from './api.js';
+import { loadIdentity } from './identity.js';
+import { fromBase64url, fromHex, sha256Hex, toHex } from './encoding.js';
+import { verifyConsistency } from './merkle.js';
+import { addNoteSignature, formatNote, parseCheckpoint, parseNote, verifyNoteKey } from './signed-note.js';
+import { parseTrust, verifyRecord } from './record-verifier.js';
+
+export const TWO_HISTORIES = 'The server showed two different histories of this meeting — not cosigned.';
+
+// A refusal to cosign: `code` says which check failed; `forked` is true when
+// the server's story contradicts itself (the message people must see).
+export class CosignRefused extends Error {
+  constructor(code, message, { forked = false } = {}) {
+    super(forked ? `${TWO_HISTORIES} ${message}` : message);
+    this.code = code;
+    this.forked = forked;
+  }
+}
+
+const meetingPath = (id) => `/api/v1/meetings/${encodeURIComponent(id)}`;
+
+// The first 8 bytes of SHA-256 of the base64url key text, as four groups of
+// four hex digits (src/record short_fingerprint; the call shows the same).
+export async function shortFingerprint(keyB64url) {
+  const hex = (await sha256Hex(keyB64url)).slice(0, 16);
+  return hex.match(/.{4}/g).join(' ');
+}
+
+// The key name a member cosigns under: "<origin>/member/<member id>".
+export const cosignerKeyName = (origin, member) => `${origin}/member/${member}`;
+
+// --- What this browser remembers
+
+const memoryKey = (meeting, member) => `parley.record.${meeting}.${member}`;
+
+export function remembered(meeting, member) {
+  try {
+    const m = JSON.parse(localStorage.getItem(memoryKey(meeting, member)) || 'null');
+    if (m && Array.isArray(m.seen)) return { cosigned: m.cosigned || null, seen: m.seen };
+  } catch {
+    /* a damaged entry is treated as nothing remembered: the checks below still run */
+  }
+  return { cosigned: null, seen: [] };
+}
+
+// Keeps the checkpoints seen (one per size: the first root seen for a size
+// stays, so a second, different one is never quietly replaced) and the last
+// one cosigned.
+function remember(meeting, member, { cosigned, seen }) {
+  const m = remembered(meeting, member);
+  const bySize = new Map(m.seen.map((c) => [c.size, c]));
+  for (const c of seen || []) if (!bySize.has(c.size)) bySize.set(c.size, { size: c.size, root: c.root });
+  const list = [...bySize.values()].sort((a, b) => a.size - b.size);
+  // Bounded: the first, the last cosigned, and the 62 largest are kept.
+  const kept = list.length > 64 ? [list[0], ...list.slice(-63)] : list;
+  localStorage.setItem(memoryKey(meeting, member), JSON.stringify({ cosigned: cosigned || m.cosigned, seen: kept }));
+}
+
+// --- Loading and verifying
+
+// The trust a member's browser gives the record (docs/record.md
+// §Verification 3): the keys the server lists for each party's members. The
+// page has no other source for the other party's keys — as for the call's
+// end-to-end keys, the people compare fingerprints aloud — so this checks
+// that the terms were signed by members of the right parties, not that
+// their keys are genuine. The checks that protect the member (signatures,
+// rules, checkpoints) do not depend on it.
+function listedTrust(doc) {
+  const parties = {};
+  for (const m of Array.isArray(doc.members) ? doc.members : [])
+    if (m && typeof m.party === 'string' && typeof m.key === 'string') (parties[m.party] ??= []).push(m.key);
+  try {
+    return parseTrust({ type: 'parley.trust/1', parties });
+  } catch {
+    return null;  // a malformed member list: verifyRecord says what is wrong with it
+  }
+}
+
+// The record as the server exports it, verified in this browser by
+// record-verifier.js. Resolves to { doc, report }: report.ok says whether
+// everything verified (report.error names the first failure), report.state
+// is the RecordState (its .log the replayed MeetingLog of meeting-log.js)
+// and report.record its display view, checkpoints included.
+export async function loadRecord(meeting) {
+  const doc = await call('GET', `${meetingPath(meeting)}/record`);
+  const report = await verifyRecord(JSON.stringify(doc), { trust: listedTrust(doc) });
+  return { doc, report };
+}
+
+export class RecordUnverified extends Error {}
+
+// One meeting's record as a page holds it: loaded and verified whole, then
+// kept up to date act by act from the live channel's pushes (each replayed
+// through the same MeetingLog, so a pushed act that breaks a rule or a
+// signature is refused here too). Entries are signed on what this holds:
+// base = the acts verified here, prev = the last one's hash.
+export class RecordBook {
+  constructor(meeting, me) {
+    this.meeting = meeting;
+    this.me = me;
+    this.doc = null;
+    this.report = null;
+    this.state = null;   // RecordState (record-verifier.js): the log, the tree, the checkpoints
+    this.broken = null;  // why the record stopped verifying, if it did
+    this.queue = Promise.resolve();
+  }
+
+  get log() {
+    return this.state ? this.state.log : null;
+  }
+
+  get length() {
+    return this.log ? this.log.length : 0;
+  }
+
+  get checkpoints() {
+    return this.state ? this.state.checkpoints : [];
+  }
+
+  get final() {
+    return !!(this.state && this.state.finalCheckpoint);
+  }
+
+  // The member's entry on the signed roster, or null.
+  get rosterEntry() {
+    return (this.log && this.log.signedRoster()?.get(this.me.member)) || null;
+  }
+
+  // What acts.js signs on: the history this browser verified.
+  basis() {
+    return { id: this.meeting, length: this.log.length, head: this.log.head, last_at: this.log.lastAt || null };
+  }
+
+  // One change at a time: a full reload and a pushed act never interleave.
+  serial(fn) {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  refresh() {
+    return this.serial(async () => {
+      const { doc, report } = await loadRecord(this.meeting);
+      if (!report.ok) {
+        this.broken = report.error;
+        throw new RecordUnverified(`The record the server sent does not verify in this browser: ${report.error}`);
+      }
+      // Two loads may cross: an older answer never replaces a newer one.
+      if (this.log && report.state.log.length < this.log.length) return;
+      this.doc = doc;
+      this.report = report;
+      this.state = report.state;
+      this.broken = null;
+      noteSeen(this.meeting, this.me.member, report.state);
+    });
+  }
+
+  // A pushed act ({seq, envelope}): replayed on the log when it is the next
+  // one, a full reload when some were missed. Resolves to true when the
+  // log grew.
+  apply(msg) {
+    return this.serial(async () => {
+      if (!this.log || msg.seq <= this.log.length) return false;
+      if (msg.seq > this.log.length + 1) {
+        const { doc, report } = await loadRecord(this.meeting);
+        if (!report.ok) throw new RecordUnverified(`The record the server sent does not verify in this browser: ${report.error}`);
+        this.doc = doc;
+        this.report = report;
+        this.state = report.state;
+        noteSeen(this.meeting, this.me.member, report.state);
+        return true;
+      }
+      const r = await this.state.append(msg.envelope);
+      if (!r.ok) {
+        this.broken = `act ${msg.seq}: ${r.error} [${r.code}]`;
+        throw new RecordUnverified(`The server pushed an act that does not verify in this browser (act ${msg.seq}: ${r.error}); it is not shown.`);
+      }
+      return true;
+    });
+  }
+}
+
+// --- Cosigning (docs/record.md §Checkpoints of a meeting)
+
+// Checks and cosigns the server's current checkpoint for `me` (the identity
+// in this browser). Resolves to { checkpoint, final, size } as the server
+// answered; throws CosignRefused when a check fails (nothing is signed).
+export async function cosign(meeting, me) {
+  const identity = await loadIdentity();
+  if (!identity || identity.member !== me.member) throw new CosignRefused('no_identity', 'This browser holds no key for you.');
+  const memory = remembered(meeting, me.member);
+  const last = memory.cosigned;
+
+  // 1. The checkpoint, with the proof from the last one this member cosigned.
+  let head;
+  try {
+    head = await call('GET', `${meetingPath(meeting)}/checkpoint${last ? `?from=${last.size}` : ''}`);
+  } catch (e) {
+    // The server's log is shorter than what was cosigned (it refuses the
+    // proof): take its checkpoint as it is, and the check below says so.
+    if (!last || e.code !== 'invalid_field') throw e;
+    head = await call('GET', `${meetingPath(meeting)}/checkpoint`);
+  }
+  // 2. The record, at least as long: every act the checkpoint covers.
+  const { doc, report } = await loadRecord(meeting);
+  if (!report.ok) throw new CosignRefused('record_invalid', `The record does not verify in this browser: ${report.error}`);
+
+  let note;
+  let cp;
+  try {
+    note = parseNote(head.checkpoint);
+    cp = parseCheckpoint(note.text);
+  } catch (e) {
+    throw new CosignRefused('bad_checkpoint', `The server's checkpoint is not well formed: ${e.message}`);
+  }
+  if (cp.origin !== doc.origin) throw new CosignRefused('wrong_origin', `The checkpoint is of another log (${cp.origin}).`);
+  const logKey = fromBase64url(doc.log_key);
+  try {
+    await verifyNoteKey(note, doc.origin, logKey);
+  } catch (e) {
+    throw new CosignRefused('bad_signature', `The checkpoint is not signed by this meeting's log key: ${e.message}`);
+  }
+  const root = toHex(cp.root);
+  if (cp.size !== head.size || root !== head.root)
+    throw new CosignRefused('checkpoint_mismatch', 'The server\'s answer gives two sizes or roots for one checkpoint.', { forked: true });
+  const held = report.state.log.length;
+  if (cp.size > held)
+    throw new CosignRefused('record_short', `The checkpoint covers ${cp.size} acts but the record holds ${held}.`, { forked: true });
+
+  // 3. Its root is the tree hash of the first `size` acts verified here.
+  const tree = report.state;
+  const ours = toHex(await tree.root(cp.size));
+  if (ours !== root)
+    throw new CosignRefused('root_mismatch', `Its root for ${cp.size} acts is not the tree hash of the acts this browser verified.`, { forked: true });
+
+  // 4. Consistent with the last checkpoint this member cosigned: by the
+  // server's proof, and by recomputing from the acts held.
+  if (last) {
+    if (last.size > cp.size)
+      throw new CosignRefused('went_back', `You cosigned ${last.size} acts before; the server now shows ${cp.size}.`, { forked: true });
+    const proof = (head.consistency || []).map(fromHex);
+    if (proof.some((p) => !p)) throw new CosignRefused('bad_proof', 'The consistency proof is not hex hashes.', { forked: true });
+    const err = await verifyConsistency(last.size, cp.size, fromHex(last.root), cp.root, proof);
+    if (err) throw new CosignRefused(err, `It is not an extension of the checkpoint you cosigned at ${last.size} acts (${err}).`, { forked: true });
+    if (toHex(await tree.root(last.size)) !== last.root)
+      throw new CosignRefused('root_mismatch', `The acts now shown do not give the checkpoint you cosigned at ${last.size} acts.`, { forked: true });
+  }
+
+  // 5. Every other checkpoint seen — those in the record (the other
+  // party's cosigned ones among them) and those remembered — is a prefix
+  // of the same acts.
+  const seen = [...report.state.checkpoints.map((c) => ({ size: c.size, root: c.root })), ...memory.seen];
+  for (const c of seen) {
+    if (c.size > held)
+      throw new CosignRefused('went_back', `A checkpoint of ${c.size} acts was seen before; the record now holds ${held}.`, { forked: true });
+    if (toHex(await tree.root(c.size)) !== c.root)
+      throw new CosignRefused('root_mismatch', `The checkpoint of ${c.size} acts seen before does not match the acts now shown.`, { forked: true });
+  }
+  remember(meeting, me.member, { seen: [...seen, { size: cp.size, root }] });
+
+  // 6. The member's line, under "<origin>/member/<id>".
+  const signed = await addNoteSignature(note, cosignerKeyName(doc.origin, me.member), identity.privateKey,
+    fromBase64url(identity.publicKey));
+  const answer = await call('POST', `${meetingPath(meeting)}/cosignatures`, { checkpoint: formatNote(signed) });
+  remember(meeting, me.member, { cosigned: { size: cp.size, root } });
+  return { ...answer, size: cp.size };
+}
+
+// Records the checkpoints a page was shown and verified without cosigning:
+// a later contradiction is then caught.
+export function noteSeen(meeting, member, state) {
+  remember(meeting, member, { seen: state.checkpoints.map((c) => ({ size: c.size, root: c.root })) });
+}
+
+// Downloads a JSON document as a file.
+export function download(doc, filename) {
+  const blob = new Blob([JSON.stringify(doc, null, 1) + '\n'], { type: 'application/json' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  setTimeout(() => {
+    URL.revokeObjectURL(a.href);
+    a.remove();
+  }, 1000);
+}
