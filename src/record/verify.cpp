@@ -257,7 +257,8 @@ Expected<VerifiedExcerpt> verify_excerpt(const json::Json& doc, const Trust& tru
     if (auto s = negotiation::verify_act_signature(*sa, out.members); !s) return fail(s.error());
     if (out.pinned && !trusted(*out.members.find_member(sa->act.author)))
       return fail(make_error("untrusted_key", "the signer's key is not trusted for their party"));
-    if (!e["index"].is_number_unsigned()) return fail(make_error("invalid_field", "index must be a leaf index"));
+    if (!e["index"].is_number_integer() || e["index"].get<std::int64_t>() < 0)
+      return fail(make_error("invalid_field", "index must be a leaf index"));
     auto index = e["index"].get<std::uint64_t>();
     auto path = parse_path(e["proof"], "proof");
     if (!path) return fail(path.error());
