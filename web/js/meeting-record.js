@@ -88,13 +88,13 @@ export class RecordSection {
     return this.forms.get(key).form;
   }
 
-  async cosignNow() {
+  async cosignNow(size = null) {
     if (this.busy) return;
     this.busy = true;
     this.say('');
     this.draw();
     try {
-      const answer = await cosign(this.meeting, this.me);
+      const answer = await cosign(this.meeting, this.me, { size });
       this.refusal = null;
       await this.book.refresh();
       this.toast(answer.final ? `Checkpoint of ${answer.size} acts cosigned: the record is FINAL.` : `Checkpoint of ${answer.size} acts cosigned.`);
@@ -174,10 +174,17 @@ export class RecordSection {
     if (canCosign) {
       const party = cosignerParty(this.view, this.me.member);
       const done = mine && latest && mine.size >= latest.size;
+      // A checkpoint the other party cosigned while later entries came in:
+      // cosigning that same one is what makes the record final.
+      const theirs = [...cps].reverse().find((c) => c !== latest && !c.cosignedBy.includes(party)
+        && c.cosignedBy.length > 0 && (!mine || c.size > mine.size));
       box.append(
         mine ? h('p', { class: 'muted', id: 'my-cosignature', text: `You last cosigned the checkpoint of ${mine.size} acts from this browser.` }) : null,
         h('button', { type: 'button', id: 'cosign', disabled: !!done, text: done ? 'You cosigned the latest checkpoint' : `Check and cosign for ${log.partyName(party)}`,
           onclick: () => this.cosignNow() }),
+        theirs ? h('button', { type: 'button', class: 'secondary', id: 'cosign-theirs', 'data-size': String(theirs.size),
+          text: `Check and cosign the checkpoint of ${theirs.size} acts that ${theirs.cosignedBy.map((p) => log.partyName(p)).join(' and ')} cosigned`,
+          onclick: () => this.cosignNow(theirs.size) }) : null,
         h('p', { class: 'muted', text: 'Before signing, this browser checks that the checkpoint is the tree of the acts it verified, and that it extends every checkpoint it has seen and the one you last cosigned.' }));
     }
     return box;

@@ -69,7 +69,8 @@ function remember(meeting, member, { cosigned, seen }) {
   const list = [...bySize.values()].sort((a, b) => a.size - b.size);
   // Bounded: the first, the last cosigned, and the 62 largest are kept.
   const kept = list.length > 64 ? [list[0], ...list.slice(-63)] : list;
-  localStorage.setItem(memoryKey(meeting, member), JSON.stringify({ cosigned: cosigned || m.cosigned, seen: kept }));
+  const last = cosigned && (!m.cosigned || cosigned.size >= m.cosigned.size) ? cosigned : m.cosigned;
+  localStorage.setItem(memoryKey(meeting, member), JSON.stringify({ cosigned: last, seen: kept }));
 }
 
 // --- Loading and verifying
@@ -198,28 +199,40 @@ export class RecordBook {
 
 // --- Cosigning (docs/record.md §Checkpoints of a meeting)
 
-// Checks and cosigns the server's current checkpoint for `me` (the identity
-// in this browser). Resolves to { checkpoint, final, size } as the server
-// answered; throws CosignRefused when a check fails (nothing is signed).
-export async function cosign(meeting, me) {
+// Checks and cosigns a checkpoint for `me` (the identity in this browser):
+// the server's current one, or with `size` the one of that size the record
+// carries (one the other party cosigned while later entries came in: both
+// must cosign the same checkpoint for the record to be final). Resolves to
+// { checkpoint, final, size } as the server answered; throws CosignRefused
+// when a check fails (nothing is signed then).
+export async function cosign(meeting, me, { size = null } = {}) {
   const identity = await loadIdentity();
   if (!identity || identity.member !== me.member) throw new CosignRefused('no_identity', 'This browser holds no key for you.');
   const memory = remembered(meeting, me.member);
   const last = memory.cosigned;
 
   // 1. The checkpoint, with the proof from the last one this member cosigned.
-  let head;
-  try {
-    head = await call('GET', `${meetingPath(meeting)}/checkpoint${last ? `?from=${last.size}` : ''}`);
-  } catch (e) {
-    // The server's log is shorter than what was cosigned (it refuses the
-    // proof): take its checkpoint as it is, and the check below says so.
-    if (!last || e.code !== 'invalid_field') throw e;
-    head = await call('GET', `${meetingPath(meeting)}/checkpoint`);
+  let head = null;
+  if (size === null) {
+    try {
+      head = await call('GET', `${meetingPath(meeting)}/checkpoint${last ? `?from=${last.size}` : ''}`);
+    } catch (e) {
+      // The server's log is shorter than what was cosigned (it refuses the
+      // proof): take its checkpoint as it is, and the check below says so.
+      if (!last || e.code !== 'invalid_field') throw e;
+      head = await call('GET', `${meetingPath(meeting)}/checkpoint`);
+    }
   }
   // 2. The record, at least as long: every act the checkpoint covers.
   const { doc, report } = await loadRecord(meeting);
   if (!report.ok) throw new CosignRefused('record_invalid', `The record does not verify in this browser: ${report.error}`);
+  if (size !== null) {
+    // A checkpoint of the record: its consistency with the last one cosigned
+    // is checked below by recomputing both roots from the same acts.
+    const c = report.state.checkpoints.find((x) => x.size === size);
+    if (!c) throw new CosignRefused('not_found', `The record carries no checkpoint of ${size} acts.`);
+    head = { checkpoint: c.note, size: c.size, root: c.root, consistency: null };
+  }
 
   let note;
   let cp;
@@ -252,12 +265,18 @@ export async function cosign(meeting, me) {
   // 4. Consistent with the last checkpoint this member cosigned: by the
   // server's proof, and by recomputing from the acts held.
   if (last) {
-    if (last.size > cp.size)
+    // The server's current checkpoint never goes back; an older one of the
+    // record (size given) is only checked against the same acts.
+    if (size === null && last.size > cp.size)
       throw new CosignRefused('went_back', `You cosigned ${last.size} acts before; the server now shows ${cp.size}.`, { forked: true });
-    const proof = (head.consistency || []).map(fromHex);
-    if (proof.some((p) => !p)) throw new CosignRefused('bad_proof', 'The consistency proof is not hex hashes.', { forked: true });
-    const err = await verifyConsistency(last.size, cp.size, fromHex(last.root), cp.root, proof);
-    if (err) throw new CosignRefused(err, `It is not an extension of the checkpoint you cosigned at ${last.size} acts (${err}).`, { forked: true });
+    if (head.consistency !== null) {
+      const proof = (head.consistency || []).map(fromHex);
+      if (proof.some((p) => !p)) throw new CosignRefused('bad_proof', 'The consistency proof is not hex hashes.', { forked: true });
+      const err = await verifyConsistency(last.size, cp.size, fromHex(last.root), cp.root, proof);
+      if (err) throw new CosignRefused(err, `It is not an extension of the checkpoint you cosigned at ${last.size} acts (${err}).`, { forked: true });
+    }
+    if (last.size > held)
+      throw new CosignRefused('went_back', `You cosigned ${last.size} acts before; the record now holds ${held}.`, { forked: true });
     if (toHex(await tree.root(last.size)) !== last.root)
       throw new CosignRefused('root_mismatch', `The acts now shown do not give the checkpoint you cosigned at ${last.size} acts.`, { forked: true });
   }
