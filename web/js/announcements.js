@@ -82,14 +82,14 @@ function card(a) {
 
 // --- Readouts and joint statements (docs/record.md §Routes, public)
 
-// Where the excerpt of one publication is: the meeting's list, and the
-// entry's hash in it. The verify page fetches the list, takes that entry's
-// excerpt and checks it in the reader's browser.
+// A meeting's publications, and the excerpt of one of them: the verify
+// page fetches that excerpt (verify?excerpt=<path on this server>) and
+// checks it in the reader's browser.
 export function publicationsPath(meeting) {
   return `/public/meetings/${encodeURIComponent(meeting)}/publications`;
 }
 export function verifyLink(meeting, hash) {
-  return `/verify?excerpt=${encodeURIComponent(publicationsPath(meeting))}&entry=${encodeURIComponent(hash)}`;
+  return `/verify?excerpt=${encodeURIComponent(`${publicationsPath(meeting)}/${hash}`)}`;
 }
 
 const PUBLICATION_LABELS = { readout: 'Readout', correction: 'Corrected readout', joint_statement: 'Joint statement' };

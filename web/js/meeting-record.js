@@ -148,6 +148,8 @@ export class RecordSection {
     clear(this.el, parts);
     this.el.dataset.length = String(log.length);
     this.el.dataset.entries = String(log.entries.length);
+    // Kept forms follow the busy state both ways; fresh buttons are made enabled.
+    for (const { form } of this.forms.values()) for (const b of form.querySelectorAll('button')) b.disabled = this.busy;
     if (this.busy) for (const b of this.el.querySelectorAll('button')) b.disabled = true;
   }
 
@@ -178,14 +180,15 @@ export class RecordSection {
       // cosigning that same one is what makes the record final.
       const theirs = [...cps].reverse().find((c) => c !== latest && !c.cosignedBy.includes(party)
         && c.cosignedBy.length > 0 && (!mine || c.size > mine.size));
-      box.append(
+      box.append(...[
         mine ? h('p', { class: 'muted', id: 'my-cosignature', text: `You last cosigned the checkpoint of ${mine.size} acts from this browser.` }) : null,
         h('button', { type: 'button', id: 'cosign', disabled: !!done, text: done ? 'You cosigned the latest checkpoint' : `Check and cosign for ${log.partyName(party)}`,
           onclick: () => this.cosignNow() }),
         theirs ? h('button', { type: 'button', class: 'secondary', id: 'cosign-theirs', 'data-size': String(theirs.size),
           text: `Check and cosign the checkpoint of ${theirs.size} acts that ${theirs.cosignedBy.map((p) => log.partyName(p)).join(' and ')} cosigned`,
           onclick: () => this.cosignNow(theirs.size) }) : null,
-        h('p', { class: 'muted', text: 'Before signing, this browser checks that the checkpoint is the tree of the acts it verified, and that it extends every checkpoint it has seen and the one you last cosigned.' }));
+        h('p', { class: 'muted', text: 'Before signing, this browser checks that the checkpoint is the tree of the acts it verified, and that it extends every checkpoint it has seen and the one you last cosigned.' }),
+      ].filter(Boolean));
     }
     return box;
   }
