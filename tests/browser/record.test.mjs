@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, PARLEY, Person, Server, agreedCall, enrollPeople, joinCall } from './harness.mjs';
 import { canonicalize } from '../../web/js/canonical.js';
-import { fromBase64url, toHex, utf8 } from '../../web/js/encoding.js';
+import { fromBase64url, sha256Hex, toHex, utf8 } from '../../web/js/encoding.js';
 import { MerkleTree } from '../../web/js/merkle.js';
 import { formatCheckpoint, formatNote, parseNote, addNoteSignature } from '../../web/js/signed-note.js';
 
@@ -24,6 +24,7 @@ const people = {};
 let reader;     // an unenrolled browser: the public
 let meeting;
 let exported;   // path of the record downloaded from the page
+let negotiators;
 const TWO_HISTORIES = 'The server showed two different histories of this meeting — not cosigned';
 
 before(async () => {
@@ -39,6 +40,7 @@ before(async () => {
   reader = await Person.open('record-reader');
   meeting = agreedCall(eastNeg, westNeg, 'Talks on the record',
     ['Mikhail Orlov:leader', 'Anna Petrova:rapporteur', 'Helen Brooks:leader']);
+  negotiators = { eastNeg, westNeg };
   // Confirmation dialogs (publishing a readout, countersigning) are accepted.
   for (const p of Object.values(people)) p.page.on('dialog', (d) => d.accept());
 });
@@ -304,4 +306,46 @@ test('a server that shows two histories: the page refuses to cosign and says so'
   assert.match(await mikhail.page.locator('#cosign-refused').textContent(), new RegExp(TWO_HISTORIES));
   await mikhail.page.unrouteAll();
   fs.copyFileSync(exported, path.join(ARTIFACTS, 'record-example.parley-record.json'));
+});
+
+test('the next meeting shows the previous one\'s open assurances and records their status', async () => {
+  const { mikhail, helen } = people;
+  const { eastNeg, westNeg } = negotiators;
+  const start = new Date(Date.now() + 7 * 86400e3);
+  start.setUTCSeconds(0, 0);
+  const next = eastNeg.run(['create', '--with', 'west', '--title', 'Talks on the record, continued', '--start', start.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    '--duration', '60', '--roster', 'Mikhail Orlov:leader', '--roster', 'Anna Petrova:rapporteur', '--roster', 'Helen Brooks:leader',
+    '--language', 'ru,en', '--agenda', 'What was promised', '--announce-text', 'The talks go on.', '--announce-at', 'on_agreement',
+    '--set', 'format="video"', '--predecessor', meeting]).id;
+  westNeg.run(['accept', next, '--all']);
+  // Before the terms are signed, the agenda card lists what is still open.
+  await helen.page.goto('about:blank');
+  await helen.page.goto(`${server.url}/app#/meeting/${next}`);
+  await helen.page.locator('#agenda-predecessor li').first().waitFor();
+  assert.match(await helen.page.locator('#agenda-predecessor').textContent(), /East will share the inspection schedule before 1 March\./);
+  eastNeg.run(['sign', next]);
+  westNeg.run(['sign', next]);
+
+  // Announced: a status can be recorded in the new meeting's record, naming
+  // the original assurance by its hash.
+  await mikhail.page.goto('about:blank');
+  await mikhail.page.goto(`${server.url}/app#/meeting/${next}`);
+  const card = mikhail.page.locator('#record-predecessor .predecessor-assurance').first();
+  await card.waitFor();
+  const hash = await card.getAttribute('data-hash');
+  const original = JSON.parse(fs.readFileSync(exported, 'utf8')).acts.find((e) => e.act.kind === 'assurance');
+  assert.equal(hash, await sha256Hex(canonicalize(original)), 'the assurance of the first meeting, by the hash of its envelope');
+  await card.locator('select').selectOption('fulfilled');
+  await card.locator('textarea').fill('The schedule was shared on 20 February.');
+  await card.locator('button', { hasText: 'Sign and record the status' }).click();
+  const settled = mikhail.page.locator(`#record-predecessor-settled .predecessor-assurance[data-hash="${hash}"][data-status="fulfilled"]`);
+  await settled.waitFor({ state: 'attached' });
+  const entry = mikhail.page.locator('#record-entries .entry[data-kind="assurance_status"]');
+  await entry.waitFor();
+  assert.match(await entry.textContent(), /fulfilled/);
+  // West sees it live, on its own page of the new meeting.
+  await helen.page.goto('about:blank');
+  await helen.page.goto(`${server.url}/app#/meeting/${next}`);
+  await helen.page.locator(`#record-predecessor-settled .predecessor-assurance[data-hash="${hash}"][data-status="fulfilled"]`).waitFor({ state: 'attached' });
+  assert.equal(await helen.page.locator('#agenda-predecessor li').count(), 0, 'nothing left open');
 });

@@ -45,6 +45,13 @@ export class RecordSection {
     this.draw();
   }
 
+  // The server's view changed (the predecessor's assurances carry their
+  // statuses, the cosigners it holds): redraw with it.
+  setView(view) {
+    this.view = view;
+    this.draw();
+  }
+
   async onAct(msg) {
     try {
       if (await this.book.apply(msg)) this.draw();
@@ -360,4 +367,23 @@ export class RecordSection {
         return li;
       })) : h('p', { class: 'muted', text: 'Nothing recorded yet.' }));
   }
+}
+
+const latestStatus = (a) => (a.statuses.length ? a.statuses.at(-1).status : null);
+
+// The predecessor's assurances not yet fulfilled or withdrawn, read-only,
+// for the agenda card of the negotiation page (the meeting view's
+// predecessor_assurances, as the server gives them from the predecessor's
+// log). `recordShown`: the record section below has the status forms.
+export function openAssurances(view, recordShown) {
+  const open = view.predecessor_assurances.filter((a) => !['fulfilled', 'withdrawn'].includes(latestStatus(a)));
+  const name = (id) => view.parties.find((p) => p.id === id)?.name || id;
+  return h('div', { class: 'predecessor-open', id: 'agenda-predecessor' },
+    h('h3', { text: `Open assurances from the previous meeting (${open.length})` }),
+    open.length ? h('ul', { class: 'plain' }, open.map((a) => h('li', { 'data-hash': a.hash },
+      h('strong', { text: `${name(a.giver)} to ${name(a.to)}: ` }), a.text,
+      h('span', { class: 'muted', text: ` — ${a.until ? `until ${a.until}` : 'no time limit'}${latestStatus(a) ? `; ${STATUS_LABELS[latestStatus(a)]}` : ''}` }))))
+      : h('p', { class: 'muted', text: 'None: every assurance of the previous meeting is settled.' }),
+    open.length ? h('p', { class: 'muted', text: recordShown ? 'Record their status in the record of the talks above.'
+      : 'Once this meeting is announced, either delegation can record their status (fulfilled, in dispute, withdrawn) in its record.' }) : null);
 }

@@ -15,7 +15,7 @@ import { canonicalize } from './canonical.js';
 import { clear, field, h } from './dom.js';
 import { sha256Hex } from './encoding.js';
 import { Live } from './live.js';
-import { RecordSection } from './meeting-record.js';
+import { RecordSection, openAssurances } from './meeting-record.js';
 import { KIND_LABELS } from './record-ui.js';
 import { LABELS, PARAMS, STATUS_TEXT, checkText, editor, memberName, partyName, render, statusBadge, summary, termsProblems } from './params.js';
 import { inZone } from './time.js';
@@ -197,6 +197,8 @@ export async function showMeeting(container, meetingId, me, { say, toast, isCurr
           h('td', { text: x.at }),
           h('td', { text: summary(param, x.value, ctx) }))))))) : null;
     append(card, header, render(param, p.value, ctx), meta, sideColumns(p, param), buttons);
+    // What the previous meeting left open belongs beside this one's agenda.
+    if (param === 'agenda' && shown.predecessor_assurances) append(card, openAssurances(shown, !!record));
     if (editors.has(param)) card.append(editors.get(param).form);
     if (history) card.append(history);
     return card;
@@ -361,7 +363,7 @@ export async function showMeeting(container, meetingId, me, { say, toast, isCurr
       // rest of the page follows the server's view.
       if (record && msg.seq > record.book.length) await record.onAct(msg);
       await load();
-      if (record) record.view = view;
+      if (record) record.setView(view);
       else await updateRecord();
       await draw();
       const author = `${memberName(ctx, a.author)} (${partyName(ctx, members.get(a.author)?.party)})`;
