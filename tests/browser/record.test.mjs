@@ -64,6 +64,15 @@ async function waitFor(fn, what, ms = 30000) {
 }
 
 const panel = (p) => p.page.locator('#record-panel');
+
+// Inputs, selects, textareas and buttons without a label (as negotiation.test.mjs).
+function unlabelledControls(page, within) {
+  return page.evaluate((sel) => [...document.querySelectorAll(`${sel} input, ${sel} select, ${sel} textarea, ${sel} button`)]
+    .filter((el) => {
+      const labelled = (el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+      return !(labelled || (el.tagName === 'BUTTON' && el.textContent.trim()));
+    }).map((el) => el.outerHTML.slice(0, 160)), within);
+}
 const panelLength = async (p) => Number((await panel(p).getAttribute('data-length')) || 0);
 
 // Waits until every page's panel shows the record at `length` acts at least.
@@ -85,6 +94,7 @@ test('in the call: session, minute, statement, an assurance drafted, signed and 
     'East\'s rapporteur records statements for East\'s members only');
   assert.equal(await helen.page.locator('#assurance-sign').isVisible(), true, 'a leader may sign an assurance for her own party');
   await waitFor(async () => (await anna.page.locator('#record-session').textContent()).includes('Helen Brooks') || 'not yet', 'all three in the call');
+  for (const p of [mikhail, anna, helen]) assert.deepEqual(await unlabelledControls(p.page, '#record-panel'), [], `${p.name}: every control labelled`);
 
   const start = await panelLength(anna);
   await anna.page.click('#session-open');
@@ -144,6 +154,7 @@ test('both parties cosign: FINAL; the record exports, prints and verifies', asyn
     await waitFor(async () => (await p.page.locator('#record-final').textContent()) === 'FINAL' || 'not final', `${p.name} sees FINAL`);
   }
   assert.equal(await mikhail.page.locator('#cosign-refused').count(), 0);
+  assert.deepEqual(await unlabelledControls(mikhail.page, '#record'), [], 'every control of the record section labelled');
   await mikhail.shot('record-meeting.png');
 
   // The record as one JSON file.
@@ -218,6 +229,21 @@ test('readouts and a joint statement are published and verify on the announcemen
   const verdict = await reader.page.locator('#verify-verdict').textContent();
   assert.match(verdict, /^Verified\. These 2 entries are signed/, verdict);
   assert.match(await reader.page.content(), /Both delegations will meet again in spring\./);
+});
+
+test('a rapporteur corrects her minute: the latest text is shown, the original kept', async () => {
+  const { anna, helen } = people;
+  await meetingPage(anna);
+  await meetingPage(helen);
+  const minute = anna.page.locator('#record-entries .entry[data-kind="minute"]');
+  assert.equal(await helen.page.locator('#record-entries .entry[data-kind="minute"] details').count(), 0, 'West cannot correct East\'s minute');
+  await minute.locator('summary').click();
+  await minute.locator('textarea').first().fill('The parties reviewed the agenda, added an item, and agreed to proceed.');
+  await minute.locator('textarea').nth(1).fill('An item was added.');
+  await minute.locator('button', { hasText: 'Sign the correction' }).click();
+  const seen = helen.page.locator('#record-entries .entry[data-kind="minute"] .entry-text');
+  await waitFor(async () => /added an item/.test(await seen.textContent()) || await seen.textContent(), 'West sees the corrected minute');
+  assert.match(await helen.page.locator('#record-entries .entry[data-kind="minute"]').textContent(), /Corrected 1 time \(latest: An item was added\.\)/);
 });
 
 // --- A compromised server

@@ -275,8 +275,10 @@ export class RecordSection {
     return sec;
   }
 
+  // A correction form in a <details>, both kept across redraws (open or
+  // not, with what is typed).
   correctionForm(key, entry, max, label) {
-    const form = this.form(key, () => {
+    return this.form(key, () => {
       const text = textArea('Corrected text', max, { id: `${key}-text` });
       text.control.value = entry.text;
       const reason = textArea('Reason for the correction', TEXT_LIMITS.reason, { id: `${key}-reason` });
@@ -285,11 +287,10 @@ export class RecordSection {
       f.addEventListener('submit', (ev) => {
         ev.preventDefault();
         const v = this.read(() => ({ text: text.value(), reason: reason.value() }));
-        if (v) this.act('The correction', (basis) => acts.correct(basis, entry.hash, v.text, v.reason), () => { reason.clear(); this.forms.delete(key); });
+        if (v) this.act('The correction', (basis) => acts.correct(basis, entry.hash, v.text, v.reason), () => this.forms.delete(key));
       });
-      return { form: f };
+      return { form: h('details', { id: `${key}-details` }, h('summary', { text: label }), f) };
     });
-    return h('details', { id: `${key}-details` }, h('summary', { text: label }), form);
   }
 
   jointBox(log, r, zone) {
