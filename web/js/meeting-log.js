@@ -304,7 +304,7 @@ export class MeetingLog {
   }
 
   // The signed roster (the agreed terms' roster) as a Map by member id:
-  // {member, party, role, key, position}; null while not agreed. Entries
+  // {member, party, role, key, position, name, fingerprint}; null while not agreed. Entries
   // that are not well formed are left out (see the top of this file).
   signedRoster() {
     if (!this.agreed) return null;
@@ -568,6 +568,11 @@ export class MeetingLog {
       case 'sign':
         this.signatures.set(party, { member: a.author, termsHash: a.body.terms_hash, at: a.at, seq: rec.seq });
         if (this.agreed) {
+          // Display-ready roster: names and fingerprints, computed once.
+          for (const m of this.signedRoster().values()) {
+            m.name = this.memberName(m.member);
+            m.fingerprint = await shortFingerprint(m.key);
+          }
           // §Announcement: at agreement for "on_agreement", else the later
           // of the publish instant and the agreement; never for a malformed one.
           this.agreedAt = a.at;
