@@ -45,6 +45,7 @@ export function refPath(m, entries) {
 // §2.1.4.1 PROOF(m, D[n]) = SUBPROOF(m, D[n], true).
 export function refProof(m, entries, b = true) {
   const n = entries.length;
+  if (m === 0) return [];  // the RFC defines 0 < m; the empty tree is a prefix of every tree
   if (m === n) return b ? [] : [refRoot(entries)];
   const k = largestPowerBelow(n);
   return m <= k ? [...refProof(m, entries.slice(0, k), b), refRoot(entries.slice(k))]

@@ -21,8 +21,8 @@
 // the rules of its kind, and propose/accept/sign are refused once the
 // meeting is announced at the act's own `at` or an entry exists
 // (meeting_announced). A record entry: envelope shape; wrong_meeting; base
-// at least 1 and at most the current length, prev the hash of act `base`
-// (stale_sequence); at not before act base's (time_out_of_order);
+// at least 1 and at most the current length, prev the hash of act `base`,
+// not an earlier act again (stale_sequence); at not before act base's (time_out_of_order);
 // meeting_withdrawn; announced at its own `at` (not_announced); the author
 // on the signed roster (not_on_roster); the signature with the roster's key
 // (bad_signature); the author's roster role (role_not_allowed); the body
@@ -415,11 +415,18 @@ export class MeetingLog {
   // the first refusal and returns it, else {ok: true}. onProgress(done, total)
   // after each batch.
   async appendAll(envelopes, { onProgress } = {}) {
+    const batch = (i) => Promise.all(envelopes.slice(i, i + BATCH).map((e) => this.prepare(e)));
+    let next = envelopes.length > 0 ? batch(0) : null;
     for (let i = 0; i < envelopes.length; i += BATCH) {
-      const prepared = await Promise.all(envelopes.slice(i, i + BATCH).map((e) => this.prepare(e)));
+      const prepared = await next;
+      // The next batch hashes and verifies while this one is judged.
+      next = i + BATCH < envelopes.length ? batch(i + BATCH) : null;
       for (const p of prepared) {
         const r = await this.apply(p);
-        if (!r.ok) return r;
+        if (!r.ok) {
+          await next?.catch(() => {});
+          return r;
+        }
       }
       onProgress?.(Math.min(i + BATCH, envelopes.length), envelopes.length);
     }
@@ -599,6 +606,10 @@ export class MeetingLog {
     if (base < 1 || base > this.length)
       refuse('stale_sequence', `it builds on ${base} acts, but there are ${this.length} before it`);
     if (a.prev !== this.acts[base - 1].hash) refuse('stale_sequence', `its prev is not the hash of act ${base}`);
+    // The looser position would let the same signed entry in twice (a replay,
+    // or a retry appended again): references by hash would be ambiguous.
+    const twin = this.seqByHash.get(p.hash);
+    if (twin !== undefined) refuse('stale_sequence', `it is act ${twin} again, replayed`);
     const seen = this.acts[base - 1].at;
     if (a.at < seen) refuse('time_out_of_order', `dated ${a.at}, before act ${base} (${seen}) that its author had seen`);
     if (this.withdrawal) refuse('meeting_withdrawn', 'the meeting was already withdrawn');

@@ -83,7 +83,7 @@ import {
   ed25519Available, shortFingerprint, isObject,
 } from './meeting-log.js';
 import { MerkleTree, leafHash, verifyConsistency, verifyInclusion, equalHashes } from './merkle.js';
-import { NoteError, parseNote, parseCheckpoint, verifyNoteKey, isKeyName } from './signed-note.js';
+import { NoteError, parseNote, parseCheckpoint, verifyNoteKey, isKeyName, ed25519KeyId } from './signed-note.js';
 import { exportState } from './verifier.js';
 
 export { MeetingLog };
@@ -98,6 +98,16 @@ async function noting(fn) {
     if (e instanceof NoteError) throw new Refusal(e.code, e.message);
     throw e;
   }
+}
+
+// Every line under a member's key name must be that member's key, and
+// verify: stricter than signed-note's "ignore unknown keys", because the key
+// name says whose cosignature it claims to be (docs/record.md §Verification 4).
+async function verifyMemberLines(note, keyName, key, whose) {
+  const keyId = await noting(() => ed25519KeyId(keyName, fromBase64url(key)));
+  if (note.signatures.some((s) => s.keyName === keyName && !s.keyId.every((x, i) => x === keyId[i])))
+    refuse('tlog_bad_signature', `a cosignature under ${keyName} is not made with ${whose}`);
+  await noting(() => verifyNoteKey(note, keyName, fromBase64url(key)));
 }
 
 function hashList(list, what) {
@@ -273,11 +283,7 @@ export class RecordState {
     const names = [...new Set(note.signatures.map((s) => s.keyName).filter((n) => n.startsWith(prefix)))];
     for (const keyName of names) {
       const who = this.cosigner(keyName.slice(prefix.length));
-      const keyId = await noting(() => verifyNoteKey(note, keyName, fromBase64url(who.key)));
-      // Strict: every line under a member's name is that member's roster key.
-      const others = note.signatures.filter((s) => s.keyName === keyName && !s.keyId.every((x, i) => x === keyId[i]));
-      if (others.length)
-        refuse('tlog_bad_signature', `a cosignature under ${keyName} is not made with ${who.member}'s roster key`);
+      await verifyMemberLines(note, keyName, who.key, `${who.member}'s roster key`);
       out.push({
         member: who.member, name: this.log.memberName(who.member), party: who.party, role: who.role,
         fingerprint: await shortFingerprint(who.key),
@@ -480,9 +486,7 @@ export async function verifyExcerpt(text, { trust = null } = {}) {
       if (!m) refuse('unknown_author', `a cosignature names ${id}, who is not listed in the excerpt`);
       if (!m.roles.some((r) => COSIGNING_ROLES.includes(r)))
         refuse('role_not_allowed', `${m.name} (${m.roles.join(', ')}) may not cosign for ${m.party}`);
-      const keyId = await noting(() => verifyNoteKey(note, keyName, fromBase64url(m.key)));
-      if (note.signatures.some((s) => s.keyName === keyName && !s.keyId.every((x, i) => x === keyId[i])))
-        refuse('tlog_bad_signature', `a cosignature under ${keyName} is not made with ${id}'s listed key`);
+      await verifyMemberLines(note, keyName, m.key, `${id}'s listed key`);
       if (trust && !isTrusted(trust, m.party, m.key)) untrusted.push(`${m.name}'s key (cosigning for ${m.party})`);
       cosigners.push({ member: id, name: m.name, party: m.party, roles: [...m.roles], fingerprint: await shortFingerprint(m.key) });
     }
