@@ -139,7 +139,8 @@ async function cryptoMissing() {
 // From the text or bytes of a trust file, or its parsed object. Returns
 // { parties: Map<party, Set<key>> }; throws a Refusal (invalid_field …).
 export function parseTrust(input) {
-  const doc = isObject(input) ? input : parseText(input, 'a trust file');
+  const bytes = ArrayBuffer.isView(input) || input instanceof ArrayBuffer;
+  const doc = isObject(input) && !bytes ? input : parseText(input, 'a trust file');
   requireFields(doc, ['type', 'parties'], 'the trust');
   if (doc.type !== 'parley.trust/1') refuse('invalid_field', 'this is not a parley.trust/1 document');
   if (!isObject(doc.parties)) refuse('invalid_field', 'the trust\'s parties must be an object of party → keys');
