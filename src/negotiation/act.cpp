@@ -7,8 +7,12 @@
 namespace parley::negotiation {
 
 namespace {
-constexpr std::string_view kRoles[] = {"negotiator", "leader", "aide", "interpreter", "observer"};
-constexpr std::string_view kKinds[] = {"create", "propose", "accept", "sign", "withdraw"};
+constexpr std::string_view kRoles[] = {"negotiator", "leader", "aide", "interpreter", "observer", "rapporteur"};
+constexpr std::string_view kKinds[] = {"create",         "propose",       "accept",          "sign",
+                                       "withdraw",       "session_open",  "session_close",   "minute",
+                                       "statement",      "assurance_draft", "assurance",     "acknowledge",
+                                       "readout",        "joint_statement", "countersign",   "correction",
+                                       "assurance_status"};
 }  // namespace
 
 std::optional<Role> parse_role(std::string_view s) {
@@ -77,7 +81,7 @@ Expected<SignedAct> parse_signed_act(const json::Json& env) {
   out.act.base = a["base"].get<std::int64_t>();
   out.act.prev = a["prev"].get<std::string>();
   auto kind = parse_kind(a["kind"].get<std::string>());
-  if (!kind) return bad("act.kind must be one of create, propose, accept, sign, withdraw");
+  if (!kind) return bad("act.kind is not a known kind of act (docs/protocol.md, docs/record.md)");
   out.act.kind = *kind;
   out.act.body = a["body"];
   out.act.author = a["author"].get<std::string>();

@@ -21,7 +21,12 @@ namespace parley::negotiation {
 
 inline constexpr std::string_view kActType = "parley.act/1";
 
-enum class Kind { create, propose, accept, sign, withdraw };
+// The negotiation's kinds, then the record's (docs/record.md §Entries).
+enum class Kind {
+  create, propose, accept, sign, withdraw,
+  session_open, session_close, minute, statement, assurance_draft, assurance, acknowledge,
+  readout, joint_statement, countersign, correction, assurance_status
+};
 std::optional<Kind> parse_kind(std::string_view s);
 std::string_view kind_name(Kind k);
 

@@ -13,7 +13,8 @@
 
 namespace parley::negotiation {
 
-enum class Role { negotiator, leader, aide, interpreter, observer };
+// rapporteur: the member of a delegation who keeps its record (docs/record.md).
+enum class Role { negotiator, leader, aide, interpreter, observer, rapporteur };
 
 std::optional<Role> parse_role(std::string_view s);
 std::string_view role_name(Role r);

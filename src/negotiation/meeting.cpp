@@ -85,6 +85,7 @@ Status check_act(const MeetingState& m, const SignedAct& sa, const Directory& di
   const Act& a = sa.act;
   const Member* author = dir.find_member(a.author);
   if (!author) return make_error("unknown_author", "the act's author is not a registered member");
+  if (is_record_kind(a.kind)) return check_record_entry(m, sa, dir);
   if (!author->has_role(Role::negotiator))
     return make_error("role_not_allowed", "only negotiators may propose, accept, sign or withdraw");
   if (a.kind == Kind::create) return check_create(m, sa, *author, dir);
@@ -152,16 +153,20 @@ Status check_act(const MeetingState& m, const SignedAct& sa, const Directory& di
         return make_error("invalid_field", "a withdrawal needs a reason of 1 to 2000 bytes");
       return ok_status();
     }
+    default: break;  // record kinds: check_record_entry
   }
   return make_error("invalid_field", "unknown act kind");
 }
 
 void apply_act(MeetingState& m, const SignedAct& sa, const Directory& dir) {
   const Act& a = sa.act;
-  const std::string party = dir.find_member(a.author)->party;  // checked by check_act
   ++m.length;
   m.head = sa.hash;
-  m.last_at = a.at;
+  m.last_at = std::max(m.last_at, a.at);  // entries may be dated a little before the last act
+  m.hashes.push_back(sa.hash);
+  m.times.push_back(a.at);
+  if (is_record_kind(a.kind)) return apply_record_entry(m, sa);
+  const std::string party = dir.find_member(a.author)->party;  // checked by check_act
   auto propose = [&](const std::string& name, const json::Json& value) {
     auto& p = m.params[name];
     p.history.push_back(Proposal{static_cast<std::int64_t>(p.history.size()) + 1, value, party,
@@ -169,6 +174,7 @@ void apply_act(MeetingState& m, const SignedAct& sa, const Directory& dir) {
     p.accepted_by = {party};  // proposing implies accepting your own proposal
     m.signatures.clear();     // a new proposal voids the signatures
     m.agreed_at.reset();
+    m.record.roster.clear();
   };
   switch (a.kind) {
     case Kind::create:
@@ -187,12 +193,16 @@ void apply_act(MeetingState& m, const SignedAct& sa, const Directory& dir) {
     case Kind::sign:
       m.signatures[party] =
           PartySignature{a.author, a.body["terms_hash"].get<std::string>(), m.length, a.at};
-      if (m.signatures.size() == 2) m.agreed_at = a.at;
+      if (m.signatures.size() == 2) {
+        m.agreed_at = a.at;
+        cache_roster(m);
+      }
       break;
     case Kind::withdraw:
       m.withdrawal = Withdrawal{party, a.author, a.body["reason"].get<std::string>(), a.at,
                                 m.announced_by(a.at)};
       break;
+    default: break;  // record kinds: apply_record_entry
   }
 }
 

@@ -20,6 +20,7 @@
 
 #include "negotiation/act.h"
 #include "negotiation/parameters.h"
+#include "negotiation/record.h"
 
 namespace parley::negotiation {
 
@@ -70,6 +71,9 @@ struct MeetingState {
   std::int64_t length = 0;  // acts applied
   std::string head;         // hash of the last act
   Seconds last_at{};        // signed time of the last act: acts may not go back in time
+  std::vector<std::string> hashes;  // of every act, in log order (an entry's prev names one)
+  std::vector<Seconds> times;       // and their signed times
+  RecordState record;               // the record of the talks (negotiation/record.h)
 
   bool has_party(std::string_view p) const { return parties[0] == p || parties[1] == p; }
   bool all_agreed() const;

@@ -26,7 +26,7 @@ export function statusBadge(status, id) {
   return h('span', { class: `badge ${status}`, id, 'data-status': status, text: STATUS_TEXT[status] || status });
 }
 
-const ROLES = ['negotiator', 'leader', 'aide', 'interpreter', 'observer'];
+const ROLES = ['negotiator', 'leader', 'aide', 'interpreter', 'observer', 'rapporteur'];
 // ctx: { view(), members: Map id → member, me: identity, meetings: [brief] }
 export function memberName(ctx, id) {
   const m = ctx.members.get(id);
