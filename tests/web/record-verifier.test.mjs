@@ -434,6 +434,10 @@ test('who signs: a key not on the roster, another member\'s key, an aide\'s assu
     ['an entry signed by another key than the roster\'s', (m) => m.envelope('Anna', 'minute', { item: null, text: 'x' }, { signer: 'Oleg' }), 'bad_signature'],
     ['an assurance signed by an aide', (m) => m.envelope('Pavel', 'assurance', assurance), 'role_not_allowed'],
     ['an assurance by a rapporteur', (m) => m.envelope('Anna', 'assurance', assurance), 'role_not_allowed'],
+    ['an entry by a member whose listed key is not the roster\'s', (m) => {
+      m.members.find((x) => x.id === 'mbr_west_observer').key = m.who('Oleg').key;
+      return m.envelope('Tom', 'statement', { speaker: 'mbr_west_observer', item: null, text: 'x' }, { signer: 'Oleg' });
+    }, 'key_changed'],
     ['an acknowledgement by the giving party', async (m) => {
       const given = await m.act('James', 'assurance', { ...assurance, to: 'east', text: 'again' });
       return m.envelope('Helen', 'acknowledge', { assurance: given });
@@ -481,13 +485,20 @@ test('checkpoints: origin, the log\'s signature, cosigners and their rights, roo
 
   // A checkpoint cosigned by one side only presented as final.
   const oneSide = await m.record([{ size: 23, cosigners: ['Anna'] }, { size: 28, cosigners: ['Irina'] }], { final: true });
-  refused(await verify(oneSide, m), 'final', 'final_mismatch');
-  await check((d) => { d.final = false; }, 'final', 'final_mismatch');
+  refused(await verify(oneSide, m), 'final', 'not_final');
   // Cosigned by both, but while a session is open (size 14): not final.
   const open = await m.record([{ size: 14, cosigners: ['Anna', 'James'] }], { final: true });
-  refused(await verify(open, m), 'final', 'final_mismatch');
+  refused(await verify(open, m), 'final', 'not_final');
   open.final = false;
-  assert.equal((await verify(open, m)).ok, true);
+  const notFinal = await verify(open, m);
+  assert.equal(notFinal.ok, true, notFinal.error);
+  assert.equal(notFinal.final, false);
+  refused(await verifyRecord(JSON.stringify(open), { trust: parseTrust(m.trust()), requireFinal: true }), 'final', 'not_final');
+  // A final record that says it is not understates, and verifies (as parley verify).
+  const understated = structuredClone(doc);
+  understated.final = false;
+  const u = await verify(understated, m);
+  assert.deepEqual([u.ok, u.final], [true, true]);
 
   // The log's key and origin.
   await check((d) => { d.log_key = m.who('Irina').key; }, 'checkpoint 1', 'tlog_unsigned');
@@ -501,9 +512,9 @@ test('checkpoints: origin, the log\'s signature, cosigners and their rights, roo
   const damage = (at) => (_, p, sig) => p + sig.slice(0, at) + (sig[at] === 'A' ? 'B' : 'A') + sig.slice(at + 1);
   await check((d) => replaceNote(d, 1, /(\/member\/mbr_west_negotiator )(\S+)/, damage(20)), 'checkpoint 2', 'tlog_bad_signature');
   await check((d) => replaceNote(d, 1, /(\/member\/mbr_west_negotiator )(\S+)/, damage(0)), 'checkpoint 2', 'tlog_bad_signature');
-  await check(async (d) => { d.checkpoints[0] = await m.checkpoint(13, ['Pavel']); }, 'checkpoint 1', 'role_not_allowed');
-  await check(async (d) => { d.checkpoints[0] = await m.checkpoint(13, ['Oleg']); }, 'checkpoint 1', 'not_on_roster');
-  await check(async (d) => { d.checkpoints[0] = await m.checkpoint(13, ['Tom']); }, 'checkpoint 1', 'role_not_allowed');
+  await check(async (d) => { d.checkpoints[0] = await m.checkpoint(13, ['Pavel']); }, 'checkpoint 1', 'checkpoint_cosigner');
+  await check(async (d) => { d.checkpoints[0] = await m.checkpoint(13, ['Oleg']); }, 'checkpoint 1', 'checkpoint_cosigner');
+  await check(async (d) => { d.checkpoints[0] = await m.checkpoint(13, ['Tom']); }, 'checkpoint 1', 'checkpoint_cosigner');
 
   // Inconsistent checkpoints: one of another history of the same size; a
   // consistency proof truncated, or from another size; sizes not increasing.
@@ -539,7 +550,7 @@ const RULES = [
   ['nobody present', null, (m) => m.envelope('Anna', 'session_open', { present: [] }), 'invalid_field'],
   ['someone present twice', null, (m) => m.envelope('Anna', 'session_open', present('east_aide', 'east_aide')), 'invalid_field'],
   ['present but not on the roster', null, (m) => m.envelope('Anna', 'session_open', present('east_outsider')), 'not_on_roster'],
-  ['an unknown field', null, (m) => m.envelope('Anna', 'session_open', { ...present('east_aide'), extra: 1 }), 'invalid_field'],
+  ['an unknown field', null, (m) => m.envelope('Anna', 'session_open', { ...present('east_aide'), extra: 1 }), 'unknown_field'],
   // Minutes and statements.
   ['a minute with no session', null, (m) => m.envelope('Anna', 'minute', { item: null, text: 'x' }), 'no_session'],
   ['a minute by a leader', open, (m) => m.envelope('Mikhail', 'minute', { item: null, text: 'x' }), 'role_not_allowed'],
@@ -548,7 +559,7 @@ const RULES = [
   ['a minute with a control character', open, (m) => m.envelope('Anna', 'minute', { item: null, text: 'a\u0007b' }), 'invalid_field'],
   ['a minute on item 2 of 2', open, (m) => m.envelope('Anna', 'minute', { item: 2, text: 'x' }), 'invalid_item'],
   ['a minute on item "0"', open, (m) => m.envelope('Anna', 'minute', { item: '0', text: 'x' }), 'invalid_item'],
-  ['a minute without its item', open, (m) => m.envelope('Anna', 'minute', { text: 'x' }), 'invalid_field'],
+  ['a minute without its item', open, (m) => m.envelope('Anna', 'minute', { text: 'x' }), 'missing_field'],
   ['a statement recorded by the other party\'s rapporteur', open,
     (m) => m.envelope('Rachel', 'statement', { speaker: 'mbr_east_negotiator', item: null, text: 'x' }), 'role_not_allowed'],
   ['a statement recorded by an aide for someone else', open,
@@ -580,7 +591,9 @@ const RULES = [
   ['an assurance whose draft is unknown', open,
     (m) => m.envelope('Irina', 'assurance', { to: 'west', item: null, text: 'x', scope: 'y', until: null, draft: 'ab'.repeat(32) }), 'unknown_entry'],
   ['an assurance whose draft is not a hash', open,
-    (m) => m.envelope('Irina', 'assurance', { to: 'west', item: null, text: 'x', scope: 'y', until: null, draft: 'AB'.repeat(32) }), 'invalid_field'],
+    (m) => m.envelope('Irina', 'assurance', { to: 'west', item: null, text: 'x', scope: 'y', until: null, draft: 'AB'.repeat(32) }), 'unknown_entry'],
+  ['an assurance whose draft is a negotiation act', open,
+    (m) => m.envelope('Irina', 'assurance', { to: 'west', item: null, text: 'x', scope: 'y', until: null, draft: m.hashes[0] }), 'unknown_entry'],
   ['a second acknowledgement', null, (m, h) => m.envelope('Anna', 'acknowledge', { assurance: h.assurance }), 'already_acknowledged'],
   ['an acknowledgement by the receiving party\'s aide', async (m, h) => {
     await open(m);
@@ -631,7 +644,11 @@ const RULES = [
   ['an entry whose prev is not act base', null,
     (m) => m.envelope('Helen', 'joint_statement', { text: 'x' }, { base: 20, prev: m.hashes[20] }), 'stale_sequence'],
   ['an entry dated before the act it built on', null,
-    (m) => m.envelope('Irina', 'joint_statement', { text: 'x' }, { at: '2026-11-01T09:00:00Z' }), 'time_out_of_order'],
+    (m) => m.envelope('Irina', 'joint_statement', { text: 'x' }, { at: m.acts[12].act.at }), 'time_out_of_order'],
+  ['an entry dated before the announcement', null,
+    (m) => m.envelope('Irina', 'joint_statement', { text: 'x' }, { at: '2026-11-01T09:00:00Z', base: 1 }), 'not_announced'],
+  ['a status withdrawn by a non-principal of the giver', null,
+    (m, h) => m.envelope('Tom', 'assurance_status', { assurance: h.assurance, meeting: m.meeting, status: 'withdrawn', note: '' }), 'role_not_allowed'],
   ['an entry of another meeting', null,
     (m) => m.envelope('Irina', 'joint_statement', { text: 'x' }, { meeting: 'mtg_record_test_0002' }), 'wrong_meeting'],
   // The negotiation once the record has begun.
@@ -759,19 +776,23 @@ test('excerpts: entries proven against a cosigned checkpoint; tampering, wrong i
     assert.equal(x.code, code, x.error);
     assert.ok(x.error.startsWith(`${where}: `), x.error);
   };
-  await check((d) => { d.entries[0].envelope.act.body.text += '!'; }, 'act 26', 'bad_signature');
-  await check((d) => { d.entries[0].index = 24; }, 'act 25', 'tlog_root_mismatch');
-  await check((d) => { d.entries[0].index = 28; }, 'act 29', 'tlog_bad_index');
-  await check((d) => { d.entries[1].proof.pop(); }, 'act 27', 'tlog_bad_proof');
-  await check((d) => { d.entries[1].proof.push(d.entries[1].proof[0]); }, 'act 27', 'tlog_bad_proof');
-  await check((d) => { d.entries[1].proof[0] = d.entries[0].proof[0]; }, 'act 27', 'tlog_root_mismatch');
-  await check((d) => { d.checkpoint = d.checkpoint.replace(/(mbr_west_negotiator )(\S{20})(.)/, (_, p, s, c) => p + s + (c === 'A' ? 'B' : 'A')); }, 'checkpoint', 'tlog_bad_signature');
-  await check((d) => { d.members = d.members.filter((x) => x.id !== 'mbr_west_negotiator'); }, 'checkpoint', 'unknown_author');
-  await check((d) => { d.members.find((x) => x.id === 'mbr_west_leader').key = m.who('Oleg').key; }, 'act 27', 'bad_signature');
-  await check((d) => { d.members = d.members.filter((x) => x.id !== 'mbr_west_leader'); }, 'act 27', 'unknown_author');
+  await check((d) => { d.entries[0].envelope.act.body.text += '!'; }, 'entry 1', 'bad_signature');
+  await check((d) => { d.entries[0].index = 24; }, 'entry 1', 'tlog_root_mismatch');
+  await check((d) => { d.entries[0].index = 28; }, 'entry 1', 'tlog_bad_index');
+  await check((d) => { d.entries[1].proof.pop(); }, 'entry 2', 'tlog_bad_proof');
+  await check((d) => { d.entries[1].proof.push(d.entries[1].proof[0]); }, 'entry 2', 'tlog_bad_proof');
+  await check((d) => { d.entries[1].proof[0] = d.entries[0].proof[0]; }, 'entry 2', 'tlog_root_mismatch');
+  await check((d) => { d.checkpoint = d.checkpoint.replace(/(mbr_west_negotiator )(\S{20})(.)/, (_, p, s, c) => p + s + (c === 'A' ? 'B' : 'A')); }, 'checkpoint 1', 'tlog_bad_signature');
+  await check((d) => { d.members = d.members.filter((x) => x.id !== 'mbr_west_negotiator'); }, 'checkpoint 1', 'checkpoint_cosigner');
+  await check((d) => { d.members.find((x) => x.id === 'mbr_west_leader').key = m.who('Oleg').key; }, 'entry 2', 'bad_signature');
+  await check((d) => { d.members = d.members.filter((x) => x.id !== 'mbr_west_leader'); }, 'entry 2', 'unknown_author');
+  await check((d) => { d.entries[0].index = -1; }, 'entry 1', 'invalid_field');
+  await check((d) => { d.entries = Array(17).fill(d.entries[0]); }, 'not a valid excerpt', 'invalid_field');
   const other = m.trust();
   other.parties.west = [m.who('James').key];
-  await check(() => {}, 'trust', 'untrusted_key', { trust: parseTrust(other) });
+  await check(() => {}, 'entry 2', 'untrusted_key', { trust: parseTrust(other) });
+  other.parties.west = [m.who('Helen').key];
+  await check(() => {}, 'checkpoint 1', 'untrusted_key', { trust: parseTrust(other) });
 
   // Cosigned by one side only: it verifies, and says so.
   const one = await verifyExcerpt(JSON.stringify(await m.excerpt([joint], m.length, ['Anna'])));
@@ -806,7 +827,7 @@ test('series: predecessor links, statuses on the predecessor\'s assurances', asy
   // A status naming what is not an assurance of the predecessor, or withdrawing one the author's party did not give.
   for (const [body, code] of [
     [{ assurance: 'cd'.repeat(32), meeting: first.meeting, status: 'fulfilled', note: '' }, 'unknown_entry'],
-    [{ assurance: h1.minute, meeting: first.meeting, status: 'fulfilled', note: '' }, 'wrong_entry_kind'],
+    [{ assurance: h1.minute, meeting: first.meeting, status: 'fulfilled', note: '' }, 'unknown_entry'],
     [{ assurance: h1.assurance, meeting: first.meeting, status: 'withdrawn', note: '' }, 'role_not_allowed'],
   ]) {
     const s = await TestMeeting.create({ meeting: 'mtg_series_second_01', predecessor: first.meeting, t0: '2026-12-20T09:00:00Z' });

@@ -20,16 +20,20 @@
 // with the listed key (bad_signature); not withdrawn (meeting_withdrawn);
 // the rules of its kind, and propose/accept/sign are refused once the
 // meeting is announced at the act's own `at` or an entry exists
-// (meeting_announced). A record entry: envelope shape; wrong_meeting; base
-// at least 1 and at most the current length, prev the hash of act `base`,
-// not an earlier act again (stale_sequence); at not before act base's (time_out_of_order);
-// meeting_withdrawn; announced at its own `at` (not_announced); the author
-// on the signed roster (not_on_roster); the signature with the roster's key
-// (bad_signature); the author's roster role (role_not_allowed); the body
-// (invalid_field, invalid_item, not_on_roster for a named member); the rules
-// of the kind's row (no_session, session_open, unknown_entry,
-// wrong_entry_kind, draft_used, already_acknowledged, readout_exists,
-// joint_statement_open, already_countersigned, role_not_allowed).
+// (meeting_announced). A record entry, in the order of src/negotiation
+// (record.cpp): envelope shape; wrong_meeting; the signature with the listed
+// key (unknown_author, bad_signature); meeting_withdrawn; announced at its
+// own `at` (not_announced); base at least 1 and at most the current length,
+// prev the hash of act `base`, not an earlier act again (stale_sequence); at
+// not before act base's (time_out_of_order); the author on the signed roster
+// (not_on_roster) with the listed key (key_changed); the author's roster role
+// (role_not_allowed); the body's fields (missing_field, unknown_field); then
+// the row of §Entries: the state the kind needs (no_session, session_open,
+// readout_exists, joint_statement_open), the values (invalid_field,
+// invalid_item, not_on_roster for a named member), references
+// (unknown_entry, wrong_entry_kind, draft_used, already_acknowledged,
+// already_countersigned) and who may refer to what (role_not_allowed).
+// Negotiation acts after entries are judged against the latest `at` so far.
 //
 // Left to `parley verify` and the server: the per-parameter value rules
 // (invalid_<parameter>, key_mismatch), inconsistent_terms, clock_skew. A
@@ -51,6 +55,13 @@ export const RECORD_KINDS = ['session_open', 'session_close', 'minute', 'stateme
 // Roster roles; a member's roles (the directory) are the same names.
 export const ROLES = ['negotiator', 'leader', 'rapporteur', 'aide', 'interpreter', 'observer'];
 export const ASSURANCE_STATUSES = ['fulfilled', 'in_dispute', 'withdrawn'];
+// The body of each record kind: exactly these fields (docs/record.md §Entries).
+const ENTRY_FIELDS = {
+  session_open: ['present'], session_close: ['present'], minute: ['item', 'text'], statement: ['speaker', 'item', 'text'],
+  assurance_draft: ['giver', 'item', 'text', 'scope', 'until'], assurance: ['to', 'item', 'text', 'scope', 'until', 'draft'],
+  acknowledge: ['assurance'], readout: ['text'], joint_statement: ['text'], countersign: ['statement'],
+  correction: ['entry', 'text', 'reason'], assurance_status: ['assurance', 'meeting', 'status', 'note'],
+};
 const PRINCIPALS = ['negotiator', 'leader'];
 const MAX_DEPTH = 64;                 // as `parley verify` (src/cli/commands.cpp)
 const MAX_TEXT_CHARS = 64 * 1024 * 1024;
@@ -368,17 +379,15 @@ export class MeetingLog {
     }
   }
 
-  // The key an act would be checked with in the current state: the signed
-  // roster's for an entry, the listed member's for a negotiation act.
+  // The key an act is checked with: the listed member's (for an entry, the
+  // roster's key must then be the same).
   expectedKey(a) {
-    if (RECORD_KINDS.includes(a.kind)) return this.signedRoster()?.get(a.author)?.key ?? null;
     return this.members.get(a.author)?.key ?? null;
   }
 
   // Everything about an act that does not depend on the acts before it:
   // shape, canonical bytes, hash, leaf hash, and the signature checked with
-  // the key the current state expects (apply() checks again if the state
-  // changed the key in between). Many are prepared in parallel.
+  // the listed key. Many are prepared in parallel.
   async prepare(env) {
     const p = { env, refusal: null, canonAct: null, hash: null, leaf: null, key: null, signatureOk: null };
     try {
@@ -455,7 +464,9 @@ export class MeetingLog {
       this.leafHashes.push(p.leaf);
       this.seqByHash.set(p.hash, n);
       this.head = p.hash;
-      this.lastAt = a.at;
+      // Entries may be dated a little before the last act (two typed at
+      // once): later negotiation acts are judged against the latest time.
+      if (a.at > this.lastAt) this.lastAt = a.at;
       if (effect) effect();
       else await this.applyNegotiationAct(a, rec);
       this.sessionOpenAfter.push(this.openSession !== null);
@@ -602,6 +613,21 @@ export class MeetingLog {
   // docs/record.md §Entries. Returns the function that applies the entry
   // once it is accepted.
   async checkEntry(a, p, rec) {
+    // The signature first, with the key the file lists for the author, as
+    // for every act; the roster's key must then be that same key.
+    const member = this.members.get(a.author);
+    if (member) {
+      rec.signatureOk = await this.signatureWith(p, member.key);
+      rec.fingerprint = await shortFingerprint(member.key);
+    }
+    if (!member) refuse('unknown_author', `the author ${a.author} is not a listed member`);
+    if (!rec.signatureOk)
+      refuse('bad_signature', `the signature does not verify with the key listed for ${member.name} (${a.author})`);
+    if (this.withdrawal) refuse('meeting_withdrawn', 'the meeting was already withdrawn');
+    if (!this.isAnnounced(a.at))
+      refuse('not_announced', this.agreed && this.announceAt
+        ? `dated ${a.at}, before the meeting was announced (${this.announceAt})`
+        : 'the meeting is not announced: both parties have not signed its terms');
     const base = a.base;
     if (base < 1 || base > this.length)
       refuse('stale_sequence', `it builds on ${base} acts, but there are ${this.length} before it`);
@@ -612,31 +638,24 @@ export class MeetingLog {
     if (twin !== undefined) refuse('stale_sequence', `it is act ${twin} again, replayed`);
     const seen = this.acts[base - 1].at;
     if (a.at < seen) refuse('time_out_of_order', `dated ${a.at}, before act ${base} (${seen}) that its author had seen`);
-    if (this.withdrawal) refuse('meeting_withdrawn', 'the meeting was already withdrawn');
-    if (!this.isAnnounced(a.at))
-      refuse('not_announced', this.agreed && this.announceAt
-        ? `dated ${a.at}, before the meeting was announced (${this.announceAt})`
-        : 'the meeting is not announced: both parties have not signed its terms');
     const who = this.signedRoster().get(a.author);
     if (!who) refuse('not_on_roster', `the author ${a.author} is not on the signed roster`);
     rec.party = who.party;
     rec.role = who.role;
-    rec.authorName = this.memberName(a.author);
-    rec.fingerprint = await shortFingerprint(who.key);
-    rec.signatureOk = await this.signatureWith(p, who.key);
-    if (!rec.signatureOk)
-      refuse('bad_signature', `the signature does not verify with the roster's key for ${rec.authorName} (${a.author})`);
+    if (who.key !== member.key)
+      refuse('key_changed', `${member.name}'s key is not the one on the signed roster`);
     return this.checkEntryRules(a, who, rec);
   }
 
+  // An earlier record entry named by its hash, of one of `kinds`.
   entryOf(hash, kinds, field) {
-    if (!isHash(hash)) refuse('invalid_field', `${field} must be the lowercase hex SHA-256 of an earlier entry`);
+    if (typeof hash !== 'string') refuse('invalid_field', `${field} must be the hex SHA-256 of an earlier entry`);
     const seq = this.seqByHash.get(hash);
-    if (seq === undefined) refuse('unknown_entry', `${field} names no earlier act of this meeting`);
-    const act = this.acts[seq - 1];
-    if (!kinds.includes(act.kind))
-      refuse('wrong_entry_kind', `${field} names act ${seq}, a ${act.kind}, not ${kinds.join(' or ')}`);
-    return this.entryBySeq(seq);
+    const entry = seq === undefined ? null : this.entryBySeq(seq);
+    if (!entry) refuse('unknown_entry', `${field} names no earlier entry of this meeting`);
+    if (!kinds.includes(entry.kind))
+      refuse('wrong_entry_kind', `${field} names act ${seq}, a ${entry.kind}, not ${kinds.join(' or ')}`);
+    return entry;
   }
 
   entryBySeq(seq) {
@@ -673,6 +692,27 @@ export class MeetingLog {
     return typeof t === 'string' ? t : null;
   }
 
+  // May a roster role record this kind at all (before its body is read)?
+  // Statements and corrections are judged against the speaker or the
+  // corrected entry instead.
+  static mayRecord(kind, role) {
+    const principal = PRINCIPALS.includes(role);
+    switch (kind) {
+      case 'session_open': case 'session_close': case 'assurance_draft': case 'assurance_status': case 'acknowledge':
+        return principal || role === 'rapporteur';
+      case 'minute':
+        return role === 'rapporteur' || role === 'negotiator';
+      case 'assurance': case 'readout': case 'joint_statement': case 'countersign':
+        return principal;
+      default:
+        return true;
+    }
+  }
+
+  // The row of §Entries for the entry's kind, in the order src/negotiation
+  // record.cpp checks it: the role, the body's fields (missing_field,
+  // unknown_field), the state the kind needs, then each value. Returns the
+  // function that applies the entry.
   async checkEntryRules(a, who, rec) {
     const b = a.body;
     const party = who.party;
@@ -681,11 +721,8 @@ export class MeetingLog {
     const name = rec.authorName;
     const other = this.parties.find((x) => x !== party);
     const notAllowed = (what) => refuse('role_not_allowed', `${name} (${role} of ${party}) may not ${what}`);
-    const body = (fields) => {
-      for (const f of fields) if (!Object.hasOwn(b, f)) refuse('invalid_field', `a ${a.kind} body lacks "${f}"`);
-      for (const k of Object.keys(b))
-        if (!fields.includes(k)) refuse('invalid_field', `a ${a.kind} body has unknown field "${k}"`);
-    };
+    if (!MeetingLog.mayRecord(a.kind, role)) notAllowed(`record a ${a.kind}`);
+    requireFields(b, ENTRY_FIELDS[a.kind], `the ${a.kind} body`);
     const text = (field, max, min = 1) => {
       if (!isCleanText(b[field], max, min))
         refuse('invalid_field', `${field} must be ${min}–${max} bytes of text without control characters`);
@@ -700,6 +737,18 @@ export class MeetingLog {
     const needSession = () => {
       if (!this.openSession) refuse('no_session', `no session is open for a ${a.kind}`);
     };
+    const present = () => {
+      if (!Array.isArray(b.present) || b.present.length < 1 || b.present.length > MAX_PRESENT)
+        refuse('invalid_field', `present must list 1 to ${MAX_PRESENT} members`);
+      const seen = new Set();
+      return b.present.map((id) => {
+        const m = typeof id === 'string' ? this.signedRoster().get(id) : null;
+        if (!m) refuse('not_on_roster', `present lists ${JSON.stringify(id)}, who is not on the signed roster`);
+        if (seen.has(id)) refuse('invalid_field', `${id} is listed twice as present`);
+        seen.add(id);
+        return { member: id, name: this.memberName(id), party: m.party, role: m.role };
+      });
+    };
     const entry = {
       seq: rec.seq, hash: rec.hash, kind: a.kind, author: a.author, authorName: name, party, role, at: a.at,
       fingerprint: rec.fingerprint, body: b, summary: null,
@@ -711,49 +760,34 @@ export class MeetingLog {
 
     switch (a.kind) {
       case 'session_open':
-      case 'session_close': {
-        if (!principal && role !== 'rapporteur') notAllowed(`${a.kind === 'session_open' ? 'open' : 'close'} a session`);
-        body(['present']);
-        if (!Array.isArray(b.present) || b.present.length < 1 || b.present.length > MAX_PRESENT)
-          refuse('invalid_field', `present must list 1 to ${MAX_PRESENT} members`);
-        const seen = new Set();
-        entry.present = b.present.map((id) => {
-          const m = this.rosterMember(id, 'present member');
-          if (seen.has(id)) refuse('invalid_field', `${id} is listed twice as present`);
-          seen.add(id);
-          return { member: id, name: this.memberName(id), party: m.party, role: m.role };
+        if (this.openSession) refuse('session_open', `session ${this.openSession.number} is still open`);
+        entry.present = present();
+        return push(() => {
+          const s = { number: this.sessions.length + 1, open: entry, close: null };
+          entry.session = s.number;
+          this.sessions.push(s);
+          this.openSession = s;
         });
-        if (a.kind === 'session_open') {
-          if (this.openSession) refuse('session_open', `session ${this.openSession.number} is still open`);
-          return push(() => {
-            const s = { number: this.sessions.length + 1, open: entry, close: null };
-            entry.session = s.number;
-            this.sessions.push(s);
-            this.openSession = s;
-          });
-        }
+      case 'session_close':
         if (!this.openSession) refuse('no_session', 'no session is open to close');
+        entry.present = present();
         return push(() => {
           entry.session = this.openSession.number;
           this.openSession.close = entry;
           this.openSession = null;
           if (this.firstCloseSeq === null) this.firstCloseSeq = entry.seq;
         });
-      }
-      case 'minute': {
-        if (role !== 'rapporteur' && role !== 'negotiator') notAllowed('record minutes');
-        body(['item', 'text']);
+      case 'minute':
+        needSession();
         entry.item = this.item(b.item);
         entry.text = entry.originalText = text('text', 4000);
         entry.corrections = [];
-        needSession();
-        break;
-      }
+        return push();
       case 'statement': {
-        body(['speaker', 'item', 'text']);
         const speaker = this.rosterMember(b.speaker, 'speaker');
         if (a.author !== b.speaker && !(role === 'rapporteur' && party === speaker.party))
           notAllowed(`record a statement by ${this.memberName(b.speaker)} (only the speaker or a rapporteur of their party)`);
+        needSession();
         entry.speaker = b.speaker;
         entry.speakerName = this.memberName(b.speaker);
         entry.speakerParty = speaker.party;
@@ -761,26 +795,21 @@ export class MeetingLog {
         entry.item = this.item(b.item);
         entry.text = entry.originalText = text('text', 4000);
         entry.corrections = [];
-        needSession();
-        break;
+        return push();
       }
-      case 'assurance_draft': {
-        if (!principal && role !== 'rapporteur') notAllowed('draft assurances');
-        body(['giver', 'item', 'text', 'scope', 'until']);
+      case 'assurance_draft':
         if (!this.parties.includes(b.giver)) refuse('invalid_field', 'giver must be one of the two parties');
+        needSession();
         entry.giver = b.giver;
         entry.item = this.item(b.item);
         entry.text = text('text', 2000);
         entry.scope = text('scope', 500);
         entry.until = until();
         entry.usedBy = null;
-        needSession();
         return push(() => this.drafts.push(entry));
-      }
       case 'assurance': {
-        if (!principal) notAllowed('give an assurance (only a principal of the giving party)');
-        body(['to', 'item', 'text', 'scope', 'until', 'draft']);
         if (b.to !== other) refuse('invalid_field', `to must be the other party (${other})`);
+        needSession();
         entry.giver = party;
         entry.to = b.to;
         entry.item = this.item(b.item);
@@ -795,7 +824,6 @@ export class MeetingLog {
           if (draft.usedBy !== null) refuse('draft_used', `the draft of act ${draft.seq} was already given in act ${draft.usedBy}`);
           entry.draft = b.draft;
         }
-        needSession();
         entry.binding = true;
         entry.acknowledged = null;
         entry.statuses = [];
@@ -806,10 +834,8 @@ export class MeetingLog {
         });
       }
       case 'acknowledge': {
-        body(['assurance']);
         const assurance = this.entryOf(b.assurance, ['assurance'], 'assurance');
-        if (party !== assurance.to || (!principal && role !== 'rapporteur'))
-          notAllowed(`acknowledge an assurance given to ${assurance.to} (only its principals or rapporteurs)`);
+        if (party !== assurance.to) notAllowed(`acknowledge an assurance given to ${assurance.to} (only that party)`);
         if (assurance.acknowledged)
           refuse('already_acknowledged', `the assurance of act ${assurance.seq} was acknowledged in act ${assurance.acknowledged.seq}`);
         entry.assurance = b.assurance;
@@ -817,20 +843,16 @@ export class MeetingLog {
         return push(() => { assurance.acknowledged = entry; });
       }
       case 'readout': {
-        if (!principal) notAllowed('publish a readout');
-        body(['text']);
-        entry.text = entry.originalText = text('text', 8000);
         const earlier = this.readouts.find((r) => r.party === party);
         if (earlier) refuse('readout_exists', `${party} already has a readout (act ${earlier.seq}); a later version is a correction`);
+        entry.text = entry.originalText = text('text', 8000);
         entry.corrections = [];
         return push(() => this.readouts.push(entry));
       }
       case 'joint_statement': {
-        if (!principal) notAllowed('propose a joint statement');
-        body(['text']);
-        entry.text = text('text', 8000);
         const open = this.openJointStatement;
         if (open) refuse('joint_statement_open', `the joint statement of act ${open.seq} is not countersigned yet`);
+        entry.text = text('text', 8000);
         entry.countersigned = null;
         return push(() => {
           this.jointStatements.push(entry);
@@ -838,10 +860,8 @@ export class MeetingLog {
         });
       }
       case 'countersign': {
-        body(['statement']);
         const statement = this.entryOf(b.statement, ['joint_statement'], 'statement');
-        if (!principal || party === statement.party)
-          notAllowed(`countersign a joint statement of ${statement.party} (only a principal of the other party)`);
+        if (party === statement.party) notAllowed('countersign a joint statement of their own party (the other party does)');
         if (statement.countersigned)
           refuse('already_countersigned', `the joint statement of act ${statement.seq} was countersigned in act ${statement.countersigned.seq}`);
         entry.statement = b.statement;
@@ -852,11 +872,10 @@ export class MeetingLog {
         });
       }
       case 'correction': {
-        body(['entry', 'text', 'reason']);
         const target = this.entryOf(b.entry, ['minute', 'statement', 'readout'], 'entry');
-        const allowed = target.kind === 'minute' ? (role === 'rapporteur' || role === 'negotiator') && party === target.party
-          : target.kind === 'statement' ? a.author === target.speaker || (role === 'rapporteur' && party === target.speakerParty)
-            : principal && party === target.party;
+        const allowed = target.kind === 'statement'
+          ? a.author === target.speaker || (role === 'rapporteur' && party === target.speakerParty)
+          : party === target.party && MeetingLog.mayRecord(target.kind, role);
         if (!allowed) notAllowed(`correct the ${target.kind} of act ${target.seq}`);
         entry.entry = b.entry;
         entry.entrySeq = target.seq;
@@ -868,10 +887,9 @@ export class MeetingLog {
         });
       }
       case 'assurance_status': {
-        if (!principal && role !== 'rapporteur') notAllowed('record the status of an assurance');
-        body(['assurance', 'meeting', 'status', 'note']);
         if (!ASSURANCE_STATUSES.includes(b.status))
           refuse('invalid_field', `status must be one of ${ASSURANCE_STATUSES.join(', ')}`);
+        if (!isHash(b.assurance)) refuse('invalid_field', 'assurance must be the lowercase hex SHA-256 of an assurance');
         entry.note = text('note', 2000, 0);
         entry.status = b.status;
         entry.assurance = b.assurance;
@@ -889,15 +907,13 @@ export class MeetingLog {
         }
         if (this.predecessor() === null || b.meeting !== this.predecessor())
           refuse('invalid_field', 'meeting must be this meeting or its predecessor');
-        if (!isHash(b.assurance)) refuse('invalid_field', 'assurance must be the lowercase hex SHA-256 of an assurance');
         // Whether it names an assurance of the predecessor, and for
-        // "withdrawn" whether the author's party gave it, needs the
-        // predecessor's record (series, record-verifier.js).
-        if (b.status === 'withdrawn' && !principal) notAllowed('withdraw an assurance (only a principal of the giving party)');
+        // "withdrawn" whether a principal of the giving party recorded it,
+        // needs the predecessor's record (verifySeries in record-verifier.js).
         return push(() => this.foreignStatuses.push(entry));
       }
     }
-    return push();
+    return refuse('invalid_field', `${a.kind} is not a record kind`);
   }
 
   // ------------------------------------------------ words

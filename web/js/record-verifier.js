@@ -4,7 +4,7 @@
 // files and a trust, as `parley verify` checks them; and RecordState, the
 // same replay fed one act at a time, for the live record panel.
 //
-//   await verifyRecord(text, { trust })          // text or UTF-8 bytes; trust from parseTrust()
+//   await verifyRecord(text, { trust, requireFinal })  // text or UTF-8 bytes; trust from parseTrust()
 //   await verifyExcerpt(text, { trust })         // trust optional
 //   await verifySeries([text, …], { trust })     // oldest first (or { reorder: true })
 //   const state = new RecordState({ meeting, parties, members, origin, logKey });
@@ -63,18 +63,23 @@
 //
 // verifyRecord → { type: 'record', ok, code, error, meeting, exportedAt, origin, logKey, actsInFile,
 //   checkpointsInFile, finalClaim, final, members, parties, head, termsHash, terms, agreed, signatures,
-//   withdrawal, acts, record (the view above), trusted (true | false), pinned: [{party, keys}] }
+//   withdrawal, acts, record (the view above), state (the RecordState), trusted (true | false),
+//   pinned: [{party, keys}] }
 // verifyExcerpt → { type: 'excerpt', ok, code, error, meeting, origin, parties, members,
 //   checkpoint: {size, root, cosigners, cosignedBy, both, logSignature: 'not checked'},
 //   entries: [{seq, index, hash, kind, author, authorName, party, roles, at, fingerprint, summary, body,
 //              trusted}], countersigned: [{statement, by}], trusted (true | false | null) }
 // verifySeries → { type: 'series', ok, code, error, records: [verifyRecord results],
 //   carried: [{meeting, assurance: Entry, statuses: [Entry], latest}] }
-// error names the first failure: "act N: …", "checkpoint N: …", "final: …",
-// "not a valid record: …", and in a series "record K: …"; always "… [code]".
-// Codes are those of docs/record.md and docs/api/errors.md, plus (the spec
-// names none) no_trust, untrusted_key, final_mismatch, wrong_predecessor and
-// unsupported.
+// error names the first failure, as `parley verify` (src/record) names it:
+// "act N: …", "checkpoint N: …", "final: …", "not a valid record: …"; in an
+// excerpt "checkpoint 1: …" or "entry N: …" (N its place in the excerpt);
+// in a series "record K: …"; always ending "[code]". Codes are those of
+// docs/record.md and docs/api/errors.md, and of src/record where the spec
+// names none: no_trust, not_agreed, untrusted_key (the trust), not_final (a
+// `final` claim or requireFinal the checkpoints do not bear out),
+// checkpoint_cosigner (a cosignature by someone who may not cosign),
+// wrong_predecessor (series); and unsupported (no Ed25519 in this browser).
 
 import { canonicalize } from './canonical.js';
 import { fromBase64url, fromHex, toHex, utf8 } from './encoding.js';
@@ -82,13 +87,14 @@ import {
   MeetingLog, Refusal, refuse, requireFields, parseText, checkParties, checkMembers, checkEnvelope,
   ed25519Available, shortFingerprint, isObject,
 } from './meeting-log.js';
-import { MerkleTree, leafHash, verifyConsistency, verifyInclusion, equalHashes } from './merkle.js';
-import { NoteError, parseNote, parseCheckpoint, verifyNoteKey, isKeyName, ed25519KeyId } from './signed-note.js';
+import { MerkleTree, leafHash, verifyConsistency, verifyInclusion, equalHashes, emptyRoot } from './merkle.js';
+import { NoteError, parseNote, parseCheckpoint, verifyNoteKey, isKeyName } from './signed-note.js';
 import { exportState } from './verifier.js';
 
 export { MeetingLog };
 
 const COSIGNING_ROLES = ['negotiator', 'leader', 'rapporteur'];  // §Checkpoints of a meeting
+const PRINCIPALS = ['negotiator', 'leader'];
 
 // NoteError and other refusals become Refusals, one error style.
 async function noting(fn) {
@@ -100,18 +106,43 @@ async function noting(fn) {
   }
 }
 
-// Every line under a member's key name must be that member's key, and
-// verify: stricter than signed-note's "ignore unknown keys", because the key
-// name says whose cosignature it claims to be (docs/record.md §Verification 4).
-async function verifyMemberLines(note, keyName, key, whose) {
-  const keyId = await noting(() => ed25519KeyId(keyName, fromBase64url(key)));
-  if (note.signatures.some((s) => s.keyName === keyName && !s.keyId.every((x, i) => x === keyId[i])))
-    refuse('tlog_bad_signature', `a cosignature under ${keyName} is not made with ${whose}`);
-  await noting(() => verifyNoteKey(note, keyName, fromBase64url(key)));
+// Opens a checkpoint note (§Verification 4): parses it, checks its origin,
+// then each key's lines in the order they first appear: the log's (with
+// logKey, when given) and each `<origin>/member/<id>` cosignature, against
+// the key and party cosigner(id) gives (a Refusal, checkpoint_cosigner, for
+// a member who may not cosign). Lines of other key names are ignored, as
+// signed-note asks. Resolves to { c, cosigners, logSigned }.
+async function openCheckpoint(text, { origin, logKey = null, cosigner, name }) {
+  const note = await noting(() => parseNote(text));
+  const c = await noting(() => parseCheckpoint(note.text));
+  if (c.origin !== origin) refuse('tlog_wrong_origin', `the checkpoint is of ${c.origin}, not of ${origin}`);
+  const prefix = `${origin}/member/`;
+  const cosigners = [];
+  let logSigned = false;
+  for (const keyName of new Set(note.signatures.map((s) => s.keyName))) {
+    if (keyName === origin) {
+      if (!logKey) continue;
+      await noting(() => verifyNoteKey(note, origin, fromBase64url(logKey)));
+      logSigned = true;
+      continue;
+    }
+    if (!keyName.startsWith(prefix)) continue;
+    const who = cosigner(keyName.slice(prefix.length));
+    try {
+      await verifyNoteKey(note, keyName, fromBase64url(who.key));
+    } catch (e) {
+      if (!(e instanceof NoteError)) throw e;
+      refuse(e.code === 'tlog_unsigned' ? 'tlog_bad_signature' : e.code, `the cosignature of ${who.member} is not by their key`);
+    }
+    cosigners.push({
+      member: who.member, name: name(who.member), party: who.party, role: who.role, fingerprint: await shortFingerprint(who.key),
+    });
+  }
+  return { c, cosigners, logSigned };
 }
 
 function hashList(list, what) {
-  if (!Array.isArray(list)) refuse('invalid_field', `${what} must be an array of hex hashes`);
+  if (!Array.isArray(list) || list.length > 64) refuse('invalid_field', `${what} must be a list of at most 64 hex hashes`);
   return list.map((h) => {
     const b = fromHex(h);
     if (!b || b.length !== 32) refuse('invalid_field', `${what} holds something that is not a lowercase hex SHA-256`);
@@ -213,14 +244,13 @@ export class RecordState {
 
   // Who may cosign for a party (§Checkpoints of a meeting): a principal or
   // rapporteur on the signed roster, or the member who signed the terms for
-  // their party. {member, party, role, key} or a Refusal.
+  // their party. {member, party, role, key}, or a Refusal (checkpoint_cosigner).
   cosigner(id) {
     const log = this.log;
     const onRoster = log.signedRoster()?.get(id);
     const signed = [...log.signatures.entries()].find(([, s]) => s.member === id);
-    if (!onRoster && !signed) refuse('not_on_roster', `a cosignature names ${id}, who is not on the signed roster`);
-    if (onRoster && !COSIGNING_ROLES.includes(onRoster.role) && !signed)
-      refuse('role_not_allowed', `${log.memberName(id)} (${onRoster.role}) may not cosign for ${onRoster.party}`);
+    if ((!onRoster || !COSIGNING_ROLES.includes(onRoster.role)) && !signed)
+      refuse('checkpoint_cosigner', `${log.memberName(id)} may not cosign for a party of this meeting`);
     if (onRoster) return { member: id, party: onRoster.party, role: onRoster.role, key: onRoster.key };
     return { member: id, party: signed[0], role: 'negotiator', key: log.members.get(id).key };
   }
@@ -237,34 +267,30 @@ export class RecordState {
     try {
       requireFields(cp, ['note', 'consistency'], 'a checkpoint');
       if (typeof cp.note !== 'string') refuse('invalid_field', 'a checkpoint\'s note must be text');
-      const proof = hashList(cp.consistency, 'consistency');
       if (!this.origin || !this.logKey) refuse('invalid_field', 'checkpoints need the log\'s origin and key');
-      const note = await noting(() => parseNote(cp.note));
-      const c = await noting(() => parseCheckpoint(note.text));
-      if (c.origin !== this.origin) refuse('tlog_wrong_origin', `the checkpoint is of ${c.origin}, not of ${this.origin}`);
-      await noting(() => verifyNoteKey(note, this.origin, fromBase64url(this.logKey)));
+      const { c, cosigners, logSigned } = await openCheckpoint(cp.note, {
+        origin: this.origin, logKey: this.logKey, cosigner: (id) => this.cosigner(id), name: (id) => this.log.memberName(id),
+      });
+      if (!logSigned) refuse('tlog_unsigned', 'the checkpoint is not signed by the log\'s key');
       let prev = this.checkpoints.at(-1);
       if (replaceSameSize && prev && prev.size === c.size) {
         number = prev.number;
         prev = this.checkpoints.at(-2);
       }
-      if (c.size > this.log.length)
-        refuse('tlog_bad_size', `it covers ${c.size} acts, but the log has ${this.log.length}`);
-      if (prev && c.size <= prev.size)
-        refuse('tlog_bad_size', `its size ${c.size} is not larger than the previous checkpoint's (${prev.size})`);
+      const prevSize = prev?.size ?? 0;
+      if (c.size <= prevSize || c.size > this.log.length)
+        refuse('tlog_bad_size', `its size ${c.size} must be larger than the previous checkpoint's (${prevSize}) ` +
+          `and at most the ${this.log.length} acts`);
       if (!equalHashes(await this.root(c.size), c.root))
         refuse('tlog_root_mismatch', `its root is not the tree hash of the first ${c.size} acts`);
-      if (!prev && proof.length > 0) refuse('tlog_bad_proof', 'the first checkpoint carries a consistency proof');
-      if (prev) {
-        const code = await verifyConsistency(prev.size, c.size, prev.rootBytes, c.root, proof);
-        if (code) refuse(code, `its consistency proof from checkpoint ${prev.number} (size ${prev.size}) does not hold`);
-      }
-      const cosigners = await this.cosignersOf(note);
+      const proof = hashList(cp.consistency, 'consistency');
+      const code = await verifyConsistency(prevSize, c.size, prev?.rootBytes ?? await emptyRoot(), c.root, proof);
+      if (code) refuse(code, `its consistency proof from size ${prevSize} does not verify`);
       const log = this.log;
       const cosignedBy = log.parties.filter((p) => cosigners.some((x) => x.party === p));
       const both = log.parties.length === 2 && cosignedBy.length === 2;
       const coversClose = log.firstCloseSeq !== null && log.firstCloseSeq <= c.size;
-      const sessionOpen = c.size > 0 && log.sessionOpenAfter[c.size - 1];
+      const sessionOpen = log.sessionOpenAfter[c.size - 1];
       const checkpoint = {
         number, size: c.size, root: toHex(c.root), rootBytes: c.root, note: cp.note, cosigners, cosignedBy, both,
         coversClose, sessionOpen, final: both && coversClose && !sessionOpen,
@@ -276,21 +302,6 @@ export class RecordState {
       if (!(e instanceof Refusal)) throw e;
       return { ok: false, code: e.code, message: e.message, error: `checkpoint ${number}: ${e.message} [${e.code}]` };
     }
-  }
-
-  async cosignersOf(note) {
-    const prefix = `${this.origin}/member/`;
-    const out = [];
-    const names = [...new Set(note.signatures.map((s) => s.keyName).filter((n) => n.startsWith(prefix)))];
-    for (const keyName of names) {
-      const who = this.cosigner(keyName.slice(prefix.length));
-      await verifyMemberLines(note, keyName, who.key, `${who.member}'s roster key`);
-      out.push({
-        member: who.member, name: this.log.memberName(who.member), party: who.party, role: who.role,
-        fingerprint: await shortFingerprint(who.key),
-      });
-    }
-    return out;
   }
 
   get finalCheckpoint() {
@@ -365,8 +376,8 @@ function trustError(log, members, trust) {
 }
 
 // Verifies the text (or UTF-8 bytes) of a parley.record/1 file, as `parley
-// verify RECORD --trust …` does (§Verification: `parley verify`).
-export async function verifyRecord(text, { trust = null } = {}) {
+// verify RECORD --trust … [--require-final]` does (§Verification).
+export async function verifyRecord(text, { trust = null, requireFinal = false } = {}) {
   const result = {
     type: 'record', ok: false, code: null, error: null, meeting: null, exportedAt: null, origin: null, logKey: null,
     actsInFile: 0, checkpointsInFile: 0, finalClaim: null, final: false, members: [], parties: [], head: '',
@@ -416,12 +427,12 @@ export async function verifyRecord(text, { trust = null } = {}) {
       }
     }
   }
-  // 5. The final claim.
+  // 5. The final claim (or requireFinal, as --require-final): a record that
+  // says it is final must be; one that says it is not may understate.
   result.final = state.finalCheckpoint !== null;
-  if (r.ok && state.checkpoints.length === doc.checkpoints.length && result.final !== doc.final)
-    fail('final_mismatch', doc.final
-      ? 'final: the record claims to be final, but no checkpoint cosigned by both parties covers a closed session with none open [final_mismatch]'
-      : `final: the record claims not to be final, but checkpoint ${state.finalCheckpoint.number} makes it final [final_mismatch]`);
+  if (r.ok && state.checkpoints.length === doc.checkpoints.length && !result.final && (doc.final || requireFinal))
+    fail('not_final', 'final: the record is not final: no checkpoint cosigned by both parties covers a closed session ' +
+      `with none open${doc.final ? ', though the file claims it' : ''} [not_final]`);
 
   Object.assign(result, await exportState(state.log, doc, members));
   result.record = state.view();
@@ -432,6 +443,8 @@ export async function verifyRecord(text, { trust = null } = {}) {
 
 // ---------------------------------------------------------------- excerpts
 
+const MAX_EXCERPT_ENTRIES = 16;  // as src/record
+
 function checkExcerptDocument(doc) {
   requireFields(doc, ['type', 'meeting', 'origin', 'parties', 'members', 'entries', 'checkpoint'], 'the excerpt');
   if (doc.type !== 'parley.excerpt/1') refuse('invalid_field', 'this is not a parley.excerpt/1 document');
@@ -439,16 +452,21 @@ function checkExcerptDocument(doc) {
   checkOrigin(doc.origin, doc.meeting);
   checkParties(doc.parties);
   const members = checkMembers(doc.members);
-  if (!Array.isArray(doc.entries) || doc.entries.length === 0) refuse('invalid_field', 'entries must be a non-empty array');
+  for (const m of members.values())
+    if (!doc.parties.some((p) => p.id === m.party)) refuse('invalid_field', `member ${m.id} is of neither party`);
+  if (!Array.isArray(doc.entries) || doc.entries.length === 0 || doc.entries.length > MAX_EXCERPT_ENTRIES)
+    refuse('invalid_field', `entries must list 1 to ${MAX_EXCERPT_ENTRIES} entries`);
   if (typeof doc.checkpoint !== 'string') refuse('invalid_field', 'checkpoint must be the text of a signed note');
   return members;
 }
 
-// Verifies an excerpt (§Excerpts): each entry's signature with the listed
-// member's key and its inclusion proof against the checkpoint, the
-// checkpoint's cosignatures, and with a trust that every signer's key is
-// trusted for their party. The log's own signature is not checked: an
-// excerpt does not carry the log's key, and it proves nothing to a reader.
+// Verifies an excerpt (§Excerpts), as `parley verify EXCERPT` does: the
+// checkpoint's cosignatures by listed members (and with a trust, their keys
+// trusted for their party), then each entry's signature with the listed
+// member's key (and its key trusted) and its inclusion proof against the
+// checkpoint. The log's own signature is not checked: an excerpt does not
+// carry the log's key. A checkpoint cosigned by one party only verifies
+// (the spec's "else the latest") and says so: checkpoint.both is false.
 export async function verifyExcerpt(text, { trust = null } = {}) {
   const result = {
     type: 'excerpt', ok: false, code: null, error: null, meeting: null, origin: null, parties: [], members: [],
@@ -471,28 +489,24 @@ export async function verifyExcerpt(text, { trust = null } = {}) {
     parties: doc.parties.map((p) => ({ id: p.id, name: p.name, timeZone: p.time_zone })),
     members: doc.members.map((m) => ({ id: m.id, party: m.party, name: m.name, roles: [...m.roles], key: m.key })),
   });
-  // A log with no acts, for names and summaries only.
+  // A log with no acts, for names, signatures and summaries.
   const words = new MeetingLog({ meeting: doc.meeting, parties: doc.parties, members });
-  const untrusted = [];
-  let where = 'checkpoint';
+  const trusted = (m) => (trust ? isTrusted(trust, m.party, m.key) : null);
+  let where = 'checkpoint 1';
   try {
-    const note = await noting(() => parseNote(doc.checkpoint));
-    const c = await noting(() => parseCheckpoint(note.text));
-    if (c.origin !== doc.origin) refuse('tlog_wrong_origin', `the checkpoint is of ${c.origin}, not of ${doc.origin}`);
-    const prefix = `${doc.origin}/member/`;
-    const cosigners = [];
-    for (const keyName of new Set(note.signatures.map((s) => s.keyName).filter((n) => n.startsWith(prefix)))) {
-      const id = keyName.slice(prefix.length);
-      const m = members.get(id);
-      if (!m) refuse('unknown_author', `a cosignature names ${id}, who is not listed in the excerpt`);
-      if (!m.roles.some((r) => COSIGNING_ROLES.includes(r)))
-        refuse('role_not_allowed', `${m.name} (${m.roles.join(', ')}) may not cosign for ${m.party}`);
-      await verifyMemberLines(note, keyName, m.key, `${id}'s listed key`);
-      if (trust && !isTrusted(trust, m.party, m.key)) untrusted.push(`${m.name}'s key (cosigning for ${m.party})`);
-      cosigners.push({ member: id, name: m.name, party: m.party, roles: [...m.roles], fingerprint: await shortFingerprint(m.key) });
-    }
-    const partyIds = doc.parties.map((p) => p.id);
-    const cosignedBy = partyIds.filter((p) => cosigners.some((x) => x.party === p));
+    const { c, cosigners } = await openCheckpoint(doc.checkpoint, {
+      origin: doc.origin,
+      cosigner: (id) => {
+        const m = members.get(id);
+        if (!m) refuse('checkpoint_cosigner', `a cosignature names ${id}, who is not listed in the excerpt`);
+        return { member: id, party: m.party, role: m.roles.join(', '), key: m.key };
+      },
+      name: (id) => members.get(id).name,
+    });
+    for (const x of cosigners)
+      if (trusted(members.get(x.member)) === false)
+        refuse('untrusted_key', `cosigner ${x.name}'s key is not one the trust gives for ${x.party}`);
+    const cosignedBy = doc.parties.map((p) => p.id).filter((p) => cosigners.some((x) => x.party === p));
     result.checkpoint = {
       size: c.size, root: toHex(c.root), cosigners, cosignedBy, both: cosignedBy.length === 2, logSignature: 'not checked',
     };
@@ -500,27 +514,26 @@ export async function verifyExcerpt(text, { trust = null } = {}) {
     for (const [i, e] of doc.entries.entries()) {
       where = `entry ${i + 1}`;
       requireFields(e, ['envelope', 'index', 'proof'], 'an excerpt entry');
-      if (!Number.isSafeInteger(e.index) || e.index < 0) refuse('invalid_field', 'index must be a leaf index');
-      where = `act ${e.index + 1}`;
-      const proof = hashList(e.proof, 'proof');
       checkEnvelope(e.envelope);
       const a = e.envelope.act;
       if (a.meeting !== doc.meeting) refuse('wrong_meeting', `the act names meeting ${a.meeting}, not ${doc.meeting}`);
       const m = members.get(a.author);
       if (!m) refuse('unknown_author', `the author ${a.author} is not listed in the excerpt`);
       const canonAct = canonicalize(a);
-      const bytes = utf8(`{"act":${canonAct},"signature":${canonicalize(e.envelope.signature)}}`);
       if (!await words.verifySignature(m.key, canonAct, e.envelope.signature))
         refuse('bad_signature', `the signature does not verify with the key listed for ${m.name} (${a.author})`);
+      if (trusted(m) === false) refuse('untrusted_key', `${m.name}'s key is not one the trust gives for ${m.party}`);
+      if (!Number.isSafeInteger(e.index) || e.index < 0) refuse('invalid_field', 'index must be a leaf index');
+      const proof = hashList(e.proof, 'proof');
+      const bytes = utf8(`{"act":${canonAct},"signature":${canonicalize(e.envelope.signature)}}`);
       const code = await verifyInclusion(e.index, c.size, await leafHash(bytes), proof, c.root);
-      if (code) refuse(code, `its inclusion proof at index ${e.index} does not lead to the checkpoint's root (size ${c.size})`);
+      if (code) refuse(code, `its inclusion proof as entry ${e.index} of the checkpoint's ${c.size} does not verify`);
       const hash = toHex(await crypto.subtle.digest('SHA-256', bytes));
       words.seqByHash.set(hash, e.index + 1);
-      const trusted = trust ? isTrusted(trust, m.party, m.key) : null;
-      if (trusted === false) untrusted.push(`${m.name}'s key (act ${e.index + 1})`);
       result.entries.push({
         seq: e.index + 1, index: e.index, hash, kind: a.kind, author: a.author, authorName: m.name, party: m.party,
-        roles: [...m.roles], at: a.at, fingerprint: await shortFingerprint(m.key), summary: null, body: a.body, trusted,
+        roles: [...m.roles], at: a.at, fingerprint: await shortFingerprint(m.key), summary: null, body: a.body,
+        trusted: trusted(m),
       });
     }
     for (const [i, e] of result.entries.entries()) e.summary = words.summarize(doc.entries[i].envelope.act, null);
@@ -529,13 +542,7 @@ export async function verifyExcerpt(text, { trust = null } = {}) {
       const st = result.entries.find((e) => e.kind === 'joint_statement' && e.hash === cs.body.statement);
       if (st && st.party !== cs.party) result.countersigned.push({ statement: st.seq, by: cs.seq });
     }
-    if (trust) {
-      result.trusted = untrusted.length === 0;
-      if (untrusted.length) {
-        where = 'trust';
-        refuse('untrusted_key', `the trust does not give ${untrusted.join(', ')}`);
-      }
-    }
+    if (trust) result.trusted = true;
   } catch (e) {
     if (e instanceof NoteError) e = new Refusal(e.code, e.message);
     if (!(e instanceof Refusal)) throw e;
@@ -593,10 +600,10 @@ export async function verifySeries(texts, { trust = null, reorder = false } = {}
       }
       const assurance = plog.entryBySeq(seq);
       if (assurance?.kind !== 'assurance') {
-        fail(k, 'wrong_entry_kind', `${where}, a ${plog.acts[seq - 1].kind}, not an assurance [wrong_entry_kind]`);
+        fail(k, 'unknown_entry', `${where}, a ${plog.acts[seq - 1].kind}, not an assurance [unknown_entry]`);
         continue;
       }
-      if (st.status === 'withdrawn' && st.party !== assurance.giver)
+      if (st.status === 'withdrawn' && !(PRINCIPALS.includes(st.role) && st.party === assurance.giver))
         fail(k, 'role_not_allowed', `${where}: only a principal of ${assurance.giver}, who gave it, may withdraw it [role_not_allowed]`);
       st.assuranceSeq = seq;
     }
