@@ -88,9 +88,10 @@ function addSeconds(instant, s) {
 
 export class TestMeeting {
   // options: meeting id, publish ("on_agreement" or an instant), predecessor,
-  // t0 (the create act's time).
+  // t0 (the create act's time), start (the meeting's, after t0: parley
+  // verify checks it).
   static async create({ meeting = 'mtg_record_test_0001', publish = 'on_agreement', predecessor = null,
-    t0 = '2026-11-01T09:00:00Z', negotiate = true } = {}) {
+    t0 = '2026-11-01T09:00:00Z', start = '2026-12-07T15:00:00Z', negotiate = true } = {}) {
     const m = new TestMeeting();
     m.meeting = meeting;
     m.origin = `${ORIGIN_HOST}/meeting/${meeting}`;
@@ -104,7 +105,7 @@ export class TestMeeting {
     m.acts = [];
     m.hashes = [];
     m.terms = {
-      title: 'Video talks on regional security', format: 'video', start: '2026-12-07T15:00:00Z',
+      title: 'Video talks on regional security', format: 'video', start,
       duration_minutes: 90,
       roster: m.members.filter((x) => x.rosterRole).map((x) => ({ member: x.id, party: x.party, role: x.rosterRole, key: x.key })),
       languages: { languages: ['en', 'ru'], interpretation: [] },
