@@ -10,7 +10,7 @@ import { NEGOTIATION_KINDS } from './meeting-log.js';
 
 // What a refusal means, in words (codes of docs/record.md and docs/api/errors.md).
 export const RECORD_MEANING = {
-  bad_signature: 'its signature does not verify with its author\'s key (for a record entry, the key on the signed roster): the act, or that key, was changed',
+  bad_signature: 'its signature does not verify with the key the file lists for its author: the act, or that key, was changed',
   stale_sequence: 'it does not follow from the acts its author saw: an act was removed, inserted, replayed or reordered',
   role_not_allowed: 'its author\'s role does not allow it (for a record entry, the role on the signed roster)',
   not_on_roster: 'its author (or a member it names) is not on the roster both parties signed',
@@ -29,7 +29,10 @@ export const RECORD_MEANING = {
   no_trust: 'no trust was given: the keys in the file itself prove nothing',
   untrusted_key: 'it was signed with a key the trust does not give for that party',
   not_agreed: 'the terms were never signed by both parties',
-  final_mismatch: 'the file claims a finality the checkpoints do not show',
+  not_final: 'the record is not final, though the file claims it (or finality was required)',
+  checkpoint_cosigner: 'a checkpoint is cosigned by someone who may not cosign for a party',
+  key_changed: 'its author\'s listed key is not the key on the roster both parties signed',
+  unknown_author: 'its author is not among the members the file lists',
   wrong_predecessor: 'the records do not follow one another',
   tlog_bad_size: 'a checkpoint covers a number of acts the log does not match',
   tlog_bad_proof: 'a proof has the wrong number of hashes',

@@ -221,8 +221,8 @@ function recordFailure(r, what) {
   if (r.code === 'unsupported')
     return ['error', [el('strong', 'This browser cannot check the signatures.'),
       ' It lacks Ed25519 in WebCrypto; use a current Chromium, Firefox or Safari, or run parley verify.']];
-  const where = m?.[2] === 'act' ? `Act ${m[3]} is refused` : m?.[2] === 'checkpoint' ? `Checkpoint ${m[3] ?? ''} is refused`
-    : m?.[2] === 'final' ? 'Its claim to be final is refused' : 'It is refused';
+  const where = { act: `Act ${m?.[3]} is refused`, entry: `Entry ${m?.[3]} of the excerpt is refused`,
+    checkpoint: `Checkpoint ${m?.[3] ?? ''} is refused`, final: 'Its claim to be final is refused' }[m?.[2]] ?? 'It is refused';
   return ['error', [el('strong', `This ${what} does NOT verify${m?.[1] ? ` (record ${m[1]})` : ''}.`),
     ` ${where.trim()}: ${meaning} (${detail}; code ${r.code}).`]];
 }
