@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 
 import { canonicalize } from '../../web/js/canonical.js';
-import { toBase64url, toHex } from '../../web/js/encoding.js';
+import { toHex } from '../../web/js/encoding.js';
 import { generateKeyPair, signDocument } from '../../web/js/identity.js';
 import { addNoteSignature, formatCheckpoint, formatNote } from '../../web/js/signed-note.js';
 
@@ -76,7 +76,6 @@ const keyCache = new Map();  // the same people, the same keys, across meetings 
 async function keysOf(id) {
   if (!keyCache.has(id)) {
     const pair = await generateKeyPair();
-    // Extractable-free: keep the CryptoKey; also a raw public key for notes.
     keyCache.set(id, pair);
   }
   return keyCache.get(id);
