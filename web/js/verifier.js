@@ -46,7 +46,7 @@
 //       (meeting_announced);
 //     - record entries (docs/record.md §Entries: the log of an announced
 //       meeting holds them after the negotiation) by their own rules, with
-//       the signed roster's keys.
+//       the key listed for the author, which must be the signed roster's.
 //     State: parties are [creator's party, counterparty]; each proposal is a
 //     new revision accepted by the proposer's party only and voids both
 //     signatures; the meeting is agreed when both parties signed the current
