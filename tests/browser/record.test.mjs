@@ -207,8 +207,12 @@ test('readouts and a joint statement are published and verify on the announcemen
   await mikhail.page.locator('.readout[data-party="east"][data-published="true"]').waitFor();
   await helen.page.fill('#readout-text', 'The Western Delegation raised inspections.');
   await helen.page.click('#readout-submit');
+  await helen.page.locator('.readout[data-party="west"][data-published="true"]').waitFor();
   await helen.page.fill('#joint-text', 'Both delegations will meet again in spring.');
   await helen.page.click('#joint-submit');
+  await helen.page.locator('.joint[data-countersigned="false"]').waitFor();
+  await waitFor(async () => (await mikhail.page.locator('.joint[data-countersigned="false"] .countersign').count()) === 1
+    || await mikhail.page.evaluate(() => document.getElementById('record')?.dataset.length), 'East sees the joint statement');
   await mikhail.page.locator('.joint[data-countersigned="false"] .countersign').click();
   await helen.page.locator('.joint[data-countersigned="true"]').waitFor();
 

@@ -75,25 +75,28 @@ export class RecordPanel {
     }
   }
 
-  // One entry at a time; every button waits while it is on its way.
-  async act(what, fn, after) {
-    if (this.busy) return;
-    this.busy = true;
-    const buttons = [...this.container.querySelectorAll('button:not(:disabled)')];
-    for (const b of buttons) b.disabled = true;
-    this.say('');
-    try {
-      await fn(this.book.basis());
-      if (after) after();
-      await this.book.refresh();
-      this.say(`${what}: signed and recorded.`, 'ok');
-    } catch (e) {
-      this.say(`${what} failed: ${explain(e)}`);
-    } finally {
-      this.busy = false;
-      for (const b of buttons) b.disabled = false;
+  // One entry at a time; every button waits while it is on its way. An
+  // entry asked for while another is on its way (a click that raced the
+  // buttons being disabled) is signed after it, on the record as it is then.
+  act(what, fn, after) {
+    const run = async () => {
+      this.busy = true;
       this.draw();
-    }
+      this.say('');
+      try {
+        await fn(this.book.basis());
+        if (after) after();
+        await this.book.refresh();
+        this.say(`${what}: signed and recorded.`, 'ok');
+      } catch (e) {
+        this.say(`${what} failed: ${explain(e)}`);
+      } finally {
+        this.busy = false;
+        this.draw();
+      }
+    };
+    this.steps = (this.steps || Promise.resolve()).then(run, run);
+    return this.steps;
   }
 
   // Reads a form's values, or says what to fix.

@@ -61,23 +61,28 @@ export class RecordSection {
     }
   }
 
-  // One signed step at a time; the section's buttons wait meanwhile.
-  async act(what, fn, after) {
-    if (this.busy) return;
-    this.busy = true;
-    this.say('');
-    this.draw();
-    try {
-      await fn(this.book.basis());
-      if (after) after();
-      await this.book.refresh();
-      this.toast(`${what}: signed and recorded.`);
-    } catch (e) {
-      this.say(`${what} failed: ${explain(e)}`);
-    } finally {
-      this.busy = false;
+  // One signed step at a time; the section's buttons wait meanwhile. A
+  // step asked for while another is on its way (a click that raced the
+  // buttons being disabled) runs after it, on the record as it is then.
+  act(what, fn, after) {
+    const run = async () => {
+      this.busy = true;
+      this.say('');
       this.draw();
-    }
+      try {
+        await fn(this.book.basis());
+        if (after) after();
+        await this.book.refresh();
+        this.toast(`${what}: signed and recorded.`);
+      } catch (e) {
+        this.say(`${what} failed: ${explain(e)}`);
+      } finally {
+        this.busy = false;
+        this.draw();
+      }
+    };
+    this.steps = (this.steps || Promise.resolve()).then(run, run);
+    return this.steps;
   }
 
   read(fn) {
