@@ -157,6 +157,10 @@ test('both parties cosign: FINAL; the record exports, prints and verifies', asyn
   assert.equal(await mikhail.page.locator('#cosign-refused').count(), 0);
   assert.deepEqual(await unlabelledControls(mikhail.page, '#record'), [], 'every control of the record section labelled');
   await mikhail.shot('record-meeting.png');
+  // On a phone-sized screen the record section does not scroll sideways.
+  await mikhail.page.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await mikhail.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth) <= 0, 'no sideways scrolling at 390 px');
+  await mikhail.page.setViewportSize({ width: 1280, height: 800 });
 
   // The record as one JSON file.
   const [download] = await Promise.all([mikhail.page.waitForEvent('download'), mikhail.page.click('#record-export')]);
