@@ -2,10 +2,11 @@
 // browser fetches, checks and signs.
 //
 //   loadRecord(meeting)          GET the record, verify it here (record-verifier.js)
-//   cosign(meeting, me, view)    check the server's checkpoint against what this
-//                                browser verified and remembers, then add the
-//                                member's signed-note line and send it
-//   shortFingerprint(key)        "ab12 cd34 ef56 7890", as the call shows it
+//   new RecordBook(meeting, me)  the record a page shows, kept up to date act by act
+//   cosign(meeting, me, {size})  check the server's checkpoint (or the record's one of
+//                                that size) against what this browser verified and
+//                                remembers, then add the member's signed-note line
+//                                and send it
 //
 // Entries themselves are signed by acts.js (one function per kind).
 //
@@ -16,7 +17,7 @@
 
 import { call } from './api.js';
 import { loadIdentity } from './identity.js';
-import { fromBase64url, fromHex, sha256Hex, toHex } from './encoding.js';
+import { fromBase64url, fromHex, toHex } from './encoding.js';
 import { verifyConsistency } from './merkle.js';
 import { addNoteSignature, formatNote, parseCheckpoint, parseNote, verifyNoteKey } from './signed-note.js';
 import { parseTrust, verifyRecord } from './record-verifier.js';
@@ -35,13 +36,6 @@ export class CosignRefused extends Error {
 
 const meetingPath = (id) => `/api/v1/meetings/${encodeURIComponent(id)}`;
 
-// The first 8 bytes of SHA-256 of the base64url key text, as four groups of
-// four hex digits (src/record short_fingerprint; the call shows the same).
-export async function shortFingerprint(keyB64url) {
-  const hex = (await sha256Hex(keyB64url)).slice(0, 16);
-  return hex.match(/.{4}/g).join(' ');
-}
-
 // The key name a member cosigns under: "<origin>/member/<member id>".
 export const cosignerKeyName = (origin, member) => `${origin}/member/${member}`;
 
@@ -49,10 +43,12 @@ export const cosignerKeyName = (origin, member) => `${origin}/member/${member}`;
 
 const memoryKey = (meeting, member) => `parley.record.${meeting}.${member}`;
 
+const isMark = (c) => !!c && Number.isSafeInteger(c.size) && c.size >= 0 && typeof c.root === 'string' && /^[0-9a-f]{64}$/.test(c.root);
+
 export function remembered(meeting, member) {
   try {
     const m = JSON.parse(localStorage.getItem(memoryKey(meeting, member)) || 'null');
-    if (m && Array.isArray(m.seen)) return { cosigned: m.cosigned || null, seen: m.seen };
+    if (m && Array.isArray(m.seen)) return { cosigned: isMark(m.cosigned) ? m.cosigned : null, seen: m.seen.filter(isMark) };
   } catch {
     /* a damaged entry is treated as nothing remembered: the checks below still run */
   }
@@ -67,7 +63,7 @@ function remember(meeting, member, { cosigned, seen }) {
   const bySize = new Map(m.seen.map((c) => [c.size, c]));
   for (const c of seen || []) if (!bySize.has(c.size)) bySize.set(c.size, { size: c.size, root: c.root });
   const list = [...bySize.values()].sort((a, b) => a.size - b.size);
-  // Bounded: the first, the last cosigned, and the 62 largest are kept.
+  // Bounded: the first and the 63 largest are kept (the last cosigned apart).
   const kept = list.length > 64 ? [list[0], ...list.slice(-63)] : list;
   const last = cosigned && (!m.cosigned || cosigned.size >= m.cosigned.size) ? cosigned : m.cosigned;
   localStorage.setItem(memoryKey(meeting, member), JSON.stringify({ cosigned: last, seen: kept }));
