@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/command_support.h"
 #include "cli/output.h"
 #include "cli/terms_options.h"
 #include "crypto/hash.h"
@@ -12,20 +13,7 @@
 
 namespace parley::cli {
 
-namespace {
-
-struct Globals {
-  std::string profile = "default";
-  std::string config_dir;
-  bool json = false;
-  bool print_act = false;
-};
-
-struct Failure {
-  int code;
-};
-
-int report(const Error& e, int code = 1) {
+int report(const Error& e, int code) {
   std::cerr << "parley: " << e.message << " [" << e.code << "]\n";
   return code;
 }
@@ -75,6 +63,8 @@ int finish(Session& s, const Globals& g, const Expected<Json>& res, const std::s
   }
   return report(res.error());
 }
+
+namespace {
 
 void add_terms_options(CLI::App* cmd, TermsOptions& o) {
   cmd->add_option("--title", o.title, "Title of the meeting");
@@ -346,14 +336,25 @@ int run(int argc, char** argv) {
     if (!(out << text)) { rc = report(make_error("io_error", "cannot write " + out_file)); return; }
     std::cout << "Wrote " << (*x)["acts"].size() << " signed acts to " << out_file << "\n";
   });
-  std::string in_file;
-  auto* verify = app.add_subcommand("verify", "Verify an exported log offline: signatures, chain and rules");
-  verify->add_option("file", in_file, "Exported log")->required();
+  VerifyArgs vargs;
+  auto* verify = app.add_subcommand(
+      "verify", "Verify offline, with no server: an exported log (signatures, chain, rules), or a record of the "
+                "talks, an excerpt or a series of records (also checkpoints, cosignatures, the trusted party keys)");
+  verify->add_option("files", vargs.files, "Exported log, record(s) oldest first, or excerpt")->required();
+  verify->add_option("--trust", vargs.trust_file, "Trust file (parley.trust/1) pinning the parties' keys");
+  verify->add_option("--party-key", vargs.party_keys, "PARTY=KEY: a key the party vouches for; repeat");
+  verify->add_flag("--require-final", vargs.require_final, "Fail unless the record is final");
   verify->callback([&] {
+    const std::string& in_file = vargs.files.front();
     auto text = read_file(in_file);
     if (!text) { rc = report(text.error()); return; }
     auto j = json::parse_strict(*text, json::ParseLimits{64, 256 << 20});
     if (!j) { rc = report(make_error("verify_failed", in_file + ": " + j.error().message), 4); return; }
+    if (!j->is_object() || !j->contains("type") || (*j)["type"] != negotiation::kExportType) {
+      rc = verify_record_files(vargs, g);
+      return;
+    }
+    if (vargs.files.size() > 1) { rc = report(make_error("usage", "verify one exported log at a time"), 2); return; }
     auto v = negotiation::verify_export(*j);
     if (!v) { rc = report(make_error("verify_failed", "DOES NOT VERIFY: " + v.error().message), 4); return; }
     if (g.json) {
@@ -366,6 +367,7 @@ int run(int argc, char** argv) {
     }
     print_verified(std::cout, *v);
   });
+  add_record_commands(app, g, rc);
 
   // ---- watch
   int watch_count = 0, watch_timeout = 0;

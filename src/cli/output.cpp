@@ -135,6 +135,7 @@ void print_verified(std::ostream& out, const negotiation::VerifiedLog& log) {
       case Kind::accept: out << a.body["param"].get<std::string>() << " rev " << a.body["rev"].get<std::int64_t>(); break;
       case Kind::sign: out << "terms " << a.body["terms_hash"].get<std::string>(); break;
       case Kind::withdraw: out << "reason: " << a.body["reason"].get<std::string>(); break;
+      default: out << "(record entry: verify the record with parley verify for its meaning)"; break;
     }
     out << "\n";
   }

@@ -36,6 +36,10 @@ Expected<VerifiedLog> verify_export(const json::Json& x) {
       !s)
     return s.error();
   if (x["type"] != kExportType) return make_error("invalid_field", "not a parley.export/1 document");
+  return verify_acts(x);
+}
+
+Expected<VerifiedLog> verify_acts(const json::Json& x, const ActObserver& observe) {
   if (!x["meeting"].is_string() || !x["parties"].is_array() || !x["members"].is_array() ||
       !x["acts"].is_array() || x["acts"].empty())
     return make_error("invalid_field", "export fields have the wrong types");
@@ -67,6 +71,7 @@ Expected<VerifiedLog> verify_export(const json::Json& x) {
     if (auto s = verify_act_signature(*sa, out.directory); !s) return fail(s.error());
     if (auto s = check_act(out.state, *sa, out.directory); !s) return fail(s.error());
     apply_act(out.state, *sa, out.directory);
+    if (observe) observe(*sa, env);
     out.acts.push_back(std::move(*sa));
   }
   return out;

@@ -10,6 +10,7 @@
 // against the listed member keys, the hash chain (base/prev) is followed, and
 // the negotiation rules are replayed to derive the final state.
 
+#include <functional>
 #include <map>
 #include <set>
 #include <vector>
@@ -45,5 +46,12 @@ struct VerifiedLog {
 
 // Fails with "act N: <reason>" naming the first act that does not verify.
 Expected<VerifiedLog> verify_export(const json::Json& exported);
+
+// The common part of an export and a record (docs/record.md): the fields
+// meeting, parties, members and acts of `doc` (already checked to be there),
+// verified as verify_export does. `observe` sees each act once it is
+// verified and applied, with its envelope as given.
+using ActObserver = std::function<void(const SignedAct&, const json::Json& envelope)>;
+Expected<VerifiedLog> verify_acts(const json::Json& doc, const ActObserver& observe = {});
 
 }  // namespace parley::negotiation
