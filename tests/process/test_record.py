@@ -355,6 +355,38 @@ class RecordTest(ParleyTest):
         self.assertEqual(self.view(self.east, mid)["record"]["cosigned"]["east"], cp["size"])
         self.assertTrue(self.cosign(self.west_leader, mid, answer["checkpoint"])["final"])
 
+    def test_the_cli_cosigns_and_verifies_what_the_server_serves(self):
+        mid = self.announced_meeting()
+        present = ["--present", self.east.member, "--present", self.west.member]
+        self.east.run("record", "open", mid, *present)
+        self.rapporteur.run("record", "minute", mid, "--text", "Both sides stated their positions.")
+        self.east.run("record", "close", mid, *present)
+        self.east.run("record", "cosign", mid)
+        self.assertTrue(self.west_leader.run("record", "cosign", mid, json_out=True)["final"])
+        # A readout after the final checkpoint: each party cosigns again, from
+        # the size it cosigned before (a consistency proof), and the public
+        # excerpt is then proved against that checkpoint.
+        self.east_leader.run("record", "readout", mid, "--text", "Useful talks.")
+        self.east.run("record", "cosign", mid)
+        self.west_leader.run("record", "cosign", mid)
+        tmp = self.server.tmp
+        record, trust = os.path.join(tmp, "record.json"), os.path.join(tmp, "trust.json")
+        self.east.run("record", "export", mid, "-o", record)
+        self.east.run("record", "pin", mid, "-o", trust)
+        out = self.east.run("verify", record, "--trust", trust, "--require-final", json_out=True)
+        self.assertEqual((out["verified"], out["final"], out["checkpoints"]), (True, True, 2))
+        _, pub = self.server.json("GET", "/public/meetings/%s/publications" % mid)
+        [readout] = pub["publications"]
+        status, ex = self.server.json("GET", "/api/v1/meetings/%s/entries/%s/excerpt" % (mid, readout["hash"]),
+                                      token=self.west.token())
+        self.assertEqual(status, 200, ex)
+        self.assertEqual(ex, readout["excerpt"])
+        path = os.path.join(tmp, "excerpt.json")
+        with open(path, "w") as f:
+            json.dump(ex, f)
+        out = self.west.run("verify", path, "--trust", trust, json_out=True)
+        self.assertEqual((out["verified"], out["pinned"], out["entries"]), (True, True, 1))
+
     def test_statuses_of_the_predecessors_assurances(self):
         first = self.announced_meeting()
         v = self.view(self.east, first)
