@@ -26,6 +26,8 @@ bench: test-deps build
 	$(BUILD)/bench/negotiation_bench
 	$(BUILD)/bench/media_bench
 	$(BUILD)/bench/sframe_bench
+	$(BUILD)/bench/tlog_bench
+	$(BUILD)/bench/record_bench
 	node bench/e2ee_chromium.mjs
 
 fuzz: deps
