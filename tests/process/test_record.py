@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 from datetime import datetime, timezone
@@ -119,6 +120,53 @@ def parse_note(note):
 def key_id(name, key_b64url):
     pub = base64.urlsafe_b64decode(key_b64url + "=")
     return sha256(name.encode() + b"\n\x01" + pub)[:4]
+
+
+class Live:
+    """A minimal RFC 6455 client for /api/v1/live: text frames only."""
+
+    def __init__(self, port, token):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(("GET /api/v1/live HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+                           "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+                           "Authorization: Bearer %s\r\n\r\n" % (port, key, token)).encode())
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            self.buf += self.sock.recv(4096)
+        head, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101"), head
+
+    def send(self, message):
+        data, mask = json.dumps(message).encode(), os.urandom(4)
+        assert len(data) < 126
+        self.sock.sendall(bytes([0x81, 0x80 | len(data)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def _read(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            assert chunk, "the server closed the connection"
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def receive(self):
+        """The next message, its fragments (continuation frames) joined."""
+        message = b""
+        while True:
+            b0, b1 = self._read(2)
+            n = b1 & 0x7F
+            if n == 126:
+                n = int.from_bytes(self._read(2), "big")
+            elif n == 127:
+                n = int.from_bytes(self._read(8), "big")
+            message += self._read(n)
+            assert b0 & 0x0F in (0, 1), "not a text message"
+            if b0 & 0x80:
+                return json.loads(message)
+
+    def close(self):
+        self.sock.close()
 
 
 class RecordTest(ParleyTest):
@@ -264,9 +312,16 @@ class RecordTest(ParleyTest):
             self.assertEqual(status, 400, answer)
         self.assertEqual(self.checkpoint(self.east, mid)["checkpoint"], cp["checkpoint"])
 
-        # East's negotiator cosigns; the answer carries both lines. Then
-        # west's leader (over the note east returned: other lines are ignored).
+        # East's negotiator cosigns; the answer carries both lines, and a
+        # subscriber of the other party hears of it. Then west's leader
+        # (over the note east returned: other lines are ignored).
+        live = Live(self.server.port, self.west.token())
+        self.addCleanup(live.close)
+        live.send({"type": "subscribe", "meeting": mid})
+        self.assertEqual(live.receive()["type"], "subscribed")
         answer = self.cosign(self.east, mid, cp["checkpoint"])
+        self.assertEqual(live.receive(), {"type": "cosignature", "meeting": mid, "size": size,
+                                          "member": self.east.member, "party": "east"})
         self.assertFalse(answer["final"])
         self.assertEqual(len(parse_note(answer["checkpoint"])[1]), 2)
         self.assertEqual(self.view(self.west, mid)["record"]["cosigned"], {"east": size, "west": 0})
