@@ -8,10 +8,10 @@
 // server's own state: its key, the cosignatures it holds, and other meetings
 // (a predecessor's assurances).
 
+#include "record/record.h"
+
 #include <algorithm>
 
-#include "crypto/hash.h"
-#include "record/record.h"
 #include "service/service.h"
 #include "tlog/checkpoint.h"
 #include "tlog/note.h"
@@ -30,9 +30,13 @@ constexpr std::string_view kSignaturePrefix = "\xE2\x80\x94 ";  // "— ", signe
 // the server's: more cosigners than that could not be shown in one note.
 constexpr std::size_t kMaxCosigners = tlog::NoteLimits{}.max_signatures - 1;
 
-Error not_found() { return make_error("not_found", "no such resource"); }
+Error not_found() {
+  return make_error("not_found", "no such resource");
+}
 
-std::string hex(const tlog::Hash& h) { return hex_encode(h); }
+std::string hex(const tlog::Hash& h) {
+  return hex_encode(h);
+}
 
 Json hex_list(const std::vector<tlog::Hash>& hashes) {
   Json out = Json::array();
@@ -88,7 +92,8 @@ Status Service::load_cosignatures(std::vector<store::CosignatureRow>& rows) {
         static_cast<std::size_t>(row.size) > it->second.durable_len ||
         !directory_.find_member(row.member) || !row.line.starts_with(kSignaturePrefix))
       return make_error("store_corrupt", "a cosignature of meeting " + row.meeting + " at size " +
-                                             std::to_string(row.size) + " names no stored act or member");
+                                             std::to_string(row.size) +
+                                             " names no stored act or member");
     it->second.cosignatures[row.size][row.member] = std::move(row.line);
   }
   return ok_status();
@@ -100,7 +105,8 @@ Expected<std::string> Service::origin(std::string_view id) const {
   return record::origin_for(cfg_.public_url, id);
 }
 
-std::map<std::string, std::string> Service::cosigners_at(const MeetingRecord& r, const std::string& origin,
+std::map<std::string, std::string> Service::cosigners_at(const MeetingRecord& r,
+                                                         const std::string& origin,
                                                          std::int64_t size) const {
   std::map<std::string, std::string> out;
   auto it = r.cosignatures.find(size);
@@ -133,7 +139,8 @@ std::set<std::string> Service::cosigning_parties(const MeetingRecord& r, const s
 
 bool Service::is_final(const MeetingRecord& r, const std::string& origin) const {
   for (const auto& [size, _] : r.cosignatures)
-    if (cosigning_parties(r, origin, size).size() == 2 && negotiation::closed_at(r.durable.record, size))
+    if (cosigning_parties(r, origin, size).size() == 2 &&
+        negotiation::closed_at(r.durable.record, size))
       return true;
   return false;
 }
@@ -141,7 +148,8 @@ bool Service::is_final(const MeetingRecord& r, const std::string& origin) const 
 std::int64_t Service::excerpt_size(const MeetingRecord& r, const std::string& origin,
                                    std::int64_t min_size) const {
   for (auto it = r.cosignatures.rbegin(); it != r.cosignatures.rend(); ++it)
-    if (it->first >= min_size && cosigning_parties(r, origin, it->first).size() == 2) return it->first;
+    if (it->first >= min_size && cosigning_parties(r, origin, it->first).size() == 2)
+      return it->first;
   return static_cast<std::int64_t>(r.durable_len);
 }
 
@@ -151,63 +159,77 @@ Expected<Json> Service::checkpoint(const Member& m, std::string_view id,
   if (!r) return not_found();
   auto size = static_cast<std::int64_t>(r->durable_len);
   if (from && (*from < 1 || *from > size))
-    return make_error("invalid_field", "from must be a checkpoint size from 1 to " + std::to_string(size));
+    return make_error("invalid_field",
+                      "from must be a checkpoint size from 1 to " + std::to_string(size));
   auto o = origin(id);
   if (!o) return o.error();
   auto note = checkpoint_note(*r, *o, size);
   if (!note) return note.error();
   Json consistency = Json::array();
   if (from) {
-    auto proof = r->tree.consistency_proof(static_cast<std::uint64_t>(*from), static_cast<std::uint64_t>(size));
+    auto proof = r->tree.consistency_proof(static_cast<std::uint64_t>(*from),
+                                           static_cast<std::uint64_t>(size));
     if (!proof) return proof.error();
     consistency = hex_list(*proof);
   }
-  return Json{{"checkpoint", *note}, {"size", size}, {"root", hex(r->tree.root())},
+  return Json{{"checkpoint", *note},
+              {"size", size},
+              {"root", hex(r->tree.root())},
               {"consistency", consistency}};
 }
 
 void Service::cosign(const Member& m, std::string_view id, const Json& body, Reply done) {
   if (!visible(m, id)) return done(not_found());
   MeetingRecord& r = meetings_.find(id)->second;
-  if (auto s = negotiation::require_fields(body, {"checkpoint"}, {}, "cosignature"); !s) return done(s.error());
+  if (auto s = negotiation::require_fields(body, {"checkpoint"}, {}, "cosignature"); !s)
+    return done(s.error());
   if (!body["checkpoint"].is_string())
     return done(make_error("invalid_field", "checkpoint must be the text of a signed note"));
   auto note = tlog::SignedNote::parse(body["checkpoint"].get_ref<const std::string&>());
   if (!note)
-    return done(make_error("invalid_field", "checkpoint: " + note.error().message + " [" + note.error().code + "]"));
+    return done(make_error("invalid_field",
+                           "checkpoint: " + note.error().message + " [" + note.error().code + "]"));
   auto cp = tlog::parse_checkpoint(note->text());
-  if (!cp) return done(make_error("invalid_field", "checkpoint: " + cp.error().message + " [" + cp.error().code + "]"));
+  if (!cp)
+    return done(make_error("invalid_field",
+                           "checkpoint: " + cp.error().message + " [" + cp.error().code + "]"));
   auto o = origin(id);
   if (!o) return done(o.error());
   // The text must be exactly one the server issues: its origin, a size the
   // durable log has, that size's root, and no extension lines.
   const auto size = static_cast<std::int64_t>(cp->size);
-  bool issued = cp->origin == *o && cp->size >= 1 && cp->size <= r.tree.size() && cp->extensions.empty();
+  bool issued =
+      cp->origin == *o && cp->size >= 1 && cp->size <= r.tree.size() && cp->extensions.empty();
   if (issued) {
     auto root = r.tree.root(cp->size);
     issued = root && *root == cp->root;
   }
   if (!issued)
     return done(make_error("checkpoint_mismatch",
-                           "not a checkpoint of this meeting's log: the server's log of " + std::string(id) +
-                               " at size " + std::to_string(cp->size) + " has another origin or root"));
+                           "not a checkpoint of this meeting's log: the server's log of " +
+                               std::string(id) + " at size " + std::to_string(cp->size) +
+                               " has another origin or root"));
   auto party = negotiation::cosigner_party(r.durable, m.id);
   if (!party)
-    return done(make_error("role_not_allowed",
-                           "a checkpoint is cosigned by a principal or rapporteur on the roster, or by a "
-                           "negotiator who signed the terms"));
+    return done(
+        make_error("role_not_allowed",
+                   "a checkpoint is cosigned by a principal or rapporteur on the roster, or by a "
+                   "negotiator who signed the terms"));
   const std::string name = record::cosigner_key_name(*o, m.id);
   auto key = cosigner_key(r.durable, directory_, m.id);
-  if (!key) return done(make_error("bad_signature", "no key to check " + m.id + "'s signature with"));
+  if (!key)
+    return done(make_error("bad_signature", "no key to check " + m.id + "'s signature with"));
   auto verifier = tlog::NoteVerifier::ed25519(name, *key);
   if (!verifier) return done(verifier.error());
   if (auto s = note->verify(*verifier); !s)
-    return done(make_error("bad_signature", "the cosignature line of " + name + ": " + s.error().message));
+    return done(
+        make_error("bad_signature", "the cosignature line of " + name + ": " + s.error().message));
   // Only the member's own line is kept; the others in the note are ignored.
   std::string line;
   for (const auto& sig : note->signatures()) {
     if (sig.key_name != name || sig.key_id != verifier->key_id) continue;
-    Bytes raw{static_cast<std::uint8_t>(sig.key_id >> 24), static_cast<std::uint8_t>(sig.key_id >> 16),
+    Bytes raw{static_cast<std::uint8_t>(sig.key_id >> 24),
+              static_cast<std::uint8_t>(sig.key_id >> 16),
               static_cast<std::uint8_t>(sig.key_id >> 8), static_cast<std::uint8_t>(sig.key_id)};
     raw.insert(raw.end(), sig.signature.begin(), sig.signature.end());
     line = std::string(kSignaturePrefix) + name + " " + tlog::base64_encode(raw);
@@ -223,19 +245,24 @@ void Service::cosign(const Member& m, std::string_view id, const Json& body, Rep
   };
   if (auto it = held.find(m.id); it != held.end() && it->second == line) return done(answer(*o));
   if (!held.count(m.id) && held.size() >= kMaxCosigners)
-    return done(make_error("conflict", "this checkpoint already carries " + std::to_string(kMaxCosigners) +
+    return done(make_error("conflict", "this checkpoint already carries " +
+                                           std::to_string(kMaxCosigners) +
                                            " cosignatures, as many as one note can"));
   store::CosignatureRow row{meeting, size, m.id, line, now_()};
-  writer_->submit({row}, [this, row, party = *party, origin = *o, answer, done = std::move(done)](Status s) {
-    if (!s) return done(s.error());
-    auto it = meetings_.find(row.meeting);
-    if (it == meetings_.end()) return done(make_error("internal", "the meeting is gone"));
-    it->second.cosignatures[row.size][row.member] = row.line;
-    notify(row.meeting, it->second,
-           Json{{"type", "cosignature"}, {"meeting", row.meeting}, {"size", row.size},
-                {"member", row.member}, {"party", party}});
-    done(answer(origin));
-  });
+  writer_->submit(
+      {row}, [this, row, party = *party, origin = *o, answer, done = std::move(done)](Status s) {
+        if (!s) return done(s.error());
+        auto it = meetings_.find(row.meeting);
+        if (it == meetings_.end()) return done(make_error("internal", "the meeting is gone"));
+        it->second.cosignatures[row.size][row.member] = row.line;
+        notify(row.meeting, it->second,
+               Json{{"type", "cosignature"},
+                    {"meeting", row.meeting},
+                    {"size", row.size},
+                    {"member", row.member},
+                    {"party", party}});
+        done(answer(origin));
+      });
 }
 
 // ---------------------------------------------------------------- exports
@@ -265,7 +292,8 @@ Expected<Json> Service::record(const Member& m, std::string_view id) const {
     if (!note) return note.error();
     Json consistency = Json::array();
     if (previous > 0) {
-      auto proof = r->tree.consistency_proof(static_cast<std::uint64_t>(previous), static_cast<std::uint64_t>(size));
+      auto proof = r->tree.consistency_proof(static_cast<std::uint64_t>(previous),
+                                             static_cast<std::uint64_t>(size));
       if (!proof) return proof.error();
       consistency = hex_list(*proof);
     }
@@ -297,13 +325,15 @@ Expected<Json> Service::excerpt_of(const MeetingRecord& r, std::vector<std::size
   for (auto i : indices) {
     auto proof = r.tree.inclusion_proof(i, static_cast<std::uint64_t>(size));
     if (!proof) return proof.error();
-    entries.push_back({{"envelope", r.acts[i].envelope()}, {"index", i}, {"proof", hex_list(*proof)}});
+    entries.push_back(
+        {{"envelope", r.acts[i].envelope()}, {"index", i}, {"proof", hex_list(*proof)}});
     signers.insert(r.acts[i].act.author);
   }
   for (const auto& [member, _] : cosigners_at(r, *o, size)) signers.insert(member);
   Json members = Json::array();
   for (const auto& id : signers)
-    if (const auto* mem = directory_.find_member(id)) members.push_back(negotiation::member_to_json(*mem));
+    if (const auto* mem = directory_.find_member(id))
+      members.push_back(negotiation::member_to_json(*mem));
   return Json{{"type", record::kExcerptType},
               {"meeting", st.id},
               {"origin", *o},
@@ -330,7 +360,8 @@ std::vector<std::size_t> excerpt_indices(const negotiation::MeetingState& st, st
   auto e = rec.entries.find(st.hashes[index]);
   if (e == rec.entries.end()) return out;
   std::string other;
-  if (e->second.kind == Kind::joint_statement) other = rec.joint.count(e->first) ? rec.joint.at(e->first) : "";
+  if (e->second.kind == Kind::joint_statement)
+    other = rec.joint.count(e->first) ? rec.joint.at(e->first) : "";
   if (e->second.kind == Kind::countersign) other = e->second.body["statement"].get<std::string>();
   if (!other.empty())
     if (auto i = index_of(st, other)) out.push_back(*i);
@@ -343,21 +374,27 @@ Expected<Json> Service::excerpt(const Member& m, std::string_view id, std::strin
   const MeetingRecord* r = visible(m, id);
   if (!r) return not_found();
   auto index = index_of(r->durable, hash);
-  if (!index) return make_error("not_found", "this meeting's log has no act with hash " + std::string(hash));
+  if (!index)
+    return make_error("not_found", "this meeting's log has no act with hash " + std::string(hash));
   return excerpt_of(*r, excerpt_indices(r->durable, *index));
 }
 
 Expected<Json> Service::publications(std::string_view id) const {
   auto it = meetings_.find(id);
-  if (it == meetings_.end() || it->second.durable_len == 0 || !it->second.durable.announced_by(now_()))
+  if (it == meetings_.end() || it->second.durable_len == 0 ||
+      !it->second.durable.announced_by(now_()))
     return not_found();
   const MeetingRecord& r = it->second;
   const auto& rec = r.durable.record;
   Json items = Json::array();
   for (const auto& hash : rec.order) {
     const auto& e = rec.entries.at(hash);
-    Json item = {{"kind", std::string(negotiation::kind_name(e.kind))}, {"hash", hash}, {"seq", e.seq},
-                 {"party", e.party}, {"author", e.author}, {"at", format_utc(e.at)}};
+    Json item = {{"kind", std::string(negotiation::kind_name(e.kind))},
+                 {"hash", hash},
+                 {"seq", e.seq},
+                 {"party", e.party},
+                 {"author", e.author},
+                 {"at", format_utc(e.at)}};
     if (e.kind == Kind::readout) {
       item["text"] = e.body["text"];
     } else if (e.kind == Kind::correction) {
@@ -390,21 +427,20 @@ Json Service::record_view(const MeetingRecord& r) const {
   const auto& rec = r.durable.record;
   Json sessions = Json::array();
   for (const auto& s : rec.sessions)
-    sessions.push_back({{"open_seq", s.open.seq}, {"close_seq", s.close ? Json(s.close->seq) : Json(nullptr)}});
+    sessions.push_back(
+        {{"open_seq", s.open.seq}, {"close_seq", s.close ? Json(s.close->seq) : Json(nullptr)}});
   Json cosigned = Json::object();
   for (const auto& party : r.durable.parties) cosigned[party] = 0;
   bool final = false;
   if (auto o = origin(r.durable.id); o && log_key_) {
     for (const auto& [size, _] : r.cosignatures)
-      for (const auto& party : cosigning_parties(r, *o, size)) cosigned[party] = size;  // ascending sizes
+      for (const auto& party : cosigning_parties(r, *o, size))
+        cosigned[party] = size;  // ascending sizes
     final = is_final(r, *o);
   }
-  return Json{{"entries", rec.order.size()},
-              {"session_open", rec.session_open()},
-              {"sessions", sessions},
-              {"checkpoint_size", r.durable_len},
-              {"cosigned", cosigned},
-              {"final", final}};
+  return Json{{"entries", rec.order.size()}, {"session_open", rec.session_open()},
+              {"sessions", sessions},        {"checkpoint_size", r.durable_len},
+              {"cosigned", cosigned},        {"final", final}};
 }
 
 Json Service::predecessor_assurances(const MeetingRecord& r, const std::string& predecessor) const {
@@ -423,31 +459,48 @@ Json Service::predecessor_assurances(const MeetingRecord& r, const std::string& 
     };
     std::vector<Mark> marks;
     for (const auto& s : a->second.statuses)
-      marks.push_back({s.at, {{"status", std::string(negotiation::assurance_status_name(s.status))}, {"meeting", predecessor},
-                              {"author", s.author}, {"at", format_utc(s.at)}, {"entry", s.entry}}});
+      marks.push_back({s.at,
+                       {{"status", std::string(negotiation::assurance_status_name(s.status))},
+                        {"meeting", predecessor},
+                        {"author", s.author},
+                        {"at", format_utc(s.at)},
+                        {"entry", s.entry}}});
     for (const auto& h : here.predecessor_statuses) {
       const auto& s = here.entries.at(h);
       if (s.body["assurance"] != hash) continue;
-      marks.push_back({s.at, {{"status", s.body["status"]}, {"meeting", r.durable.id}, {"author", s.author},
-                              {"at", format_utc(s.at)}, {"entry", h}}});
+      marks.push_back({s.at,
+                       {{"status", s.body["status"]},
+                        {"meeting", r.durable.id},
+                        {"author", s.author},
+                        {"at", format_utc(s.at)},
+                        {"entry", h}}});
     }
-    std::stable_sort(marks.begin(), marks.end(), [](const Mark& x, const Mark& y) { return x.at < y.at; });
+    std::stable_sort(marks.begin(), marks.end(),
+                     [](const Mark& x, const Mark& y) { return x.at < y.at; });
     Json statuses = Json::array();
     for (auto& mk : marks) statuses.push_back(std::move(mk.json));
-    out.push_back({{"hash", hash}, {"seq", e.seq}, {"giver", a->second.giver}, {"to", a->second.to},
-                   {"text", e.body["text"]}, {"scope", e.body["scope"]}, {"until", e.body["until"]},
-                   {"acknowledged", !a->second.acknowledgement.empty()}, {"statuses", statuses}});
+    out.push_back({{"hash", hash},
+                   {"seq", e.seq},
+                   {"giver", a->second.giver},
+                   {"to", a->second.to},
+                   {"text", e.body["text"]},
+                   {"scope", e.body["scope"]},
+                   {"until", e.body["until"]},
+                   {"acknowledged", !a->second.acknowledgement.empty()},
+                   {"statuses", statuses}});
   }
   return out;
 }
 
 // ---------------------------------------------------------------- writes
 
-Status Service::check_predecessor_status(const negotiation::MeetingState& tip, const SignedAct& sa) const {
+Status Service::check_predecessor_status(const negotiation::MeetingState& tip,
+                                         const SignedAct& sa) const {
   // negotiation::check_act has already made sure that a status naming
   // another meeting names the predecessor of the signed terms, which is a
   // meeting of the same two parties (check_predecessor): no embargo to keep.
-  if (sa.act.kind != Kind::assurance_status || sa.act.body["meeting"] == sa.act.meeting) return ok_status();
+  if (sa.act.kind != Kind::assurance_status || sa.act.body["meeting"] == sa.act.meeting)
+    return ok_status();
   const auto& pred_id = sa.act.body["meeting"].get_ref<const std::string&>();
   auto it = meetings_.find(pred_id);
   if (it == meetings_.end() || it->second.durable_len == 0)

@@ -22,7 +22,8 @@
 namespace {
 
 int usage(const std::string& why) {
-  std::cerr << "parley_sign_tool: " << why << "\nusage: parley_sign_tool act|bytes PROFILE_DIR < input\n";
+  std::cerr << "parley_sign_tool: " << why
+            << "\nusage: parley_sign_tool act|bytes PROFILE_DIR < input\n";
   return 2;
 }
 
@@ -37,7 +38,8 @@ int main(int argc, char** argv) {
   std::stringstream key_text;
   key_text << file.rdbuf();
   auto key_doc = json::parse_strict(key_text.str());
-  if (!key_doc || !key_doc->is_object() || !key_doc->contains("seed") || !(*key_doc)["seed"].is_string())
+  if (!key_doc || !key_doc->is_object() || !key_doc->contains("seed") ||
+      !(*key_doc)["seed"].is_string())
     return usage("not an identity key file");
   auto seed = base64url_decode((*key_doc)["seed"].get<std::string>());
   crypto::init();

@@ -2,6 +2,8 @@
 // cosignatures): a database made by an earlier parleyd opens, keeps its rows
 // and gains the new tables; the new rows are stored atomically and durably.
 
+#include "store/sqlite_store.h"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -10,12 +12,13 @@
 #include <string>
 
 #include "crypto/identity_key.h"
-#include "store/sqlite_store.h"
 
 namespace parley::store {
 namespace {
 
-Seconds at(int s) { return Seconds{std::chrono::seconds{s}}; }
+Seconds at(int s) {
+  return Seconds{std::chrono::seconds{s}};
+}
 
 // Schema 1 as the first released parleyd made it (sqlite_store.cpp, migration 0).
 constexpr const char* kSchema1 = R"sql(
@@ -69,7 +72,8 @@ class SqliteStoreTest : public ::testing::Test {
     key_ = base64url_encode(crypto::SecretKey::generate().public_key());
     exec_raw(std::string(kSchema1) +
              "INSERT INTO parties VALUES ('east', 'East', 'Europe/Moscow', '2026-01-01T00:00:00Z');"
-             "INSERT INTO members VALUES ('mbr_1', 'east', 'Irina', '[\"negotiator\"]', '" + key_ +
+             "INSERT INTO members VALUES ('mbr_1', 'east', 'Irina', '[\"negotiator\"]', '" +
+             key_ +
              "', '2026-01-01T00:00:00Z');"
              "INSERT INTO acts VALUES ('mtg_00000001', 1, '{\"a\":1}', '2026-01-02T00:00:00Z');"
              "INSERT INTO acts VALUES ('mtg_00000001', 2, '{\"a\":2}', '2026-01-02T00:00:01Z');");
@@ -101,8 +105,9 @@ TEST_F(SqliteStoreTest, SettingsAndCosignaturesAreStoredAndReloaded) {
   {
     auto store = open_sqlite(file_);
     ASSERT_TRUE(store) << store.error().message;
-    std::vector<Mutation> m{SettingRow{"log_key", "c2VlZA"},
-                            CosignatureRow{"mtg_00000001", 2, "mbr_1", "\xE2\x80\x94 x/member/mbr_1 AAAA", at(60)}};
+    std::vector<Mutation> m{
+        SettingRow{"log_key", "c2VlZA"},
+        CosignatureRow{"mtg_00000001", 2, "mbr_1", "\xE2\x80\x94 x/member/mbr_1 AAAA", at(60)}};
     ASSERT_TRUE((*store)->commit(m));
     // The same member cosigning the same size again replaces the line.
     std::vector<Mutation> again{CosignatureRow{"mtg_00000001", 2, "mbr_1", "line 2", at(61)}};
