@@ -66,3 +66,34 @@ export function utf8(text) {
 export async function sha256Hex(text) {
   return toHex(await crypto.subtle.digest('SHA-256', utf8(text)));
 }
+
+// Lowercase hex only (a hash has one spelling); null otherwise.
+export function fromHex(text) {
+  if (typeof text !== 'string' || text.length % 2 !== 0 || !/^[0-9a-f]*$/.test(text)) return null;
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+// Standard base64 with padding (RFC 4648 §4), the encoding of signed notes
+// and checkpoints (c2sp.org/signed-note), not the base64url of keys above.
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+export function toBase64(bytes) {
+  const unpadded = toBase64url(bytes).replace(/-/g, '+').replace(/_/g, '/');
+  return unpadded + '='.repeat((4 - (unpadded.length % 4)) % 4);
+}
+
+// Strict, like the C++ tlog module: padding required, nothing outside the
+// alphabet (no whitespace), zero trailing bits. Null otherwise.
+export function fromBase64(text) {
+  if (typeof text !== 'string' || text.length % 4 !== 0) return null;
+  const body = text.replace(/={1,2}$/, '');
+  if (body.length % 4 === 1 || text.length - body.length !== (4 - (body.length % 4)) % 4) return null;
+  for (const ch of body) if (B64.indexOf(ch) < 0) return null;
+  return fromBase64url(body.replace(/\+/g, '-').replace(/\//g, '_'));
+}
+
+export async function sha256(bytes) {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+}

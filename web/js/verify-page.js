@@ -1,10 +1,20 @@
-// The "Verify a log" page: a dropped or chosen export is checked in the
-// browser by verifier.js and shown as a verdict, the acts and the
-// signatures on the terms. Everything from the file reaches the page through
-// textContent only.
+// The "Verify" page: dropped or chosen files are checked in this browser
+// and shown as a verdict and a report. An exported negotiation log
+// (verifier.js) shows its acts and the signatures on the terms; a record of
+// the talks, an excerpt, or several records of a series (record-verifier.js,
+// report in record-report.js) show who committed to what, who acknowledged
+// it when, the checkpoints and FINAL or NOT FINAL. The trust (the parties'
+// keys) comes from a trust file dropped with them or chosen apart, or from
+// keys pasted as PARTY=KEY. verify?excerpt=<URL on this server> fetches an
+// excerpt (the announcements page links to them). Everything from a file
+// reaches the page through textContent only.
 
 import { dlRow, el, timeEl } from './dom.js';
 import { verifyExport } from './verifier.js';
+import { verifyRecord, verifyExcerpt, verifySeries, parseTrust, trustFromPairs, mergeTrusts } from './record-verifier.js';
+import {
+  RECORD_MEANING, recordVerdict, renderRecord, excerptVerdict, renderExcerpt, seriesVerdict, renderSeries,
+} from './record-report.js';
 
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -193,36 +203,49 @@ function renderMembers(r) {
 
 function showFailure(message) {
   $('#verify-result').hidden = true;
+  $('#record-report').hidden = true;
   setVerdict('error', [el('strong', 'The file could not be checked.'), ` ${message}`]);
 }
 
-let checking = 0;  // only the last file chosen may show its result
+// A refused record, excerpt or series, in words: which act or checkpoint, and why.
+function recordFailure(r, what) {
+  const m = /^(?:record (\d+): )?(act|checkpoint|entry|final|trust)\b ?(\d+)?/.exec(r.error ?? '');
+  const meaning = RECORD_MEANING[r.code] ?? MEANING[r.code] ?? 'it breaks a rule of the protocol';
+  const detail = r.error.replace(/^record \d+: /, '').replace(/ \[[a-z_0-9]+\]$/, '');
+  if (r.code === 'no_trust')
+    return ['warn', [el('strong', `The ${what} is not verified: no trust was given.`),
+      ' Its signatures and checkpoints are consistent (see below), but the parties\' keys come from the file itself. ' +
+      'Give the trust below: a trust file (parley record pin) or each party\'s key as PARTY=KEY, then verify again.']];
+  if (NOT_JSON.has(r.code))
+    return ['error', [el('strong', 'This file is not JSON that Parley accepts.'), ` ${detail} (code ${r.code}).`]];
+  if (r.code === 'unsupported')
+    return ['error', [el('strong', 'This browser cannot check the signatures.'),
+      ' It lacks Ed25519 in WebCrypto; use a current Chromium, Firefox or Safari, or run parley verify.']];
+  const where = { act: `Act ${m?.[3]} is refused`, entry: `Entry ${m?.[3]} of the excerpt is refused`,
+    checkpoint: `Checkpoint ${m?.[3] ?? ''} is refused`, final: 'Its claim to be final is refused' }[m?.[2]] ?? 'It is refused';
+  return ['error', [el('strong', `This ${what} does NOT verify${m?.[1] ? ` (record ${m[1]})` : ''}.`),
+    ` ${where.trim()}: ${meaning} (${detail}; code ${r.code}).`]];
+}
 
-async function check(file) {
-  if (!file) return;
-  const mine = ++checking;
+function showRecordResult(r) {
   $('#verify-result').hidden = true;
-  setVerdict('', [`Checking ${file.name}…`]);
-  if (file.size > MAX_FILE_BYTES) {
-    showFailure(`${file.name} is larger than 64 MiB; an exported log is far smaller.`);
-    return;
+  const box = $('#record-report');
+  box.replaceChildren();
+  const what = r.type === 'series' ? 'series of records' : r.type;
+  const verdict = r.type === 'record' ? recordVerdict(r) : r.type === 'excerpt' ? excerptVerdict(r) : seriesVerdict(r);
+  if (verdict) setVerdict('ok', verdict);
+  else {
+    const [kind, parts] = recordFailure(r, what);
+    setVerdict(kind, parts);
   }
-  let bytes;
-  try {
-    bytes = new Uint8Array(await file.arrayBuffer());
-    if (mine !== checking) return;
-  } catch (e) {
-    showFailure(`${file.name} could not be read (${e.message || e.name}).`);
-    return;
-  }
-  let r;
-  try {
-    r = await verifyExport(bytes);
-    if (mine !== checking) return;
-  } catch (e) {
-    showFailure(`Verification stopped unexpectedly: ${e.message}`);
-    return;
-  }
+  if (r.type === 'record' && r.record) renderRecord(box, r);
+  else if (r.type === 'excerpt' && r.ok) renderExcerpt(box, r);
+  else if (r.type === 'series') renderSeries(box, r);
+  box.hidden = box.childElementCount === 0;
+}
+
+function showExport(r) {
+  $('#record-report').hidden = true;
   const [kind, parts] = verdictParts(r);
   setVerdict(kind, parts);
   if (r.meeting === null) return;  // not an export at all: nothing more to show
@@ -233,10 +256,126 @@ async function check(file) {
   $('#verify-result').hidden = false;
 }
 
+// The type a file says it is, without judging it yet (the verifiers parse strictly).
+function typeOf(text) {
+  try {
+    const t = JSON.parse(text)?.type;
+    return { 'parley.export/1': 'export', 'parley.record/1': 'record', 'parley.excerpt/1': 'excerpt', 'parley.trust/1': 'trust' }[t] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+let checking = 0;          // only the last check may show its result
+let lastDocs = [];         // the files last checked (not trust files), to verify again with another trust
+let trustDocs = [];        // trust files given, dropped with the others or chosen apart
+
+// The trust from the trust files and the pasted keys; null when none is given.
+function currentTrust() {
+  const trusts = trustDocs.map((d) => parseTrust(d.bytes));
+  const pasted = $('#verify-party-keys').value.trim();
+  if (pasted) trusts.push(trustFromPairs(pasted));
+  return trusts.length ? mergeTrusts(...trusts) : null;
+}
+
+async function readFiles(files) {
+  const out = [];
+  for (const file of files) {
+    if (file.size > MAX_FILE_BYTES) throw new Error(`${file.name} is larger than 64 MiB.`);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    out.push({ name: file.name, bytes, type: typeOf(new TextDecoder().decode(bytes)) });
+  }
+  return out;
+}
+
+async function check(docs) {
+  const mine = ++checking;
+  const trustFiles = docs.filter((d) => d.type === 'trust');
+  if (trustFiles.length) {
+    trustDocs = trustFiles;
+    $('#verify-trust-status').textContent = `Trust: ${trustFiles.map((d) => d.name).join(', ')}.`;
+  }
+  const others = docs.filter((d) => d.type !== 'trust');
+  if (others.length === 0) {
+    if (lastDocs.length && trustFiles.length) return check(lastDocs);
+    setVerdict('', [trustFiles.length ? 'Trust loaded. Now choose the record or excerpt to verify.' : 'Nothing to verify.']);
+    return;
+  }
+  lastDocs = others;
+  $('#verify-result').hidden = true;
+  $('#record-report').hidden = true;
+  setVerdict('', [`Checking ${others.map((d) => d.name).join(', ')}…`]);
+  let trust;
+  try {
+    trust = currentTrust();
+  } catch (e) {
+    showFailure(`The trust could not be read: ${e.message}`);
+    return;
+  }
+  const types = new Set(others.map((d) => d.type));
+  try {
+    let r;
+    if (others.length === 1 && others[0].type !== 'record' && others[0].type !== 'excerpt') {
+      r = await verifyExport(others[0].bytes);
+      if (mine === checking) showExport(r);
+      return;
+    }
+    if (others.length === 1 && others[0].type === 'excerpt') r = await verifyExcerpt(others[0].bytes, { trust });
+    else if (others.length === 1) r = await verifyRecord(others[0].bytes, { trust });
+    else if (types.size === 1 && types.has('record')) r = await verifySeries(others.map((d) => d.bytes), { trust, reorder: true });
+    else {
+      showFailure('Several files can only be records of one series (with trust files). Choose one export or excerpt at a time.');
+      return;
+    }
+    if (mine === checking) showRecordResult(r);
+  } catch (e) {
+    if (mine === checking) showFailure(`Verification stopped unexpectedly: ${e.message}`);
+  }
+}
+
+async function checkFiles(files) {
+  if (!files || files.length === 0) return;
+  let docs;
+  try {
+    docs = await readFiles(files);
+  } catch (e) {
+    showFailure(e.message);
+    return;
+  }
+  await check(docs);
+}
+
+// verify?excerpt=<URL>: an excerpt on this server (the public announcements page links to them).
+async function checkLinkedExcerpt() {
+  const param = new URLSearchParams(location.search).get('excerpt');
+  if (!param) return;
+  let url;
+  try {
+    url = new URL(param, location.href);
+  } catch {
+    showFailure('The excerpt\'s address is not a URL.');
+    return;
+  }
+  if (url.origin !== location.origin) {
+    showFailure(`Only excerpts from this server are fetched (${location.origin}); download it and choose the file instead.`);
+    return;
+  }
+  setVerdict('', [`Fetching the excerpt ${url.pathname}…`]);
+  try {
+    const res = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    if (!res.ok) throw new Error(`the server answered ${res.status}`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.length > MAX_FILE_BYTES) throw new Error('it is larger than 64 MiB');
+    await check([{ name: url.pathname.split('/').pop() || 'excerpt', bytes, type: typeOf(new TextDecoder().decode(bytes)) }]);
+  } catch (e) {
+    showFailure(`The excerpt could not be fetched: ${e.message}.`);
+  }
+}
+
 function init() {
   const input = $('#verify-file');
   const zone = $('#verify-drop');
-  input.addEventListener('change', () => check(input.files[0]));
+  input.addEventListener('change', () => checkFiles(input.files));
   zone.addEventListener('dragover', (e) => {
     e.preventDefault();
     e.dataTransfer.dropEffect = 'copy';
@@ -246,15 +385,26 @@ function init() {
   zone.addEventListener('drop', (e) => {
     e.preventDefault();
     zone.classList.remove('over');
-    const files = e.dataTransfer.files;
-    if (files.length !== 1) {
-      showFailure('Drop exactly one file: the exported log.');
-      return;
+    checkFiles(e.dataTransfer.files);
+  });
+  const trustInput = $('#verify-trust-file');
+  trustInput.addEventListener('change', async () => {
+    try {
+      const docs = await readFiles(trustInput.files);
+      trustDocs = docs;
+      $('#verify-trust-status').textContent = docs.length ? `Trust: ${docs.map((d) => d.name).join(', ')}.` : '';
+      if (lastDocs.length) await check(lastDocs);
+    } catch (e) {
+      showFailure(e.message);
     }
-    check(files[0]);
+  });
+  $('#verify-again').addEventListener('click', () => {
+    if (lastDocs.length) check(lastDocs);
+    else setVerdict('', ['Choose a file to verify first.']);
   });
   // A file dropped beside the zone must not make the browser open it instead.
   for (const type of ['dragover', 'drop']) window.addEventListener(type, (e) => e.preventDefault());
+  checkLinkedExcerpt();
 }
 
 init();
