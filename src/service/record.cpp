@@ -147,10 +147,16 @@ bool Service::is_final(const MeetingRecord& r, const std::string& origin) const 
 
 std::int64_t Service::excerpt_size(const MeetingRecord& r, const std::string& origin,
                                    std::int64_t min_size) const {
-  for (auto it = r.cosignatures.rbegin(); it != r.cosignatures.rend(); ++it)
-    if (it->first >= min_size && cosigning_parties(r, origin, it->first).size() == 2)
-      return it->first;
-  return static_cast<std::int64_t>(r.durable_len);
+  // The latest checkpoint both parties cosigned, else the latest one party
+  // cosigned (an excerpt verifies against it and says so), else the log's.
+  std::int64_t one_party = 0;
+  for (auto it = r.cosignatures.rbegin(); it != r.cosignatures.rend() && it->first >= min_size;
+       ++it) {
+    auto parties = cosigning_parties(r, origin, it->first).size();
+    if (parties == 2) return it->first;
+    if (parties == 1 && one_party == 0) one_party = it->first;
+  }
+  return one_party ? one_party : static_cast<std::int64_t>(r.durable_len);
 }
 
 Expected<Json> Service::checkpoint(const Member& m, std::string_view id,

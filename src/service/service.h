@@ -168,8 +168,9 @@ class Service {
   std::set<std::string> cosigning_parties(const MeetingRecord& r, const std::string& origin,
                                           std::int64_t size) const;
   bool is_final(const MeetingRecord& r, const std::string& origin) const;
-  // The largest size of at least `min_size` that both parties cosigned, or the
-  // log's size when there is none.
+  // The checkpoint size an excerpt of acts below `min_size` is proved
+  // against: the largest size of at least `min_size` that both parties
+  // cosigned, else the largest that one party cosigned, else the log's size.
   std::int64_t excerpt_size(const MeetingRecord& r, const std::string& origin,
                             std::int64_t min_size) const;
   Expected<Json> excerpt_of(const MeetingRecord& r, std::vector<std::size_t> indices) const;

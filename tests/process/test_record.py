@@ -382,7 +382,18 @@ class RecordTest(ParleyTest):
         self.assertEqual(items[1]["corrects"], readout)
         self.assertEqual(items[1]["text"], "Constructive and frank talks.")
         for item, kinds in zip(items, (["readout"], ["correction"], ["joint_statement", "countersign"])):
-            self.assertEqual(self.check_excerpt(item["excerpt"], mid, kinds)[0], size + 4)
+            ex_size, ex_lines = self.check_excerpt(item["excerpt"], mid, kinds)
+            self.assertEqual((ex_size, [n for n, _, _ in ex_lines]), (size + 4, [origin]))
+        # Once one party cosigns the latest checkpoint, excerpts of what only
+        # it covers are proved against it; the minute's stays with the final.
+        self.cosign(self.east, mid, self.checkpoint(self.east, mid)["checkpoint"])
+        _, pub = self.server.json("GET", "/public/meetings/%s/publications" % mid)
+        ex_size, ex_lines = self.check_excerpt(pub["publications"][0]["excerpt"], mid, ["readout"])
+        self.assertEqual((ex_size, [n for n, _, _ in ex_lines]),
+                         (size + 4, [origin, "%s/member/%s" % (origin, self.east.member)]))
+        status, ex = self.server.json("GET", "/api/v1/meetings/%s/entries/%s/excerpt" % (mid, minute),
+                                      token=self.west.token())
+        self.assertEqual(self.check_excerpt(ex, mid, ["minute"])[0], size)
 
         # Bad names and other meetings.
         for path, code in (("/api/v1/meetings/%s/entries/%s/excerpt" % (mid, "0" * 64), 404),
