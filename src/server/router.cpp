@@ -266,6 +266,10 @@ Router::Router(service::Service& service, metrics::Registry& metrics, RouterConf
       [reply](Router& r, const HttpRequest&, const Params& p, M, const Json&, Respond respond) {
         reply(respond, 200)(r.service().publications(p.values[0]));
       });
+  add("GET", "/public/meetings/{id}/publications/{hash}/excerpt", Auth::none, false,
+      [reply](Router& r, const HttpRequest&, const Params& p, M, const Json&, Respond respond) {
+        reply(respond, 200)(r.service().publication_excerpt(p.values[0], p.values[1]));
+      });
 
   // --- local administration
   add("GET", "/admin/v1/parties", Auth::admin, false,

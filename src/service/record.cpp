@@ -427,6 +427,14 @@ Expected<Json> Service::publications(std::string_view id) const {
   return Json{{"meeting", std::string(id)}, {"publications", items}};
 }
 
+Expected<Json> Service::publication_excerpt(std::string_view id, std::string_view hash) const {
+  auto all = publications(id);
+  if (!all) return all.error();
+  for (const auto& item : (*all)["publications"])
+    if (item["hash"] == hash) return item["excerpt"];
+  return make_error("not_found", "no published text of this meeting has hash " + std::string(hash));
+}
+
 // ---------------------------------------------------------------- views
 
 Json Service::record_view(const MeetingRecord& r) const {

@@ -101,6 +101,8 @@ class Service {
   // The published readouts (and their corrections) and countersigned joint
   // statements of an announced meeting, each with its excerpt.
   Expected<Json> publications(std::string_view id) const;
+  // The excerpt of one of them (what the announcements page links to verify).
+  Expected<Json> publication_excerpt(std::string_view id, std::string_view hash) const;
 
   // --- push: `listener` gets {"type":"act",...} for each durable act and
   // {"type":"cosignature",...} for each durable cosignature

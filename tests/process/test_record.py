@@ -391,6 +391,12 @@ class RecordTest(ParleyTest):
         ex_size, ex_lines = self.check_excerpt(pub["publications"][0]["excerpt"], mid, ["readout"])
         self.assertEqual((ex_size, [n for n, _, _ in ex_lines]),
                          (size + 4, [origin, "%s/member/%s" % (origin, self.east.member)]))
+        # One publication's excerpt alone, as the announcements page links it.
+        path = "/public/meetings/%s/publications/%s/excerpt" % (mid, pub["publications"][0]["hash"])
+        status, one = self.server.json("GET", path)
+        self.assertEqual((status, one), (200, pub["publications"][0]["excerpt"]))
+        status, err = self.server.json("GET", "/public/meetings/%s/publications/%s/excerpt" % (mid, minute))
+        self.assertEqual((status, err["error"]["code"]), (404, "not_found"))  # a minute is never published
         status, ex = self.server.json("GET", "/api/v1/meetings/%s/entries/%s/excerpt" % (mid, minute),
                                       token=self.west.token())
         self.assertEqual(self.check_excerpt(ex, mid, ["minute"])[0], size)
