@@ -118,7 +118,8 @@ int cosign(Session& s, const Globals& g, const std::string& meeting) {
   std::optional<std::pair<std::uint64_t, std::string>> last;  // size, hex root
   if (auto text = read_file(cosigned_path(p, meeting).string()); text) {
     auto j = json::parse_strict(*text);
-    if (!j || !(*j)["size"].is_number_unsigned() || !(*j)["root"].is_string())
+    // parse_strict reads every integer as signed.
+    if (!j || !(*j)["size"].is_number_integer() || (*j)["size"].get<std::int64_t>() < 1 || !(*j)["root"].is_string())
       return report(make_error("bad_state", "cannot read " + cosigned_path(p, meeting).string()));
     last = {(*j)["size"].get<std::uint64_t>(), (*j)["root"].get<std::string>()};
   }

@@ -323,6 +323,11 @@ Status check_record_entry(const MeetingState& m, const SignedAct& sa, const Dire
   if (a.base < 1 || a.base > m.length || a.prev != m.hashes[static_cast<std::size_t>(a.base - 1)])
     return make_error("stale_sequence", "an entry's base must name an act of this meeting (1 to " +
                                             std::to_string(m.length) + ") and prev that act's hash");
+  // The looser position would let the same signed entry in twice (a replay,
+  // or a retry appended again), and references by hash would be ambiguous.
+  if (m.record.entries.count(sa.hash))
+    return make_error("stale_sequence", "this entry is already in the log (act " +
+                                            std::to_string(m.record.entries.find(sa.hash)->second.seq) + "), replayed");
   if (a.at < m.times[static_cast<std::size_t>(a.base - 1)])
     return make_error("time_out_of_order", "the entry is dated before the act it builds on");
   auto who = m.record.roster.find(a.author);

@@ -269,6 +269,7 @@ std::string excerpt_report(const VerifiedExcerpt& e) {
     const auto* m = e.members.find_member(c);
     o << " " << m->name << " (" << m->party << ") [" << short_fingerprint(base64url_encode(m->key)) << "]";
   }
+  if (!e.checkpoint.both_parties()) o << "\nNOT cosigned by both parties: only by " << *e.checkpoint.parties.begin();
   o << "\n" << (e.pinned ? "every key is pinned by the trust\n"
                          : "keys NOT pinned: compare the fingerprints with the parties' published keys\n");
   return o.str();

@@ -238,8 +238,8 @@ Expected<VerifiedExcerpt> verify_excerpt(const json::Json& doc, const Trust& tru
                   [&](const std::string& id) { return key_text(*out.members.find_member(id)); }};
   auto cp = open_note(doc["checkpoint"].get<std::string>(), check);
   if (!cp) return at_checkpoint(1, cp.error());
-  if (cp->parties.size() != 2)
-    return at_checkpoint(1, make_error("checkpoint_cosigner", "not cosigned by both parties"));
+  if (cp->parties.empty())
+    return at_checkpoint(1, make_error("checkpoint_cosigner", "cosigned by neither party"));
   for (const auto& id : cp->cosigners)
     if (out.pinned && !trusted(*out.members.find_member(id)))
       return at_checkpoint(1, make_error("untrusted_key", "cosigner " + id + "'s key is not trusted for their party"));

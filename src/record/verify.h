@@ -66,8 +66,9 @@ struct VerifiedExcerpt {
 };
 
 // An excerpt: each entry's signature with the listed member's key, its
-// inclusion proof against the checkpoint, the checkpoint's cosignatures
-// (by listed members, at least one per party) and, with a non-empty trust,
+// inclusion proof against the checkpoint, the checkpoint's cosignatures (by
+// listed members; one party's only verifies, as the latest checkpoint may
+// not be cosigned by both yet, and the report says so) and, with a non-empty trust,
 // every signer's key trusted for their party (else untrusted_key).
 Expected<VerifiedExcerpt> verify_excerpt(const json::Json& doc, const Trust& trust);
 std::string excerpt_report(const VerifiedExcerpt& e);

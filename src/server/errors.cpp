@@ -15,6 +15,7 @@ int http_status(const std::string& code) {
       // 403: known, but not allowed
       {"role_not_allowed", 403}, {"not_a_party", 403}, {"author_mismatch", 403},
       {"bad_signature", 403}, {"unknown_author", 403}, {"forbidden", 403}, {"invalid_invitation", 403},
+      {"not_on_roster", 403}, {"key_changed", 403},
       // 404: absent or embargoed, indistinguishably
       {"not_found", 404},
       {"method_not_allowed", 405},
@@ -22,11 +23,16 @@ int http_status(const std::string& code) {
       {"stale_sequence", 409}, {"stale_revision", 409}, {"already_accepted", 409},
       {"already_signed", 409}, {"meeting_exists", 409}, {"meeting_withdrawn", 409},
       {"meeting_announced", 409}, {"not_agreed", 409}, {"terms_hash_mismatch", 409}, {"conflict", 409},
+      // the record's entries (docs/record.md §Entries): the record is not in that state
+      {"not_announced", 409}, {"session_open", 409}, {"no_session", 409}, {"draft_used", 409},
+      {"already_acknowledged", 409}, {"readout_exists", 409}, {"joint_statement_open", 409},
+      {"already_countersigned", 409},
       {"payload_too_large", 413},
       {"unsupported_media_type", 415},
       // 422: well-formed but against the rules
       {"key_mismatch", 422}, {"time_out_of_order", 422}, {"inconsistent_terms", 422}, {"clock_skew", 422}, {"unknown_party", 422},
       {"unknown_time_zone", 422}, {"unchanged_value", 422}, {"nothing_to_accept", 422},
+      {"unknown_entry", 422}, {"wrong_entry_kind", 422}, {"checkpoint_mismatch", 422},
       {"store_unavailable", 503}, {"unavailable", 503}, {"store_corrupt", 500}, {"internal", 500},
   };
   auto it = kStatus.find(code);

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 
 #include "crypto/hash.h"
 #include "server/errors.h"
@@ -45,6 +47,49 @@ bool is_json_content_type(std::string_view ct) {
   for (std::size_t i = 0; i < kJson.size(); ++i)
     if (std::tolower(static_cast<unsigned char>(ct[i])) != kJson[i]) return false;
   return ct.size() == kJson.size() || ct[kJson.size()] == ';' || ct[kJson.size()] == ' ';
+}
+
+// The query string of a request target as name -> value. Parley's queries
+// are plain tokens: no percent-encoding, each name once.
+Expected<std::map<std::string, std::string>> query_params(std::string_view target) {
+  std::map<std::string, std::string> out;
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return out;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    auto eq = pair.find('=');
+    std::string name(pair.substr(0, eq));
+    std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (name.empty() || name.find('%') != std::string::npos || value.find('%') != std::string::npos)
+      return make_error("invalid_field", "the query string is malformed");
+    if (!out.emplace(std::move(name), std::move(value)).second)
+      return make_error("invalid_field", "a query parameter is given twice");
+  }
+  return out;
+}
+
+// ?from=N of GET .../checkpoint: a positive decimal integer, no sign or
+// leading zero; the service checks it against the log's size.
+Expected<std::optional<std::int64_t>> checkpoint_from(std::string_view target) {
+  auto q = query_params(target);
+  if (!q) return q.error();
+  std::optional<std::int64_t> from;
+  for (const auto& [name, value] : *q) {
+    if (name != "from") return make_error("invalid_field", "unknown query parameter \"" + name + "\"; only from=N");
+    bool digits = !value.empty() && value.size() <= 15 && value[0] != '0' &&
+                  std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits) return make_error("invalid_field", "from must be a checkpoint size, a whole number from 1");
+    from = std::stoll(value);
+  }
+  return from;
+}
+
+bool is_hash(std::string_view s) {
+  return s.size() == 64 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 }  // namespace
@@ -170,6 +215,30 @@ Router::Router(service::Service& service, metrics::Registry& metrics, RouterConf
       [reply](Router& r, const HttpRequest&, const Params& p, M m, const Json&, Respond respond) {
         reply(respond, 200)(r.service().export_log(*m, p.values[0]));
       });
+
+  // --- the record of the talks (docs/record.md §Routes)
+  add("GET", "/api/v1/meetings/{id}/checkpoint", Auth::member_embargoed, false,
+      [reply](Router& r, const HttpRequest& req, const Params& p, M m, const Json&, Respond respond) {
+        if (!r.service().can_see(*m, p.values[0])) return respond(error_response(make_error("not_found", "no such resource")));
+        auto from = checkpoint_from(req.target);
+        if (!from) return respond(error_response(from.error()));
+        reply(respond, 200)(r.service().checkpoint(*m, p.values[0], *from));
+      });
+  add("POST", "/api/v1/meetings/{id}/cosignatures", Auth::member_embargoed, true,
+      [reply](Router& r, const HttpRequest&, const Params& p, M m, const Json& b, Respond respond) {
+        r.service().cosign(*m, p.values[0], b, reply(respond, 201));
+      });
+  add("GET", "/api/v1/meetings/{id}/record", Auth::member_embargoed, false,
+      [reply](Router& r, const HttpRequest&, const Params& p, M m, const Json&, Respond respond) {
+        reply(respond, 200)(r.service().record(*m, p.values[0]));
+      });
+  add("GET", "/api/v1/meetings/{id}/entries/{hash}/excerpt", Auth::member_embargoed, false,
+      [reply](Router& r, const HttpRequest&, const Params& p, M m, const Json&, Respond respond) {
+        if (!r.service().can_see(*m, p.values[0])) return respond(error_response(make_error("not_found", "no such resource")));
+        if (!is_hash(p.values[1]))
+          return respond(error_response(make_error("invalid_field", "an entry is named by the lowercase hex SHA-256 of its envelope")));
+        reply(respond, 200)(r.service().excerpt(*m, p.values[0], p.values[1]));
+      });
   // The WebSocket itself is upgraded by the transport; a plain GET is refused.
   add("GET", "/api/v1/live", Auth::none, false,
       [](Router&, const HttpRequest&, const Params&, M, const Json&, Respond respond) {
@@ -191,6 +260,15 @@ Router::Router(service::Service& service, metrics::Registry& metrics, RouterConf
         if (!ics) return respond(error_response(ics.error()));
         respond(HttpResponse{200, "text/calendar; charset=utf-8", *ics,
                              {{"Content-Disposition", "attachment; filename=\"" + p.values[0] + ".ics\""}}});
+      });
+
+  add("GET", "/public/meetings/{id}/publications", Auth::none, false,
+      [reply](Router& r, const HttpRequest&, const Params& p, M, const Json&, Respond respond) {
+        reply(respond, 200)(r.service().publications(p.values[0]));
+      });
+  add("GET", "/public/meetings/{id}/publications/{hash}/excerpt", Auth::none, false,
+      [reply](Router& r, const HttpRequest&, const Params& p, M, const Json&, Respond respond) {
+        reply(respond, 200)(r.service().publication_excerpt(p.values[0], p.values[1]));
       });
 
   // --- local administration

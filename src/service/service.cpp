@@ -62,6 +62,7 @@ Status Service::start() {
       return make_error("store_corrupt", "meeting " + row.meeting + " act " + std::to_string(row.seq) +
                                              ": " + s.error().message);
     negotiation::apply_act(r.tip, *sa, directory_);
+    r.tree.append(as_bytes(json::canonicalize(sa->envelope())));
     r.acts.push_back(std::move(*sa));
     r.received.push_back(row.received_at);
   }
@@ -69,6 +70,9 @@ Status Service::start() {
     r.durable = r.tip;
     r.durable_len = r.acts.size();
   }
+  if (auto s = load_cosignatures(snap->cosignatures); !s) return s;
+  // Before the writer starts: the store is still this thread's.
+  if (auto s = load_log_key(snap->settings); !s) return s;
   writer_ = std::make_unique<Writer>(*store_, post_, metrics_, cfg_.max_batch);
   return ok_status();
 }
@@ -384,6 +388,7 @@ void Service::submit_act(const Member& member, const Json& envelope, Reply done)
     return fail(s.error());
   }
   if (auto s = check_predecessor(tip, *sa); !s) return fail(s.error());
+  if (auto s = check_predecessor_status(tip, *sa); !s) return fail(s.error());
 
   if (!rec) rec = &meetings_[sa->act.meeting];
   negotiation::apply_act(rec->tip, *sa, directory_);
@@ -422,15 +427,20 @@ void Service::commit_act(const std::string& meeting, std::size_t index, Status s
   // (the store refuses an act whose predecessor is missing).
   if (index != r.durable_len || index >= r.acts.size()) return;
   negotiation::apply_act(r.durable, r.acts[index], directory_);
+  r.tree.append(as_bytes(json::canonicalize(r.acts[index].envelope())));
   r.durable_len = index + 1;
   publish(meeting, r.acts[index], r);
 }
 
 void Service::publish(const std::string& meeting, const SignedAct& act, const MeetingRecord& r) {
   if (subscriptions_.empty()) return;
-  Json event = {{"type", "act"}, {"meeting", meeting}, {"seq", r.durable_len},
-                {"envelope", act.envelope()}, {"status", status_name(r.durable.status(now_()))},
-                {"head", r.durable.head}};
+  notify(meeting, r,
+         Json{{"type", "act"}, {"meeting", meeting}, {"seq", r.durable_len},
+              {"envelope", act.envelope()}, {"status", status_name(r.durable.status(now_()))},
+              {"head", r.durable.head}});
+}
+
+void Service::notify(const std::string& meeting, const MeetingRecord& r, const Json& event) {
   // Copy the listeners first: a listener may unsubscribe while we iterate.
   std::vector<Listener> targets;
   for (const auto& [_, sub] : subscriptions_)

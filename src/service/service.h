@@ -19,11 +19,13 @@
 #include <string>
 #include <unordered_map>
 
+#include "crypto/identity_key.h"
 #include "metrics/registry.h"
 #include "negotiation/admission.h"
 #include "negotiation/log_verifier.h"
 #include "service/writer.h"
 #include "store/store.h"
+#include "tlog/merkle_tree.h"
 
 namespace parley::service {
 
@@ -79,12 +81,31 @@ class Service {
   // --- writes: one signed act
   void submit_act(const Member& m, const Json& envelope, Reply done);
 
+  // --- the record of the talks (docs/record.md §Checkpoints of a meeting,
+  // §Routes): the server's checkpoint of the durable log, with the
+  // cosignatures it holds for that size, and a consistency proof from `from`
+  // (1 to the log's size) when given.
+  Expected<Json> checkpoint(const Member& m, std::string_view id,
+                            std::optional<std::int64_t> from) const;
+  // {"checkpoint": note}: the member's cosignature line in a note of one of
+  // this meeting's checkpoints, stored durably before the answer.
+  void cosign(const Member& m, std::string_view id, const Json& body, Reply done);
+  // parley.record/1 and parley.excerpt/1 (§The exported record, §Excerpts).
+  Expected<Json> record(const Member& m, std::string_view id) const;
+  Expected<Json> excerpt(const Member& m, std::string_view id, std::string_view hash) const;
+
   // --- public side: announced meetings only
   Json announcements() const;
   std::string atom_feed() const;
   Expected<std::string> icalendar(std::string_view id) const;
+  // The published readouts (and their corrections) and countersigned joint
+  // statements of an announced meeting, each with its excerpt.
+  Expected<Json> publications(std::string_view id) const;
+  // The excerpt of one of them (what the announcements page links to verify).
+  Expected<Json> publication_excerpt(std::string_view id, std::string_view hash) const;
 
-  // --- push: `listener` gets {"type":"act",...} for each durable act
+  // --- push: `listener` gets {"type":"act",...} for each durable act and
+  // {"type":"cosignature",...} for each durable cosignature
   using Listener = std::function<void(const Json&)>;
   Expected<std::uint64_t> subscribe(const Member& m, std::string_view meeting, Listener listener);
   void unsubscribe(std::uint64_t id);
@@ -99,6 +120,12 @@ class Service {
     negotiation::MeetingState tip;      // after every act, pending included
     negotiation::MeetingState durable;  // after the first durable_len acts
     std::size_t durable_len = 0;
+    // The Merkle tree of the durable acts: leaf i is the canonical JSON of
+    // envelope i (docs/record.md §Entries).
+    tlog::MerkleTree tree;
+    // Durable cosignature lines ("— <key name> <base64>", no newline) by
+    // checkpoint size, then member id.
+    std::map<std::int64_t, std::map<std::string, std::string>> cosignatures;
   };
   struct Invitation {
     store::InvitationRow row;
@@ -124,6 +151,33 @@ class Service {
   void commit_act(const std::string& meeting, std::size_t index, Status status);
   void publish(const std::string& meeting, const negotiation::SignedAct& act,
                const MeetingRecord& r);
+  void notify(const std::string& meeting, const MeetingRecord& r, const Json& event);
+
+  // The record (service/record.cpp).
+  Status check_predecessor_status(const negotiation::MeetingState& tip,
+                                  const negotiation::SignedAct& a) const;
+  Status load_cosignatures(std::vector<store::CosignatureRow>& rows);
+  Status load_log_key(const std::vector<store::SettingRow>& settings);
+  Expected<std::string> origin(std::string_view id) const;
+  // The cosignature lines held for `size` whose key name is of the current
+  // origin, by member id.
+  std::map<std::string, std::string> cosigners_at(const MeetingRecord& r, const std::string& origin,
+                                                  std::int64_t size) const;
+  // The server's signed checkpoint of the first `size` acts, followed by the
+  // cosignature lines held for that size.
+  Expected<std::string> checkpoint_note(const MeetingRecord& r, const std::string& origin,
+                                        std::int64_t size) const;
+  std::set<std::string> cosigning_parties(const MeetingRecord& r, const std::string& origin,
+                                          std::int64_t size) const;
+  bool is_final(const MeetingRecord& r, const std::string& origin) const;
+  // The checkpoint size an excerpt of acts below `min_size` is proved
+  // against: the largest size of at least `min_size` that both parties
+  // cosigned, else the largest that one party cosigned, else the log's size.
+  std::int64_t excerpt_size(const MeetingRecord& r, const std::string& origin,
+                            std::int64_t min_size) const;
+  Expected<Json> excerpt_of(const MeetingRecord& r, std::vector<std::size_t> indices) const;
+  Json record_view(const MeetingRecord& r) const;
+  Json predecessor_assurances(const MeetingRecord& r, const std::string& predecessor) const;
 
   std::unique_ptr<store::Store> store_;  // Allocated by the caller, owned here.
   Post post_;
@@ -146,6 +200,9 @@ class Service {
   };
   std::map<std::uint64_t, Subscription> subscriptions_;
   std::uint64_t next_subscription_ = 1;
+  // The log key: signs every meeting's checkpoints (docs/record.md). Made on
+  // the first start and kept in the store; empty until start().
+  std::optional<crypto::SecretKey> log_key_;
 
   std::unique_ptr<Writer> writer_;  // last: destroyed first, draining pending commits
 };

@@ -70,7 +70,7 @@ Json Service::meeting_view(const MeetingRecord& r, bool with_history) const {
                   {"after_announcement", m.withdrawal->after_announcement}};
   auto opt_time = [](const std::optional<Seconds>& t) { return t ? Json(format_utc(*t)) : Json(nullptr); };
   auto terms = m.terms();
-  return Json{{"id", m.id},
+  Json view{{"id", m.id},
               {"status", negotiation::status_name(status)},
               {"parties", {party_json(m.parties[0]), party_json(m.parties[1])}},
               {"created_by", m.created_by},
@@ -87,7 +87,11 @@ Json Service::meeting_view(const MeetingRecord& r, bool with_history) const {
               {"agreed_at", opt_time(m.agreed_at)},
               {"announce_at", opt_time(m.announce_at())},
               {"withdrawal", withdrawal},
-              {"waiting_on", Json(std::vector<std::string>(waiting.begin(), waiting.end()))}};
+              {"waiting_on", Json(std::vector<std::string>(waiting.begin(), waiting.end()))},
+              {"record", record_view(r)}};
+  if (terms && (*terms)["predecessor"].is_string())
+    view["predecessor_assurances"] = predecessor_assurances(r, (*terms)["predecessor"].get<std::string>());
+  return view;
 }
 
 }  // namespace parley::service

@@ -38,6 +38,20 @@ CREATE TABLE acts(
   received_at TEXT NOT NULL,
   PRIMARY KEY (meeting, seq)) WITHOUT ROWID;
 )sql",
+    // 2: the record of the talks (docs/record.md): the server's settings (its
+    // log key) and the parties' cosignatures of checkpoints.
+    R"sql(
+CREATE TABLE settings(
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE cosignatures(
+  meeting TEXT NOT NULL,
+  size INTEGER NOT NULL CHECK (size >= 1),
+  member TEXT NOT NULL REFERENCES members(id),
+  line TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  PRIMARY KEY (meeting, size, member)) WITHOUT ROWID;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -174,6 +188,20 @@ class SqliteStore final : public Store {
       while (q.step() == SQLITE_ROW)
         snap.acts.push_back({q.text(0), q.integer(1), q.text(2), parse_time(q.text(3))});
     }
+    {
+      Statement q(db_, "SELECT name, value FROM settings ORDER BY name");
+      if (!q.ok()) return fail();
+      while (q.step() == SQLITE_ROW) snap.settings.push_back({q.text(0), q.text(1)});
+    }
+    {
+      Statement q(db_,
+                  "SELECT meeting, size, member, line, received_at FROM cosignatures "
+                  "ORDER BY meeting, size, member");
+      if (!q.ok()) return fail();
+      while (q.step() == SQLITE_ROW)
+        snap.cosignatures.push_back(
+            {q.text(0), q.integer(1), q.text(2), q.text(3), parse_time(q.text(4))});
+    }
     return snap;
   }
 
@@ -234,6 +262,35 @@ class SqliteStore final : public Store {
     if (sqlite3_changes(db_) != 1)
       return make_error("store_unavailable", "act " + std::to_string(r.seq) + " of " + r.meeting +
                                                  " follows an act that was not stored");
+    return ok_status();
+  }
+
+  Status write(const SettingRow& r) {
+    // A plain INSERT: settings are written once (a second log key would
+    // orphan every checkpoint signed with the first).
+    Statement s(db_, "INSERT INTO settings(name, value) VALUES (?,?)");
+    s.bind(1, r.name).bind(2, r.value);
+    if (!s.ok()) return fail();
+    const int rc = s.step();
+    if (rc == SQLITE_CONSTRAINT) return make_error("conflict", "setting " + r.name + " is already stored");
+    if (rc != SQLITE_DONE) return fail();
+    return ok_status();
+  }
+  Status write(const CosignatureRow& r) {
+    // Only a size the log has: the act at `size` must be stored already. A
+    // member cosigning the same size again replaces their line.
+    Statement s(db_,
+                "INSERT INTO cosignatures(meeting, size, member, line, received_at) "
+                "SELECT ?1, ?2, ?3, ?4, ?5 "
+                "WHERE EXISTS (SELECT 1 FROM acts WHERE meeting = ?1 AND seq = ?2) "
+                "ON CONFLICT(meeting, size, member) DO UPDATE SET line = excluded.line, "
+                "received_at = excluded.received_at");
+    s.bind(1, r.meeting).bind(2, r.size).bind(3, r.member).bind(4, r.line);
+    s.bind(5, format_utc(r.received_at));
+    if (auto st = step_done(s); !st) return st;
+    if (sqlite3_changes(db_) != 1)
+      return make_error("store_unavailable", "cosignature of " + r.meeting + " at size " +
+                                                 std::to_string(r.size) + " names no stored act");
     return ok_status();
   }
 

@@ -13,6 +13,6 @@ namespace parley::store {
 // schema. Errors: "store_unavailable" with SQLite's message.
 Expected<std::unique_ptr<Store>> open_sqlite(const std::filesystem::path& file);
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 }  // namespace parley::store

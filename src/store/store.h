@@ -49,19 +49,39 @@ struct ActRow {
   Seconds received_at{};
 };
 
+// A server setting kept with the data, e.g. the log key (docs/record.md
+// §Checkpoints of a meeting). Written once; a setting never changes.
+struct SettingRow {
+  std::string name;
+  std::string value;
+};
+
+// One member's cosignature of the checkpoint of a meeting's log at `size`:
+// the signed-note line "— <key name> <base64(key ID || signature)>", without
+// its newline, exactly as the member signed it.
+struct CosignatureRow {
+  std::string meeting;
+  std::int64_t size = 0;  // the checkpoint's tree size, 1 to the log's length
+  std::string member;
+  std::string line;
+  Seconds received_at{};
+};
+
 // Marks an invitation used and registers the member, atomically.
 struct Enrollment {
   std::string code_hash;
   MemberRow member;
 };
 
-using Mutation = std::variant<PartyRow, InvitationRow, Enrollment, ActRow>;
+using Mutation = std::variant<PartyRow, InvitationRow, Enrollment, ActRow, SettingRow, CosignatureRow>;
 
 struct Snapshot {
   std::vector<PartyRow> parties;
   std::vector<MemberRow> members;
   std::vector<InvitationRow> invitations;
   std::vector<ActRow> acts;  // ordered by meeting, then seq
+  std::vector<SettingRow> settings;
+  std::vector<CosignatureRow> cosignatures;  // ordered by meeting, size, member
 };
 
 class Store {

@@ -35,6 +35,16 @@ class EmbargoTest(ParleyTest):
             self.same_as_never("GET", lambda i: "/api/v1/meetings/%s/export" % i, token)
             self.same_as_never("POST", lambda i: "/api/v1/meetings/%s/acts" % i, token, body=self.envelope)
             self.same_as_never("GET", lambda i: "/public/meetings/%s.ics" % i, token)
+            # The record's routes, bad input included: embargo comes first.
+            self.same_as_never("GET", lambda i: "/api/v1/meetings/%s/checkpoint" % i, token)
+            self.same_as_never("GET", lambda i: "/api/v1/meetings/%s/checkpoint?from=1" % i, token)
+            self.same_as_never("GET", lambda i: "/api/v1/meetings/%s/checkpoint?from=x" % i, token)
+            self.same_as_never("POST", lambda i: "/api/v1/meetings/%s/cosignatures" % i, token,
+                               body={"checkpoint": "x"})
+            self.same_as_never("GET", lambda i: "/api/v1/meetings/%s/record" % i, token)
+            self.same_as_never("GET", lambda i: "/api/v1/meetings/%s/entries/%s/excerpt" % (i, "a" * 64), token)
+            self.same_as_never("GET", lambda i: "/api/v1/meetings/%s/entries/NOTAHASH/excerpt" % i, token)
+            self.same_as_never("GET", lambda i: "/public/meetings/%s/publications" % i, token)
         # Listings: the outsider sees only the third meeting.
         status, mine = self.server.json("GET", "/api/v1/meetings", token=self.outsider.token())
         self.assertEqual(status, 200)
@@ -78,5 +88,10 @@ class EmbargoTest(ParleyTest):
         self.assertEqual([a["id"] for a in pub], [self.mid])
         # The negotiation itself stays private: no log, no roster keys.
         self.same_as_never("GET", lambda i: "/api/v1/meetings/%s/export" % i, self.outsider.token())
+        self.same_as_never("GET", lambda i: "/api/v1/meetings/%s/record" % i, self.outsider.token())
+        self.same_as_never("GET", lambda i: "/api/v1/meetings/%s/checkpoint" % i, self.outsider.token())
+        # Its publications are public (none yet).
+        status, pub = self.server.json("GET", "/public/meetings/%s/publications" % self.mid)
+        self.assertEqual((status, pub), (200, {"meeting": self.mid, "publications": []}))
         self.assertNotIn("roster", json.dumps(pub))
         self.assertNotIn(self.third, json.dumps(pub))

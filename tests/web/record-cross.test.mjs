@@ -212,9 +212,9 @@ test('series: both follow predecessors and their assurances', { skip }, async ()
   await both('withdrawn by the receiver', [one, await make({ assurance: h1.assurance, meeting: first.meeting, status: 'withdrawn', note: '' })]);
 });
 
-// Where the two verifiers differ, on purpose (docs/record.md §Browser
-// verifier): these stay todo until src/record decides the same.
-test('a replayed entry (the same envelope appended twice)', { skip, todo: 'parley verify accepts it; the browser refuses it' }, async () => {
+// Where the two verifiers once differed: both now refuse a replayed entry and
+// verify a one-sided excerpt, saying so.
+test('a replayed entry (the same envelope appended twice)', { skip }, async () => {
   const m = await TestMeeting.create();
   await m.talks();
   const doc = await m.record();
@@ -222,7 +222,7 @@ test('a replayed entry (the same envelope appended twice)', { skip, todo: 'parle
   await bothOnRecord(doc, m, 'a replayed status');
 });
 
-test('an excerpt cosigned by one party only', { skip, todo: 'parley verify refuses it; the browser verifies it and says so' }, async () => {
+test('an excerpt cosigned by one party only', { skip }, async () => {
   const m = await TestMeeting.create();
   await m.talks();
   const ex = await m.excerpt([25], m.length, ['Anna']);

@@ -132,6 +132,8 @@ TEST_F(RecordTest, EntriesMayBuildOnAnEarlierAct) {
   auto second = b.sign("w-rap", Kind::minute, {{"item", 0}, {"text", "Two"}});
   EXPECT_TRUE(b.submit(first));
   EXPECT_TRUE(b.submit(second));
+  // The same signed entry again (a replay, or a retry appended twice).
+  EXPECT_EQ(b.submit(first).error().code, "stale_sequence");
   // But not on a prev that is not the act its base names.
   auto bad = b.sign("w-rap", Kind::minute, {{"item", 0}, {"text", "Three"}});
   bad.act.prev = b.log[0].hash;
