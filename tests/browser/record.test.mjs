@@ -232,7 +232,7 @@ test('readouts and a joint statement are published and verify on the announcemen
   const joint = card.locator('.publication[data-kind="joint_statement"]');
   const jointHash = await joint.getAttribute('data-hash');
   publicationLink = await joint.locator('a', { hasText: 'Verify' }).getAttribute('href');
-  assert.equal(publicationLink, `/verify?excerpt=${encodeURIComponent(`/public/meetings/${meeting}/publications/${jointHash}`)}`);
+  assert.equal(publicationLink, `/verify?excerpt=${encodeURIComponent(`/public/meetings/${meeting}/publications/${jointHash}/excerpt`)}`);
   // The verify page checks each excerpt, given as a file.
   const list = await (await fetch(`${server.url}/public/meetings/${meeting}/publications`)).json();
   const jointItem = list.publications.find((p) => p.kind === 'joint_statement');
@@ -246,11 +246,7 @@ test('readouts and a joint statement are published and verify on the announcemen
   assert.match(await reader.page.content(), /Both delegations will meet again in spring\./);
 });
 
-// TODO(service-record): the link needs GET /public/meetings/{id}/publications/{hash}
-// answering that publication's excerpt (the list route embeds them; the
-// verify page's ?excerpt= fetches one excerpt document). Until the server
-// has the route this test is a todo; remove the flag when it lands.
-test('the Verify link opens the verify page on the publication\'s excerpt', { todo: 'needs the server route /public/meetings/{id}/publications/{hash}' }, async () => {
+test('the Verify link opens the verify page on the publication\'s excerpt', async () => {
   await reader.page.goto(server.url + publicationLink);
   await waitFor(async () => /Verified|refused|could not/i.test(await reader.page.locator('#verify-verdict').textContent()) || 'no verdict', 'the excerpt\'s verdict');
   const verdict = await reader.page.locator('#verify-verdict').textContent();

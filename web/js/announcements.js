@@ -89,7 +89,7 @@ export function publicationsPath(meeting) {
   return `/public/meetings/${encodeURIComponent(meeting)}/publications`;
 }
 export function verifyLink(meeting, hash) {
-  return `/verify?excerpt=${encodeURIComponent(`${publicationsPath(meeting)}/${hash}`)}`;
+  return `/verify?excerpt=${encodeURIComponent(`${publicationsPath(meeting)}/${hash}/excerpt`)}`;
 }
 
 const PUBLICATION_LABELS = { readout: 'Readout', correction: 'Corrected readout', joint_statement: 'Joint statement' };
