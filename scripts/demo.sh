@@ -24,6 +24,7 @@ for _ in $(seq 100); do
 done
 
 parley() { "$BIN/parley" --config-dir "$PROFILES" "$@"; }
+member() { sed -n 's/.*"member": *"\([^"]*\)".*/\1/p' "$PROFILES/$1/profile.json"; }
 admin() { "$BIN/parley" admin --server "$URL" --data-dir "$DATA" "$@"; }
 at() { date -u -d "$1" +%Y-%m-%dT%H:00:00Z; }
 
@@ -58,6 +59,25 @@ if [ ! -f "$DEMO/meeting" ]; then
   parley --profile east accept $prep --all >/dev/null
   parley --profile west sign $prep >/dev/null
   parley --profile east sign $prep >/dev/null
+  # Its record: a session with a minute, a statement, an assurance given by
+  # the west and acknowledged by the east; both cosign after the close, and
+  # each side publishes its readout (docs/record.md).
+  parley --profile east record open $prep --present "$(member east)" --present "$(member west)" >/dev/null
+  parley --profile east record minute $prep --item 1 --text "The leaders' call to be held by video, two hours, with interpretation." >/dev/null
+  parley --profile west record statement $prep --item 2 --text "We propose to begin with arms control." >/dev/null
+  assurance=$(parley --profile west record assure $prep --item 1 --scope "Preparation of the leaders' call" \
+    --text "The western delegation will send its draft agenda for the leaders' call within three days." \
+    --until "$(at '+10 days 00:00')" | sed -n 's/^Entry //p')
+  parley --profile east record acknowledge $prep "$assurance" >/dev/null
+  parley --profile east record close $prep --present "$(member east)" --present "$(member west)" >/dev/null
+  parley --profile east record cosign $prep >/dev/null 2>&1
+  parley --profile west record cosign $prep >/dev/null 2>&1
+  parley --profile east record readout $prep --text "The negotiators agreed the format of the leaders' call." >/dev/null
+  parley --profile west record readout $prep --text "A constructive preparatory call; the agenda follows." >/dev/null
+  # Cosigned again, so that the published readouts are proved by a
+  # checkpoint both sides signed.
+  parley --profile east record cosign $prep >/dev/null 2>&1
+  parley --profile west record cosign $prep >/dev/null 2>&1
 
   # 2. The leaders' call: under negotiation.
   main=mtg_leaders_video_call_01
@@ -98,7 +118,7 @@ In the browser (two windows that do not share storage, e.g. a normal and a priva
                         sign; changes appear in the other window as they happen
                         after both have enrolled: scripts/demo-call.sh agrees a call that starts in
                         ten minutes with both on the roster; then "Go to the call" in each window
-  $URL/announcements  the public page (the preparatory call is announced)
+  $URL/announcements  the public page (the preparatory call is announced, with both readouts to verify)
   $URL/verify         drop an exported log to check its signatures
 
 In another terminal, the CLI:
@@ -113,6 +133,10 @@ In another terminal, the CLI:
   curl $URL/public/announcements.atom
   curl $URL/public/meetings/$main.ics
   parley --profile west export $main -o log.json && parley verify log.json
+  parley --profile east record show mtg_preparatory_call_01     # its record: an assurance given, acknowledged, FINAL
+  parley --profile east record export mtg_preparatory_call_01 -o record.json
+  parley --profile east record pin mtg_preparatory_call_01 -o trust.json
+  parley verify record.json --trust trust.json                 # offline; also on $URL/verify
 
 Before both sign, nothing about the leaders' call is public: try the curl lines first.
 Metrics: $URL/metrics. Stop with Ctrl-C.
