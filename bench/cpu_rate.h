@@ -40,6 +40,16 @@ inline double rate(double seconds, const std::function<bool()>& op, int batch) {
   return static_cast<double>(done) / (now - start);
 }
 
+// The one-minute load average, printed beside the figures.
+inline double load_average() {
+  double l = 0;
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &l) != 1) l = 0;
+    std::fclose(f);
+  }
+  return l;
+}
+
 inline double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];

@@ -53,15 +53,6 @@ bool parse_args(int argc, char** argv, Options& o) {
   return o.entries >= 10;
 }
 
-double load_average() {
-  double l = 0;
-  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%lf", &l) != 1) l = 0;
-    std::fclose(f);
-  }
-  return l;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -146,7 +137,7 @@ int main(int argc, char** argv) {
   }
   const double raw_t = median(raw_s), verify_t = median(verify_s);
   std::printf("record_bench: %zu acts (%.1f MB), medians of %d rounds of CPU time, load %.2f\n", acts,
-              static_cast<double>(text.size()) / 1e6, o.rounds, load_average());
+              static_cast<double>(text.size()) / 1e6, o.rounds, parley::bench::load_average());
   std::printf("  %-46s %9.2f s  %9.0f entries/s\n", "verify the record (parse, rules, tree, checkpoints)", verify_t,
               static_cast<double>(acts) / verify_t);
   std::printf("  %-46s %9.2f s  %9.0f signatures/s\n", "raw Ed25519 verification (libsodium)", raw_t,

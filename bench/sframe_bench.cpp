@@ -192,15 +192,6 @@ Row measure(const Options& o, CipherSuite suite, std::size_t size) {
   return Row{median(se), median(re), median(sd), median(rd)};
 }
 
-double load_average() {
-  double l = 0;
-  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%lf", &l) != 1) l = 0;
-    std::fclose(f);
-  }
-  return l;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -212,7 +203,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::printf("sframe_bench: %d rounds of %.2f s CPU per measurement, median round; load %.2f\n",
-              o.rounds, o.seconds, load_average());
+              o.rounds, o.seconds, parley::bench::load_average());
   std::printf("raw = AES-128-GCM through OpenSSL EVP on the same buffers; x raw = SFrame / raw\n");
   std::printf("%-28s %6s | %10s %8s %10s %6s | %10s %8s %10s %6s\n", "suite", "bytes", "enc fr/s",
               "enc MB/s", "raw fr/s", "x raw", "dec fr/s", "dec MB/s", "raw fr/s", "x raw");
@@ -228,6 +219,6 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
-  std::printf("load at the end %.2f\n", load_average());
+  std::printf("load at the end %.2f\n", parley::bench::load_average());
   return 0;
 }

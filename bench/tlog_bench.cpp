@@ -72,15 +72,6 @@ double rate(double seconds, const std::function<bool()>& op) { return parley::be
 using parley::bench::median;
 using parley::bench::cpu_seconds;
 
-double load_average() {
-  double l = 0;
-  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%lf", &l) != 1) l = 0;
-    std::fclose(f);
-  }
-  return l;
-}
-
 // Entry i: entry_bytes of filler with i in its first bytes, so every entry
 // differs without keeping 100k of them in memory.
 void fill_entry(Bytes& entry, std::uint64_t i) {
@@ -109,7 +100,7 @@ int main(int argc, char** argv) {
       "tlog_bench: %llu entries of %zu bytes; %d rounds of %.2f s CPU per measurement, "
       "median round; load %.2f\n",
       static_cast<unsigned long long>(o.leaves), o.entry_bytes, o.rounds, o.seconds,
-      load_average());
+      parley::bench::load_average());
 
   // The reference: libsodium's Ed25519 verification of an entry-sized message.
   const auto signer = crypto::SecretKey::generate();
@@ -261,6 +252,6 @@ int main(int argc, char** argv) {
       "per entry of a record: rebuilding the tree costs %.1f%% of one Ed25519 verify; "
       "checking its inclusion proof instead %.1f%%\n",
       100.0 * build.ed25519 / build.ops, 100.0 * verify.ed25519 / verify.ops);
-  std::printf("load at the end %.2f\n", load_average());
+  std::printf("load at the end %.2f\n", parley::bench::load_average());
   return 0;
 }

@@ -37,13 +37,6 @@ std::vector<std::uint8_t> hex_pairs_to_bytes(const std::string& text) {
   return out;
 }
 
-// A short form of a member's key that people can compare aloud: the first
-// 8 bytes of SHA-256 of the base64url key text, as four groups of hex.
-std::string short_fingerprint(const std::string& key) {
-  auto h = crypto::sha256_hex(key).substr(0, 16);
-  return h.substr(0, 4) + " " + h.substr(4, 4) + " " + h.substr(8, 4) + " " + h.substr(12, 4);
-}
-
 media::StreamKind stream_kind(sdp::MediaKind k) {
   return k == sdp::MediaKind::video ? media::StreamKind::video : media::StreamKind::audio;
 }
@@ -583,7 +576,7 @@ Json CallService::participant_json(const Peer& p) const {
   for (const auto& t : p.tracks)
     streams.push_back({{"kind", t.kind == sdp::MediaKind::video ? "video" : "audio"}, {"layers", t.layers.size()}});
   return {{"member", p.who.admitted.member}, {"name", p.who.name}, {"party", p.who.admitted.party},
-          {"role", p.who.admitted.role}, {"key_fingerprint", short_fingerprint(p.who.admitted.key)},
+          {"role", p.who.admitted.role}, {"key_fingerprint", crypto::key_fingerprint(p.who.admitted.key)},
           {"state", p.state}, {"streams", streams}};
 }
 

@@ -18,6 +18,10 @@ std::string base64url_encode(std::span<const std::uint8_t> data);
 // trailing bits, so every byte string has exactly one accepted encoding.
 std::optional<Bytes> base64url_decode(std::string_view text);
 
+// Text made safe inside XML or HTML markup and attribute values: & < > " '
+// become character references.
+std::string markup_escape(std::string_view text);
+
 std::string hex_encode(std::span<const std::uint8_t> data);
 // "AB:CD:...": the form in which browsers and OpenSSL show certificate fingerprints.
 std::string fingerprint_text(std::span<const std::uint8_t> digest);

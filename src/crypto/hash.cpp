@@ -21,4 +21,9 @@ bool equal_secret(std::string_view a, std::string_view b) {
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+std::string key_fingerprint(std::string_view key) {
+  auto h = sha256_hex(key).substr(0, 16);
+  return h.substr(0, 4) + " " + h.substr(4, 4) + " " + h.substr(8, 4) + " " + h.substr(12, 4);
+}
+
 }  // namespace parley::crypto

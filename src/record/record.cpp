@@ -24,11 +24,6 @@ std::string cosigner_of(std::string_view key_name, std::string_view origin) {
   return std::string(key_name.substr(prefix.size()));
 }
 
-std::string short_fingerprint(std::string_view key) {
-  auto h = crypto::sha256_hex(key).substr(0, 16);
-  return h.substr(0, 4) + " " + h.substr(4, 4) + " " + h.substr(8, 4) + " " + h.substr(12, 4);
-}
-
 bool Trust::trusts(std::string_view party, std::string_view key) const {
   auto it = keys.find(party);
   return it != keys.end() && it->second.count(std::string(key)) > 0;

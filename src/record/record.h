@@ -27,10 +27,6 @@ std::string cosigner_key_name(std::string_view origin, std::string_view member);
 // The member id in a cosigner key name of `origin`, or "" if it is not one.
 std::string cosigner_of(std::string_view key_name, std::string_view origin);
 
-// A short form of a key people can compare aloud: the first 8 bytes of
-// SHA-256 of the base64url key text, as four groups of hex ("ab12 cd34 ...").
-std::string short_fingerprint(std::string_view key_b64url);
-
 // The keys each party vouches for (docs/record.md §Verification).
 struct Trust {
   std::map<std::string, std::set<std::string>, std::less<>> keys;  // party -> base64url keys

@@ -5,6 +5,8 @@
 
 #include <sstream>
 
+#include "common/encoding.h"
+#include "crypto/hash.h"
 #include "record/verify.h"
 
 namespace parley::record {
@@ -40,9 +42,9 @@ class Describer {
   }
   std::string fingerprint(const std::string& member) const {
     auto it = rec_.roster.find(member);
-    if (it != rec_.roster.end()) return short_fingerprint(it->second.key);
+    if (it != rec_.roster.end()) return crypto::key_fingerprint(it->second.key);
     const auto* m = r_.log.directory.find_member(member);
-    return m ? short_fingerprint(base64url_encode(m->key)) : "";
+    return m ? crypto::key_fingerprint(base64url_encode(m->key)) : "";
   }
   std::string item(const json::Json& i) const {
     if (i.is_null() || !agenda_.is_array() || i.get<std::size_t>() >= agenda_.size()) return "";
@@ -175,20 +177,6 @@ class Describer {
   json::Json agenda_;
 };
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string report_text(const VerifiedRecord& r, const VerifiedRecord* predecessor) {
@@ -231,22 +219,22 @@ std::string report_html(const VerifiedRecord& r) {
   Describer d(r);
   std::ostringstream o;
   o << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>Record of "
-    << escape(d.title()) << "</title>\n<style>\n"
+    << markup_escape(d.title()) << "</title>\n<style>\n"
     << "body{font:11pt/1.4 Georgia,serif;margin:2em;color:#111}h1{font-size:16pt}"
     << "table{border-collapse:collapse;width:100%}td,th{border-top:1px solid #999;padding:.4em;vertical-align:top;text-align:left}"
     << ".fp,.mono{font-family:monospace;font-size:9pt}.kind{font-weight:bold}.final{font-weight:bold}"
     << "tr{page-break-inside:avoid}@media print{body{margin:0}}\n</style></head><body>\n"
-    << "<h1>Record of the talks: " << escape(d.title()) << "</h1>\n"
-    << "<p class=\"mono\">meeting " << escape(r.log.meeting) << "<br>" << escape(d.terms_line()) << "</p>\n"
+    << "<h1>Record of the talks: " << markup_escape(d.title()) << "</h1>\n"
+    << "<p class=\"mono\">meeting " << markup_escape(r.log.meeting) << "<br>" << markup_escape(d.terms_line()) << "</p>\n"
     << "<table><thead><tr><th>#</th><th>Time (UTC)</th><th>Entry</th><th>Signed by</th><th>Key</th></tr></thead><tbody>\n";
   for (const auto& e : d.all()) {
-    o << "<tr><td>" << e.seq << "</td><td class=\"mono\">" << escape(e.at) << "</td><td><div class=\"kind\">"
-      << escape(e.kind) << "</div>";
-    for (const auto& l : e.lines) o << "<div>" << escape(l) << "</div>";
-    o << "</td><td>" << escape(e.signer) << "</td><td class=\"fp\">" << escape(e.fingerprint) << "</td></tr>\n";
+    o << "<tr><td>" << e.seq << "</td><td class=\"mono\">" << markup_escape(e.at) << "</td><td><div class=\"kind\">"
+      << markup_escape(e.kind) << "</div>";
+    for (const auto& l : e.lines) o << "<div>" << markup_escape(l) << "</div>";
+    o << "</td><td>" << markup_escape(e.signer) << "</td><td class=\"fp\">" << markup_escape(e.fingerprint) << "</td></tr>\n";
   }
   o << "</tbody></table>\n<h2>Checkpoints</h2>\n<ul>\n";
-  for (std::size_t i = 0; i < r.checkpoints.size(); ++i) o << "<li class=\"mono\">" << escape(d.checkpoint_line(i)) << "</li>\n";
+  for (std::size_t i = 0; i < r.checkpoints.size(); ++i) o << "<li class=\"mono\">" << markup_escape(d.checkpoint_line(i)) << "</li>\n";
   o << "</ul>\n<p class=\"final\">"
     << (r.final() ? "FINAL: both parties cosigned the log after the session closed."
                   : "NOT FINAL: no checkpoint cosigned by both parties covers a closed session.")
@@ -261,13 +249,13 @@ std::string excerpt_report(const VerifiedExcerpt& e) {
     const auto& a = e.entries[i].act;
     const auto* m = e.members.find_member(a.author);
     o << "entry " << e.indexes[i] + 1 << ": " << negotiation::kind_name(a.kind) << " at " << format_utc(a.at)
-      << " signed by " << m->name << " (" << m->party << ") [" << short_fingerprint(base64url_encode(m->key)) << "]\n";
+      << " signed by " << m->name << " (" << m->party << ") [" << crypto::key_fingerprint(base64url_encode(m->key)) << "]\n";
     if (a.body.contains("text")) o << "    " << a.body["text"].get<std::string>() << "\n";
   }
   o << "included in the log of " << e.checkpoint.size << " acts, cosigned by";
   for (const auto& c : e.checkpoint.cosigners) {
     const auto* m = e.members.find_member(c);
-    o << " " << m->name << " (" << m->party << ") [" << short_fingerprint(base64url_encode(m->key)) << "]";
+    o << " " << m->name << " (" << m->party << ") [" << crypto::key_fingerprint(base64url_encode(m->key)) << "]";
   }
   if (!e.checkpoint.both_parties()) o << "\nNOT cosigned by both parties: only by " << *e.checkpoint.parties.begin();
   o << "\n" << (e.pinned ? "every key is pinned by the trust\n"

@@ -3,27 +3,13 @@
 
 #include <algorithm>
 
+#include "common/encoding.h"
 #include "service/service.h"
 #include "tz/zones.h"
 
 namespace parley::service {
 
 namespace {
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // RFC 5545 §3.3.11: backslash, semicolon, comma and newline are escaped.
 std::string ical_text(const std::string& s) {
@@ -121,10 +107,10 @@ std::string Service::atom_feed() const {
     if (a.contains("withdrawal")) updated = std::max(updated, a["withdrawal"]["at"].get<std::string>());
   const std::string& base = cfg_.public_url;
   std::string x = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
-  x += "  <id>" + xml_escape(base) + "/public/announcements.atom</id>\n";
+  x += "  <id>" + markup_escape(base) + "/public/announcements.atom</id>\n";
   x += "  <title>Parley announcements</title>\n";
   x += "  <updated>" + updated + "</updated>\n";
-  x += "  <link rel=\"self\" href=\"" + xml_escape(base) + "/public/announcements.atom\"/>\n";
+  x += "  <link rel=\"self\" href=\"" + markup_escape(base) + "/public/announcements.atom\"/>\n";
   x += "  <author><name>Parley</name></author>\n";
   for (const auto& a : items) {
     std::string id = a["id"].get<std::string>();
@@ -140,13 +126,13 @@ std::string Service::atom_feed() const {
                 a["withdrawal"]["reason"].get<std::string>() + "\n\n" + summary;
     }
     x += "  <entry>\n";
-    x += "    <id>urn:parley:meeting:" + xml_escape(id) + "</id>\n";
-    x += "    <title>" + xml_escape(title) + "</title>\n";
+    x += "    <id>urn:parley:meeting:" + markup_escape(id) + "</id>\n";
+    x += "    <title>" + markup_escape(title) + "</title>\n";
     x += "    <published>" + a["published_at"].get<std::string>() + "</published>\n";
     x += "    <updated>" + (withdrawn ? a["withdrawal"]["at"] : a["published_at"]).get<std::string>() + "</updated>\n";
-    x += "    <link rel=\"alternate\" type=\"text/calendar\" href=\"" + xml_escape(base) +
-         "/public/meetings/" + xml_escape(id) + ".ics\"/>\n";
-    x += "    <summary type=\"text\">" + xml_escape(summary) + "</summary>\n";
+    x += "    <link rel=\"alternate\" type=\"text/calendar\" href=\"" + markup_escape(base) +
+         "/public/meetings/" + markup_escape(id) + ".ics\"/>\n";
+    x += "    <summary type=\"text\">" + markup_escape(summary) + "</summary>\n";
     x += "  </entry>\n";
   }
   x += "</feed>\n";

@@ -278,12 +278,9 @@ Expected<Json> Service::record(const Member& m, std::string_view id) const {
   if (!r) return not_found();
   auto o = origin(id);
   if (!o) return o.error();
-  const auto& st = r->durable;
-  Json members = Json::array();
-  for (const auto& [_, mem] : directory_.members)
-    if (st.has_party(mem.party)) members.push_back(negotiation::member_to_json(mem));
-  Json acts = Json::array();
-  for (std::size_t i = 0; i < r->durable_len; ++i) acts.push_back(r->acts[i].envelope());
+  // The export's parties, members and acts, with the checkpoints.
+  auto doc = export_log(m, id);
+  if (!doc) return doc.error();
   // Every size that holds a cosignature, then the current one, each with the
   // consistency proof from the one before.
   std::vector<std::int64_t> sizes;
@@ -306,16 +303,12 @@ Expected<Json> Service::record(const Member& m, std::string_view id) const {
     checkpoints.push_back({{"note", *note}, {"consistency", consistency}});
     previous = size;
   }
-  return Json{{"type", record::kRecordType},
-              {"meeting", st.id},
-              {"exported_at", format_utc(now_())},
-              {"origin", *o},
-              {"log_key", base64url_encode(log_key_->public_key())},
-              {"parties", {party_json(st.parties[0]), party_json(st.parties[1])}},
-              {"members", members},
-              {"acts", acts},
-              {"checkpoints", checkpoints},
-              {"final", is_final(*r, *o)}};
+  (*doc)["type"] = record::kRecordType;
+  (*doc)["origin"] = *o;
+  (*doc)["log_key"] = base64url_encode(log_key_->public_key());
+  (*doc)["checkpoints"] = std::move(checkpoints);
+  (*doc)["final"] = is_final(*r, *o);
+  return doc;
 }
 
 Expected<Json> Service::excerpt_of(const MeetingRecord& r, std::vector<std::size_t> indices) const {

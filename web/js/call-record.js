@@ -14,7 +14,7 @@
 import { explain } from './api.js';
 import * as acts from './acts.js';
 import { clear, field, h } from './dom.js';
-import { RecordBook } from './record.js';
+import { RecordBook, queueStep, readForm } from './record.js';
 import { TEXT_LIMITS, may } from './record-roles.js';
 import { KIND_LABELS, entryItem, itemLabel, itemSelect, textArea, untilInput, when, who } from './record-ui.js';
 
@@ -75,38 +75,13 @@ export class RecordPanel {
     }
   }
 
-  // One entry at a time; every button waits while it is on its way. An
-  // entry asked for while another is on its way (a click that raced the
-  // buttons being disabled) is signed after it, on the record as it is then.
+  // One entry at a time (record.js, queueStep).
   act(what, fn, after) {
-    const run = async () => {
-      this.busy = true;
-      this.draw();
-      this.say('');
-      try {
-        await fn(this.book.basis());
-        if (after) after();
-        await this.book.refresh();
-        this.say(`${what}: signed and recorded.`, 'ok');
-      } catch (e) {
-        this.say(`${what} failed: ${explain(e)}`);
-      } finally {
-        this.busy = false;
-        this.draw();
-      }
-    };
-    this.steps = (this.steps || Promise.resolve()).then(run, run);
-    return this.steps;
+    return queueStep(this, what, fn, after, (message) => this.say(message, 'ok'));
   }
 
-  // Reads a form's values, or says what to fix.
   read(fn) {
-    try {
-      return fn();
-    } catch (e) {
-      this.say(explain(e));
-      return null;
-    }
+    return readForm(this, fn);
   }
 
   buildForms() {

@@ -11,7 +11,7 @@
 import { explain } from './api.js';
 import * as acts from './acts.js';
 import { clear, field, h } from './dom.js';
-import { CosignRefused, RecordBook, cosign, download, remembered } from './record.js';
+import { CosignRefused, RecordBook, cosign, download, queueStep, readForm, remembered } from './record.js';
 import { TEXT_LIMITS, cosignerParty, may, mayCosign, mayCorrect } from './record-roles.js';
 import { KIND_LABELS, STATUS_LABELS, assuranceFacts, entryItem, textArea, when, who } from './record-ui.js';
 
@@ -61,38 +61,15 @@ export class RecordSection {
     }
   }
 
-  // One signed step at a time; the section's buttons wait meanwhile. A
-  // step asked for while another is on its way (a click that raced the
-  // buttons being disabled) runs after it, on the record as it is then.
+  // One signed step at a time (record.js, queueStep).
   act(what, fn, after) {
-    const run = async () => {
-      this.busy = true;
-      this.say('');
-      this.draw();
-      try {
-        await fn(this.book.basis());
-        if (after) after();
-        await this.book.refresh();
-        this.toast(`${what}: signed and recorded.`);
-      } catch (e) {
-        this.say(`${what} failed: ${explain(e)}`);
-      } finally {
-        this.busy = false;
-        this.draw();
-      }
-    };
-    this.steps = (this.steps || Promise.resolve()).then(run, run);
-    return this.steps;
+    return queueStep(this, what, fn, after, (message) => this.toast(message));
   }
 
   read(fn) {
-    try {
-      return fn();
-    } catch (e) {
-      this.say(explain(e));
-      return null;
-    }
+    return readForm(this, fn);
   }
+
 
   // A form made once per key and kept.
   form(key, make) {

@@ -15,7 +15,7 @@
 // {size, root}. A later checkpoint must extend all of them; a server that
 // showed two different histories is caught the moment it shows the second.
 
-import { call } from './api.js';
+import { call, explain } from './api.js';
 import { loadIdentity } from './identity.js';
 import { fromBase64url, fromHex, toHex } from './encoding.js';
 import { verifyConsistency } from './merkle.js';
@@ -315,4 +315,40 @@ export function download(doc, filename) {
     URL.revokeObjectURL(a.href);
     a.remove();
   }, 1000);
+}
+
+// One signed step at a time for a record panel (`owner`: the call's panel or
+// the meeting page's section, with busy, draw(), say(text) and a RecordBook
+// in book); its buttons wait meanwhile. A step asked for while another is on
+// its way (a click that raced the buttons being disabled) runs after it, on
+// the record as it is then. `done(message)` tells of a success.
+export function queueStep(owner, what, fn, after, done) {
+  const run = async () => {
+    owner.busy = true;
+    owner.say('');
+    owner.draw();
+    try {
+      await fn(owner.book.basis());
+      if (after) after();
+      await owner.book.refresh();
+      done(`${what}: signed and recorded.`);
+    } catch (e) {
+      owner.say(`${what} failed: ${explain(e)}`);
+    } finally {
+      owner.busy = false;
+      owner.draw();
+    }
+  };
+  owner.steps = (owner.steps || Promise.resolve()).then(run, run);
+  return owner.steps;
+}
+
+// A form's values read by `fn`, or null after saying what to fix.
+export function readForm(owner, fn) {
+  try {
+    return fn();
+  } catch (e) {
+    owner.say(explain(e));
+    return null;
+  }
 }

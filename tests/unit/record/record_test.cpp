@@ -155,7 +155,7 @@ TEST_F(RecordTest, AFinishedRecordVerifiesAndReports) {
   EXPECT_NE(text.find("FINAL"), std::string::npos);
   auto html = report_html(*v);
   EXPECT_NE(html.find("No exercises within 50 km of the strait."), std::string::npos);
-  EXPECT_NE(html.find(short_fingerprint(b.key_of("e-lead"))), std::string::npos);
+  EXPECT_NE(html.find(crypto::key_fingerprint(b.key_of("e-lead"))), std::string::npos);
 }
 
 TEST_F(RecordTest, VerificationNeedsTheTrustedPartyKeys) {
