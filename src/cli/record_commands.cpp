@@ -75,20 +75,16 @@ Expected<record::Trust> signer_trust(const Json& record_doc) {
 }
 
 // Trust on first use: the signers' keys are pinned the first time this
-// profile fetches the meeting's record; later runs use the pin, so a server
-// that changes keys afterwards is caught.
+// profile fetches the meeting's record, once the record verifies with them;
+// later runs use the pin, so a server that changes keys afterwards is caught.
 Expected<record::Trust> pinned_trust(Session& s, const std::string& meeting, const Json& record_doc) {
   auto path = pin_path(s.profile(), meeting);
   if (std::filesystem::exists(path)) return load_trust(path.string(), {});
-  auto t = signer_trust(record_doc);
-  if (!t) return t.error();
-  std::filesystem::create_directories(path.parent_path());
-  if (auto st = write_private_file(path, record::trust_to_json(*t).dump(2) + "\n"); !st) return st.error();
-  std::cerr << "Pinned the parties' keys for " << meeting << " in " << path.string() << "\n";
-  return t;
+  return signer_trust(record_doc);
 }
 
-// Fetches the record and verifies it with the pinned keys.
+// Fetches the record and verifies it with the pinned keys (pinning them if
+// this is the first time and it verifies).
 struct Fetched {
   Json doc;
   record::VerifiedRecord verified;
@@ -96,11 +92,40 @@ struct Fetched {
 Expected<Fetched> fetch_verified(Session& s, const std::string& meeting) {
   auto doc = s.call("GET", "/api/v1/meetings/" + meeting + "/record");
   if (!doc) return doc.error();
+  if (!doc->is_object() || doc->value("meeting", Json()) != meeting)
+    return make_error("bad_response", "the server answered with the record of another meeting");
   auto trust = pinned_trust(s, meeting, *doc);
   if (!trust) return trust.error();
   auto v = record::verify_record(*doc, record::VerifyOptions{*trust, false});
   if (!v) return make_error("verify_failed", "the server's record does not verify: " + v.error().message);
+  if (auto path = pin_path(s.profile(), meeting); !std::filesystem::exists(path)) {
+    std::filesystem::create_directories(path.parent_path());
+    if (auto st = write_private_file(path, record::trust_to_json(*trust).dump(2) + "\n"); !st) return st.error();
+    std::cerr << "Pinned the parties' keys for " << meeting << " in " << path.string() << "\n";
+  }
   return Fetched{std::move(*doc), std::move(*v)};
+}
+
+// The entries this profile recorded and the server acknowledged: a record
+// without one of them is a history the server changed (record cosign refuses it).
+std::filesystem::path mine_path(const Profile& p, const std::string& meeting) {
+  return p.dir / "records" / (meeting + ".mine.json");
+}
+std::vector<std::string> my_entries(const Profile& p, const std::string& meeting) {
+  std::vector<std::string> out;
+  auto text = read_file(mine_path(p, meeting).string());
+  if (!text) return out;
+  auto j = json::parse_strict(*text);
+  if (j && j->is_array())
+    for (const auto& h : *j)
+      if (h.is_string()) out.push_back(h.get<std::string>());
+  return out;
+}
+Status remember_entry(const Profile& p, const std::string& meeting, const std::string& hash) {
+  auto all = my_entries(p, meeting);
+  all.push_back(hash);
+  std::filesystem::create_directories(mine_path(p, meeting).parent_path());
+  return write_private_file(mine_path(p, meeting), Json(all).dump() + "\n");
 }
 
 Expected<tlog::Hash> hash_from_hex(const std::string& hex) {
@@ -125,6 +150,10 @@ int cosign(Session& s, const Globals& g, const std::string& meeting) {
   }
   auto cp = s.call("GET", "/api/v1/meetings/" + meeting + "/checkpoint" +
                               (last ? "?from=" + std::to_string(last->first) : std::string()));
+  if (!cp && last && s.last_error().status == 422)
+    return report(make_error("inconsistent_history", "NOT COSIGNED: the server showed two different histories of this "
+                                                     "meeting: its log no longer has the " + std::to_string(last->first) +
+                                                     " acts this member cosigned"), 4);
   if (!cp) return report(cp.error());
   // The record after the checkpoint, so that it holds every entry the checkpoint covers.
   auto rec = fetch_verified(s, meeting);
@@ -142,6 +171,9 @@ int cosign(Session& s, const Globals& g, const std::string& meeting) {
   };
   if (c->size == 0 || c->size > tree.size() || *tree.root(c->size) != c->root)
     return refuse("its checkpoint of " + std::to_string(c->size) + " acts is not the tree of the entries it serves");
+  for (const auto& mine : my_entries(p, meeting))
+    if (!rec->verified.log.state.record.entries.count(mine))
+      return refuse("the entry " + mine + " that this member recorded, and the server acknowledged, is missing");
   if (last) {
     auto root = hash_from_hex(last->second);
     if (!root) return report(root.error());
@@ -194,6 +226,7 @@ int verify_record_files(const VerifyArgs& args, const Globals& g) {
     if (!j) return report(make_error("verify_failed", j.error().message), 4);
     if (j->is_object() && j->contains("type") && (*j)["type"] == record::kExcerptType) {
       if (args.files.size() > 1) return report(make_error("usage", "verify one excerpt at a time"), 2);
+      if (args.require_final) return report(make_error("usage", "--require-final is for records, not excerpts"), 2);
       auto e = record::verify_excerpt(*j, *trust);
       if (!e) return report(make_error("verify_failed", "DOES NOT VERIFY: " + file + ": " + e.error().message), 4);
       if (g.json) {
@@ -248,7 +281,12 @@ void add_record_commands(CLI::App& app, const Globals& g, int& rc) {
       auto b = body(*view, (*s)->profile());
       if (!b) { rc = report(b.error(), 2); return; }
       auto res = (*s)->act(*view, kind, *b);
-      if (res && !g.json) std::cout << "Entry " << (*res)["head"].get<std::string>() << "\n";
+      if (res) {
+        // The answer is the meeting as this entry's commit left it: its head is the entry.
+        const auto hash = (*res)["head"].get<std::string>();
+        if (auto st = remember_entry((*s)->profile(), meeting, hash); !st) { rc = report(st.error()); return; }
+        if (!g.json) std::cout << "Entry " << hash << "\n";
+      }
       rc = finish(**s, g, res, done);
     };
   };
@@ -258,7 +296,9 @@ void add_record_commands(CLI::App& app, const Globals& g, int& rc) {
     return c;
   };
   auto add_text = [&](CLI::App* c, const char* help) { c->add_option("--text", text, help)->required(); };
-  auto add_item = [&](CLI::App* c) { c->add_option("--item", item, "Agenda item, numbered from 1 (default: none)"); };
+  auto add_item = [&](CLI::App* c) {
+    c->add_option("--item", item, "Agenda item, numbered from 1 (default: none)")->check(CLI::PositiveNumber);
+  };
   auto add_present = [&](CLI::App* c) {
     c->add_option("--present", present, "Member id present; repeat (default: yourself)");
   };
@@ -388,19 +428,20 @@ void add_record_commands(CLI::App& app, const Globals& g, int& rc) {
       rc = report(st2.error());
   });
 
-  auto* pin = add("pin", "Write a trust file (parley.trust/1): the keys that signed the terms and those of the signed roster");
+  auto* pin = add("pin", "Write a trust file (parley.trust/1): the keys that signed the terms, and the principals' and rapporteurs' on the signed roster");
   pin->add_option("-o,--output", out, "File to write (default: standard output)");
   pin->callback([&g, &rc] {
     auto s = open_session(g);
     if (!s) { rc = report(s.error()); return; }
-    auto doc = (*s)->call("GET", "/api/v1/meetings/" + meeting + "/record");
-    if (!doc) { rc = report(doc.error()); return; }
-    auto view = (*s)->call("GET", "/api/v1/meetings/" + meeting);
-    if (!view) { rc = report(view.error()); return; }
-    auto t = signer_trust(*doc);
+    auto r = fetch_verified(**s, meeting);
+    if (!r) { rc = report(r.error(), 4); return; }
+    auto t = signer_trust(r->doc);
     if (!t) { rc = report(t.error()); return; }
-    // And everyone on the signed roster, for excerpts signed by them.
-    for (const auto& e : (*view)["terms"]["roster"]) t->keys[e["party"].get<std::string>()].insert(e["key"].get<std::string>());
+    // And, from the signed roster of the verified record, everyone who may
+    // sign what is published and cosign checkpoints (principals and
+    // rapporteurs), for excerpts.
+    for (const auto& [id, e] : r->verified.log.state.record.roster)
+      if (negotiation::cosigner_party(r->verified.log.state, id)) t->keys[e.party].insert(e.key);
     if (auto st2 = write_output(out, record::trust_to_json(*t).dump(2) + "\n", "the trust file"); !st2) rc = report(st2.error());
   });
 }

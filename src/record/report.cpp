@@ -3,6 +3,7 @@
 // writes. Both are built from one list of lines per entry (describe()), so
 // the two never say different things.
 
+#include <algorithm>
 #include <sstream>
 
 #include "common/encoding.h"
@@ -120,7 +121,11 @@ class Describer {
     d.lines.push_back(b["text"].get<std::string>());
     d.lines.push_back("scope: " + b["scope"].get<std::string>());
     d.lines.push_back(b["until"].is_null() ? "no time limit" : "until " + b["until"].get<std::string>());
-    d.lines.push_back("binding: signed by a principal of " + st.giver);
+    bool withdrawn = std::any_of(st.statuses.begin(), st.statuses.end(), [](const auto& s) {
+      return s.status == negotiation::AssuranceStatus::withdrawn;
+    });
+    d.lines.push_back(withdrawn ? "NO LONGER BINDING: withdrawn by " + st.giver + " (see its status below)"
+                                : "binding: signed by a principal of " + st.giver);
     if (!b["draft"].is_null()) d.lines.push_back("from the draft " + seq_of(b["draft"].get<std::string>()));
     if (st.acknowledgement.empty()) {
       d.lines.push_back("NOT acknowledged by " + st.to);
@@ -177,6 +182,17 @@ class Describer {
   json::Json agenda_;
 };
 
+// Every line of an entry's text indented under its heading: a text holding
+// newlines cannot pass for another entry or a verdict in the report.
+std::string indented(const std::string& text) {
+  std::string out = "    ";
+  for (char c : text) {
+    out += c;
+    if (c == '\n') out += "    ";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string report_text(const VerifiedRecord& r, const VerifiedRecord* predecessor) {
@@ -187,7 +203,7 @@ std::string report_text(const VerifiedRecord& r, const VerifiedRecord* predecess
     << r.log.acts.size() << " acts in the log, " << r.log.state.record.order.size() << " of them record entries\n\n";
   for (const auto& e : d.all()) {
     o << "#" << e.seq << "  " << e.at << "  " << e.kind << "\n    signed by " << e.signer << " [" << e.fingerprint << "]\n";
-    for (const auto& l : e.lines) o << "    " << l << "\n";
+    for (const auto& l : e.lines) o << indented(l) << "\n";
   }
   if (predecessor) {
     const auto& pst = predecessor->log.state;
@@ -210,6 +226,9 @@ std::string report_text(const VerifiedRecord& r, const VerifiedRecord* predecess
   }
   o << "\n";
   for (std::size_t i = 0; i < r.checkpoints.size(); ++i) o << d.checkpoint_line(i) << "\n";
+  const std::uint64_t covered = r.checkpoints.empty() ? 0 : r.checkpoints.back().size;
+  if (covered < r.log.acts.size())
+    o << "acts " << covered + 1 << " to " << r.log.acts.size() << " are not covered by any checkpoint yet\n";
   o << (r.final() ? "FINAL: both parties cosigned the log after the session closed\n"
                   : "NOT FINAL: no checkpoint cosigned by both parties covers a closed session\n");
   return o.str();
@@ -222,7 +241,7 @@ std::string report_html(const VerifiedRecord& r) {
     << markup_escape(d.title()) << "</title>\n<style>\n"
     << "body{font:11pt/1.4 Georgia,serif;margin:2em;color:#111}h1{font-size:16pt}"
     << "table{border-collapse:collapse;width:100%}td,th{border-top:1px solid #999;padding:.4em;vertical-align:top;text-align:left}"
-    << ".fp,.mono{font-family:monospace;font-size:9pt}.kind{font-weight:bold}.final{font-weight:bold}"
+    << ".fp,.mono{font-family:monospace;font-size:9pt}td div{white-space:pre-wrap}.kind{font-weight:bold}.final{font-weight:bold}"
     << "tr{page-break-inside:avoid}@media print{body{margin:0}}\n</style></head><body>\n"
     << "<h1>Record of the talks: " << markup_escape(d.title()) << "</h1>\n"
     << "<p class=\"mono\">meeting " << markup_escape(r.log.meeting) << "<br>" << markup_escape(d.terms_line()) << "</p>\n"
@@ -250,7 +269,7 @@ std::string excerpt_report(const VerifiedExcerpt& e) {
     const auto* m = e.members.find_member(a.author);
     o << "entry " << e.indexes[i] + 1 << ": " << negotiation::kind_name(a.kind) << " at " << format_utc(a.at)
       << " signed by " << m->name << " (" << m->party << ") [" << crypto::key_fingerprint(base64url_encode(m->key)) << "]\n";
-    if (a.body.contains("text")) o << "    " << a.body["text"].get<std::string>() << "\n";
+    if (a.body.contains("text") && a.body["text"].is_string()) o << indented(a.body["text"].get<std::string>()) << "\n";
   }
   o << "included in the log of " << e.checkpoint.size << " acts, cosigned by";
   for (const auto& c : e.checkpoint.cosigners) {

@@ -93,6 +93,15 @@ Expected<CheckpointResult> open_note(const std::string& text, const NoteCheck& c
   return out;
 }
 
+// "<host>/meeting/<meeting>", a valid key name (docs/record.md §Checkpoints of a meeting).
+Status check_origin(const std::string& origin, const std::string& meeting) {
+  std::string suffix = "/meeting/" + meeting;
+  auto prefix = origin.substr(0, origin.size() - std::min(origin.size(), meeting.size()));
+  if (origin.size() <= suffix.size() || !origin.ends_with(suffix) || !tlog::meeting_origin(meeting, prefix))
+    return make_error("invalid_field", "origin must be <host>/meeting/" + meeting);
+  return ok_status();
+}
+
 Status check_trust(const negotiation::VerifiedLog& log, const Trust& trust) {
   const auto& st = log.state;
   if (trust.empty())
@@ -135,11 +144,7 @@ Expected<VerifiedRecord> verify_record(const json::Json& doc, const VerifyOption
   out.origin = doc["origin"].get<std::string>();
   out.log_key = doc["log_key"].get<std::string>();
   const auto& st = out.log.state;
-  std::string suffix = "/meeting/" + out.log.meeting;
-  auto prefix = out.origin.substr(0, out.origin.size() - std::min(out.origin.size(), out.log.meeting.size()));
-  if (out.origin.size() <= suffix.size() || !out.origin.ends_with(suffix) ||
-      !tlog::meeting_origin(out.log.meeting, prefix))
-    return make_error("invalid_field", "origin must be <host>/meeting/" + out.log.meeting);
+  if (auto s = check_origin(out.origin, out.log.meeting); !s) return s.error();
   if (auto s = check_trust(out.log, options.trust); !s) return s.error();
 
   NoteCheck check{out.origin, *log_key,
@@ -214,6 +219,7 @@ Expected<VerifiedExcerpt> verify_excerpt(const json::Json& doc, const Trust& tru
   VerifiedExcerpt out;
   out.meeting = doc["meeting"].get<std::string>();
   out.origin = doc["origin"].get<std::string>();
+  if (auto s = check_origin(out.origin, out.meeting); !s) return s.error();
   out.parties = doc["parties"];
   std::set<std::string> parties;
   for (const auto& p : doc["parties"]) {

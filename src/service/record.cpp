@@ -113,8 +113,12 @@ std::map<std::string, std::string> Service::cosigners_at(const MeetingRecord& r,
   if (it == r.cosignatures.end()) return out;
   // A line stored under another origin (the public URL changed) signs other
   // text: it is not a cosignature of these checkpoints.
+  // Cosigners committing at once could pass the count in cosign() together:
+  // a served note never carries more lines than one note may.
   for (const auto& [member, line] : it->second)
-    if (line.starts_with(line_prefix(origin, member))) out.emplace(member, line);
+    if (out.size() < kMaxCosigners && line.starts_with(line_prefix(origin, member)) &&
+        negotiation::cosigner_party(r.durable, member))
+      out.emplace(member, line);
   return out;
 }
 
@@ -215,6 +219,12 @@ void Service::cosign(const Member& m, std::string_view id, const Json& body, Rep
                            "not a checkpoint of this meeting's log: the server's log of " +
                                std::string(id) + " at size " + std::to_string(cp->size) +
                                " has another origin or root"));
+  // Before the announcement the terms (and with them the roster that says
+  // who may cosign) can still change: a cosignature then could be judged by
+  // a roster that no longer names its signer.
+  if (!r.durable.agreed_at || !r.durable.announced_by(now_()))
+    return done(make_error("not_announced",
+                           "checkpoints are cosigned once the meeting is agreed and announced"));
   auto party = negotiation::cosigner_party(r.durable, m.id);
   if (!party)
     return done(

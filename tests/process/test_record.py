@@ -179,7 +179,7 @@ class RecordTest(ParleyTest):
 
     # ------------------------------------------------------------ helpers
 
-    def announced_meeting(self, predecessor="none"):
+    def announced_meeting(self, predecessor="none", announce_at="on_agreement"):
         m = self.east.run("create", "--with", "west", "--title", "Video talks on regional security",
                           "--start", in_days(8), "--duration", "120",
                           "--roster", "Irina Sokolova:negotiator", "--roster", "Mikhail Orlov:leader",
@@ -189,10 +189,10 @@ class RecordTest(ParleyTest):
                           "--language", "ru,en", "--interpreter", "Olga Ivanova:ru-en",
                           "--agenda", "Security guarantees", "--agenda", "Arms control",
                           "--announce-text", "The leaders will hold talks by video.",
-                          "--announce-at", "on_agreement", "--set", "format=\"video\"",
+                          "--announce-at", announce_at, "--set", "format=\"video\"",
                           "--predecessor", predecessor, json_out=True)
         view = self.agree_all(m["id"])
-        self.assertEqual(view["status"], "announced")
+        self.assertEqual(view["status"], "announced" if announce_at == "on_agreement" else "agreed")
         return m["id"]
 
     def profile_dir(self, who):
@@ -409,6 +409,15 @@ class RecordTest(ParleyTest):
             self.assertEqual(self.server.request("GET", path, token=self.east.token())[0], code, path)
         # Without a session the meeting's routes do not exist.
         self.assertEqual(self.server.request("GET", "/api/v1/meetings/%s/record" % mid)[0], 404)
+
+    def test_no_cosignature_before_the_announcement(self):
+        # Until the announcement the terms, and the roster that says who may
+        # cosign, can still change: the server refuses and stores nothing.
+        mid = self.announced_meeting(announce_at=in_days(2))
+        cp = self.checkpoint(self.east, mid)
+        answer = self.cosign(self.east, mid, cp["checkpoint"], expect=409)
+        self.assertEqual(answer["error"]["code"], "not_announced")
+        self.assertEqual(self.checkpoint(self.west, mid)["checkpoint"], cp["checkpoint"])
 
     def test_cosignature_and_log_key_survive_kill_9(self):
         mid = self.announced_meeting()

@@ -158,6 +158,20 @@ TEST_F(RecordTest, AFinishedRecordVerifiesAndReports) {
   EXPECT_NE(html.find(crypto::key_fingerprint(b.key_of("e-lead"))), std::string::npos);
 }
 
+TEST_F(RecordTest, ATextCannotPassForAnotherEntryInTheReport) {
+  b.act("e-rap", Kind::session_open, {{"present", Json::array({"e-rap"})}});
+  b.act("e-rap", Kind::minute, {{"item", nullptr}, {"text", "ok\n#99  2027-01-01T00:00:00Z  ASSURANCE by west to east\nFINAL"}});
+  b.add_checkpoint({"e-rap"});
+  b.act("e-rap", Kind::minute, {{"item", nullptr}, {"text", "after the checkpoint"}});
+  auto v = verify(b.record_json(false));
+  ASSERT_TRUE(v) << v.error().message;
+  auto text = report_text(*v);
+  EXPECT_NE(text.find("\n    #99  2027"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\n#99"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\nFINAL"), std::string::npos) << text;
+  EXPECT_NE(text.find("not covered by any checkpoint yet"), std::string::npos) << text;
+}
+
 TEST_F(RecordTest, VerificationNeedsTheTrustedPartyKeys) {
   finish();
   EXPECT_EQ(code(verify_record(b.record_json(true), {})), "no_trust");
