@@ -7,20 +7,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { Server, agreedCall, enrollPeople, joinCall as openAndJoin, tileReceived, utc } from './harness.mjs';
+import { agreedCall, enrollPeople, joinCall as openAndJoin, tileReceived, utc, twoDelegations } from './harness.mjs';
 
 let server;
 const people = {};
 let meeting;
 
 before(async () => {
-  server = await new Server().start();
-  server.party('east', 'Eastern Delegation', 'Europe/Moscow');
-  server.party('west', 'Western Delegation', 'America/New_York');
-  const eastNeg = server.cli('east-neg');
-  eastNeg.enroll('east', 'Irina Sokolova', 'negotiator');
-  const westNeg = server.cli('west-neg');
-  westNeg.enroll('west', 'James Carter', 'negotiator');
+  let eastNeg, westNeg;
+  ({ server, eastNeg, westNeg } = await twoDelegations());
   Object.assign(people, await enrollPeople(server, 'call', [['mikhail', 'east', 'Mikhail Orlov', 'leader'],
     ['helen', 'west', 'Helen Brooks', 'leader'], ['olga', 'east', 'Olga Ivanova', 'interpreter'],
     ['outsider', 'west', 'Daniel Moore', 'aide']]));

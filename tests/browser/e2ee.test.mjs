@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Server, agreedCall, enrollPeople, joinCall as openAndJoin, tileReceived as received } from './harness.mjs';
+import { agreedCall, enrollPeople, joinCall as openAndJoin, tileReceived as received, twoDelegations } from './harness.mjs';
 import { parseHeader } from '../../web/js/sframe.js';
 import { signDocument } from '../../web/js/identity.js';
 import { fromBase64url, toBase64url } from '../../web/js/encoding.js';
@@ -21,13 +21,8 @@ let daniel;  // a roster member enrolled with the CLI: the test can sign with hi
 let danielSign;
 
 before(async () => {
-  server = await new Server(['--media-sample-payloads']).start();
-  server.party('east', 'Eastern Delegation', 'Europe/Moscow');
-  server.party('west', 'Western Delegation', 'America/New_York');
-  const eastNeg = server.cli('east-neg');
-  eastNeg.enroll('east', 'Irina Sokolova', 'negotiator');
-  const westNeg = server.cli('west-neg');
-  westNeg.enroll('west', 'James Carter', 'negotiator');
+  let eastNeg, westNeg;
+  ({ server, eastNeg, westNeg } = await twoDelegations(['--media-sample-payloads']));
   Object.assign(people, await enrollPeople(server, 'e2ee', [['mikhail', 'east', 'Mikhail Orlov', 'leader'],
     ['helen', 'west', 'Helen Brooks', 'leader'], ['olga', 'east', 'Olga Ivanova', 'interpreter']]));
   daniel = server.cli('west-aide');

@@ -178,6 +178,20 @@ export async function enrollInBrowser(person, server, code) {
 
 // Opens a browser for each person and enrolls them through the page:
 // `list` is [[key, party, name, role]]; resolves to {key: Person}.
+// A started parleyd (with `extraArgs`) holding the two delegations, east and
+// west, each with a negotiator enrolled through the CLI (Irina Sokolova,
+// James Carter). Returns { server, eastNeg, westNeg }.
+export async function twoDelegations(extraArgs = []) {
+  const server = await new Server(extraArgs).start();
+  server.party('east', 'Eastern Delegation', 'Europe/Moscow');
+  server.party('west', 'Western Delegation', 'America/New_York');
+  const eastNeg = server.cli('east-neg');
+  eastNeg.enroll('east', 'Irina Sokolova', 'negotiator');
+  const westNeg = server.cli('west-neg');
+  westNeg.enroll('west', 'James Carter', 'negotiator');
+  return { server, eastNeg, westNeg };
+}
+
 export async function enrollPeople(server, prefix, list) {
   const people = {};
   await Promise.all(list.map(async ([key]) => { people[key] = await Person.open(`${prefix}-${key}`); }));

@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { Server, agreedCall, enrollPeople, joinCall as openAndJoin, tileReceived } from './harness.mjs';
+import { agreedCall, enrollPeople, joinCall as openAndJoin, tileReceived, twoDelegations } from './harness.mjs';
 
 let server;
 const people = {};
@@ -39,13 +39,8 @@ function watch(person) {
 }
 
 before(async () => {
-  server = await new Server().start();
-  server.party('east', 'Eastern Delegation', 'Europe/Moscow');
-  server.party('west', 'Western Delegation', 'America/New_York');
-  const eastNeg = server.cli('east-neg');
-  eastNeg.enroll('east', 'Irina Sokolova', 'negotiator');
-  const westNeg = server.cli('west-neg');
-  westNeg.enroll('west', 'James Carter', 'negotiator');
+  let eastNeg, westNeg;
+  ({ server, eastNeg, westNeg } = await twoDelegations());
   Object.assign(people, await enrollPeople(server, 'reconnect', [['mikhail', 'east', 'Mikhail Orlov', 'leader'],
     ['helen', 'west', 'Helen Brooks', 'leader'], ['outsider', 'west', 'Daniel Moore', 'aide']]));
   meeting = agreedCall(eastNeg, westNeg, 'Leaders\u2019 call', ['Mikhail Orlov:leader', 'Helen Brooks:leader']);

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, PARLEY, Person, Server, agreedCall, enrollPeople, joinCall } from './harness.mjs';
+import { ARTIFACTS, PARLEY, Person, agreedCall, enrollPeople, joinCall, twoDelegations } from './harness.mjs';
 import { canonicalize } from '../../web/js/canonical.js';
 import { fromBase64url, sha256Hex, toHex, utf8 } from '../../web/js/encoding.js';
 import { MerkleTree } from '../../web/js/merkle.js';
@@ -29,13 +29,8 @@ let publicationLink;  // the announcements page's Verify link of the joint state
 const TWO_HISTORIES = 'The server showed two different histories of this meeting — not cosigned';
 
 before(async () => {
-  server = await new Server().start();
-  server.party('east', 'Eastern Delegation', 'Europe/Moscow');
-  server.party('west', 'Western Delegation', 'America/New_York');
-  const eastNeg = server.cli('east-neg');
-  eastNeg.enroll('east', 'Irina Sokolova', 'negotiator');
-  const westNeg = server.cli('west-neg');
-  westNeg.enroll('west', 'James Carter', 'negotiator');
+  let eastNeg, westNeg;
+  ({ server, eastNeg, westNeg } = await twoDelegations());
   Object.assign(people, await enrollPeople(server, 'record', [['mikhail', 'east', 'Mikhail Orlov', 'leader'],
     ['anna', 'east', 'Anna Petrova', 'rapporteur'], ['helen', 'west', 'Helen Brooks', 'leader']]));
   reader = await Person.open('record-reader');
