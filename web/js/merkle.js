@@ -139,24 +139,43 @@ export class MerkleTree {
   }
 }
 
-// How many hashes PATH(index, D[0:size]) holds: the iterations of the
-// RFC 9162 §2.1.3.2 loop, which depend on the two numbers only.
-export function inclusionPathLength(index, size) {
-  let fn = index;
-  let sn = size - 1;
-  let n = 0;
+// The walk up the tree that RFC 9162 §2.1.3.2 step 4 and §2.1.4.2 step 6
+// share, from node fn of a level whose last node is sn: one value per level,
+// true when the path's hash there is the left sibling (fn odd, or fn the
+// last node, which then climbs past the levels where it is a left child).
+function* walk(fn, sn) {
   while (sn > 0) {
-    n++;
-    if (odd(fn) || fn === sn) {
+    const left = odd(fn) || fn === sn;
+    if (left) {
       while (!odd(fn) && fn !== 0) {
         fn = half(fn);
         sn = half(sn);
       }
     }
+    yield left;
     fn = half(fn);
     sn = half(sn);
   }
-  return n;
+}
+
+const steps = (fn, sn) => [...walk(fn, sn)];
+
+// §2.1.4.2 steps 3–4: the first node of the walk of a consistency proof,
+// past the levels where size1's last leaf is a right child.
+function consistencyStart(size1, size2) {
+  let fn = size1 - 1;
+  let sn = size2 - 1;
+  while (odd(fn)) {
+    fn = half(fn);
+    sn = half(sn);
+  }
+  return [fn, sn];
+}
+
+// How many hashes PATH(index, D[0:size]) holds: the iterations of the
+// RFC 9162 §2.1.3.2 loop, which depend on the two numbers only.
+export function inclusionPathLength(index, size) {
+  return steps(index, size - 1).length;
 }
 
 // RFC 9162 §2.1.3.2: verifying an inclusion proof. Null when `proof` shows
@@ -166,22 +185,9 @@ export async function verifyInclusion(index, size, leaf, proof, root) {
   if (!isSize(index) || !isSize(size) || index >= size) return 'tlog_bad_index';
   if (!Array.isArray(proof) || proof.length !== inclusionPathLength(index, size)) return 'tlog_bad_proof';
   if (!proof.every((p) => p instanceof Uint8Array && p.length === HASH_BYTES)) return 'tlog_bad_proof';
-  let fn = index;
-  let sn = size - 1;
+  const left = steps(index, size - 1);
   let r = leaf;
-  for (const p of proof) {
-    if (odd(fn) || fn === sn) {
-      r = await nodeHash(p, r);
-      while (!odd(fn) && fn !== 0) {
-        fn = half(fn);
-        sn = half(sn);
-      }
-    } else {
-      r = await nodeHash(r, p);
-    }
-    fn = half(fn);
-    sn = half(sn);
-  }
+  for (const [i, p] of proof.entries()) r = left[i] ? await nodeHash(p, r) : await nodeHash(r, p);
   return equalHashes(r, root) ? null : 'tlog_root_mismatch';
 }
 
@@ -189,24 +195,7 @@ export async function verifyInclusion(index, size, leaf, proof, root) {
 // one per iteration of the §2.1.4.2 loop plus the first, less the one the
 // verifier supplies itself when size1 is a power of two.
 export function consistencyPathLength(size1, size2) {
-  let fn = size1 - 1;
-  let sn = size2 - 1;
-  while (odd(fn)) {
-    fn = half(fn);
-    sn = half(sn);
-  }
-  let n = 1;
-  while (sn > 0) {
-    n++;
-    if (odd(fn) || fn === sn) {
-      while (!odd(fn) && fn !== 0) {
-        fn = half(fn);
-        sn = half(sn);
-      }
-    }
-    fn = half(fn);
-    sn = half(sn);
-  }
+  const n = 1 + steps(...consistencyStart(size1, size2)).length;
   return isPowerOfTwo(size1) ? n - 1 : n;
 }
 
@@ -230,29 +219,17 @@ export async function verifyConsistency(size1, size2, root1, root2, proof) {
   if (proof.length !== consistencyPathLength(size1, size2)) return 'tlog_bad_proof';
   // 2. If first is an exact power of 2, prepend first_hash to the path.
   const path = isPowerOfTwo(size1) ? [root1, ...proof] : proof;
-  // 3.–4.
-  let fn = size1 - 1;
-  let sn = size2 - 1;
-  while (odd(fn)) {
-    fn = half(fn);
-    sn = half(sn);
-  }
-  // 5.–6.
+  // 3.–6.
+  const left = steps(...consistencyStart(size1, size2));
   let fr = path[0];
   let sr = path[0];
-  for (const c of path.slice(1)) {
-    if (odd(fn) || fn === sn) {
+  for (const [i, c] of path.slice(1).entries()) {
+    if (left[i]) {
       fr = await nodeHash(c, fr);
       sr = await nodeHash(c, sr);
-      while (!odd(fn) && fn !== 0) {
-        fn = half(fn);
-        sn = half(sn);
-      }
     } else {
       sr = await nodeHash(sr, c);
     }
-    fn = half(fn);
-    sn = half(sn);
   }
   // 7. sn is 0 by the length check.
   return equalHashes(fr, root1) && equalHashes(sr, root2) ? null : 'tlog_root_mismatch';
