@@ -243,7 +243,7 @@ void LoadRunner::run() {
     for (std::size_t k = 0; k < tracks.size(); ++k) {
       Track& t = tracks[k];
       PublisherSetup& p = publishers_[owner[k]];
-      while (t.due_ns <= now) {
+      while (t.due_ns <= now + options_.send_slack_ns) {
         const auto& sp = t.schedule->packets[t.next];
         const std::int64_t stamp = monotonic_ns();
         const std::size_t len =
