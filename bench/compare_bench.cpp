@@ -719,6 +719,7 @@ double load_average() {
 struct Step {
   std::string server;  // "parley", "janus", "raw"
   std::string shape;
+  int attempt = 1;
   int load = 0;
   int meetings = 0, members = 0, receivers = 0, clients = 0;
   std::string error;  // setup failed
@@ -987,12 +988,14 @@ struct ShapeOutcome {
   std::optional<Step> raw;
 };
 
+// The run that decided a load (the last attempt at it).
 const Step* step_at(const ShapeOutcome& s, const std::string& server, int load) {
   auto it = s.steps.find(server);
   if (it == s.steps.end()) return nullptr;
+  const Step* found = nullptr;
   for (const auto& st : it->second)
-    if (st.load == load) return &st;
-  return nullptr;
+    if (st.load == load) found = &st;
+  return found;
 }
 
 std::string fmt(const char* f, double v) {
@@ -1013,9 +1016,10 @@ void print_step(const Step& s, std::ostream& out) {
   }
   char line[400];
   std::snprintf(line, sizeof line,
-                "    %-8s load %4d: %7.0f pkts/s, server CPU %5.1f%%, %8.0f pkts/CPU-s, p50 %6.2f "
+                "    %-8s load %4d%s: %7.0f pkts/s, server CPU %5.1f%%, %8.0f pkts/CPU-s, p50 %6.2f "
                 "p99 %7.2f ms, loss %6.3f%%, %6.0f KB/receiver, tool CPU %3.0f%%%s%s\n",
-                server_label(s.server).c_str(), s.load, s.rate(), 100 * s.server_share(),
+                server_label(s.server).c_str(), s.load, s.attempt > 1 ? " (again)" : "", s.rate(),
+                100 * s.server_share(),
                 s.per_cpu_second(), s.results.p50_ms, s.results.p99_ms, 100 * s.results.loss,
                 s.kb_per_receiver(), 100 * s.tool_share(), s.held() ? "  held" : "  NOT HELD",
                 s.held() || !s.tool_saturated() ? "" : " (load tool saturated)");
@@ -1116,6 +1120,7 @@ Json step_json(const Step& s) {
   Json j = {{"server", s.server},
             {"shape", s.shape},
             {"load", s.load},
+            {"attempt", s.attempt},
             {"meetings", s.meetings},
             {"members", s.members},
             {"receivers", s.receivers},
@@ -1202,7 +1207,7 @@ std::string svg_plot(const std::vector<ShapeOutcome>& outcomes, const Options& o
       if (it == sh.steps.end()) continue;
       std::string points;
       for (const auto& s : it->second) {
-        if (!s.ran()) continue;
+        if (!s.ran() || step_at(sh, server, s.load) != &s) continue;  // the deciding runs
         points += fmt("%.1f", px(s.load)) + "," + fmt("%.1f", py(s.per_cpu_second())) + " ";
         svg << "<circle cx=\"" << px(s.load) << "\" cy=\"" << py(s.per_cpu_second())
             << "\" r=\"4\" stroke=\"" << colour.at(server) << "\" fill=\""
@@ -1326,12 +1331,20 @@ int run(const Options& o) {
     for (int load : shape.ladder) {
       for (const auto& server : o.servers) {
         if (!stepping[server]) continue;
-        Step s = run_server_step(o, media, server, net, shape, load);
-        print_step(s, std::cout);
-        std::cout << std::flush;
-        if (!s.srtp.empty() && srtp[server].find(s.srtp) == std::string::npos)
-          srtp[server] += (srtp[server].empty() ? "" : " ") + s.srtp;
-        out.steps[server].push_back(s);
+        // A step not held is run once more: on a machine shared with other
+        // work a stall of a few tens of milliseconds fails a short window's
+        // p99 whatever the server. Both runs are kept; the second decides.
+        Step s;
+        for (int attempt = 1; attempt <= 2; ++attempt) {
+          s = run_server_step(o, media, server, net, shape, load);
+          s.attempt = attempt;
+          print_step(s, std::cout);
+          std::cout << std::flush;
+          if (!s.srtp.empty() && srtp[server].find(s.srtp) == std::string::npos)
+            srtp[server] += (srtp[server].empty() ? "" : " ") + s.srtp;
+          out.steps[server].push_back(s);
+          if (s.held() || !s.ran() || o.check) break;
+        }
         if (s.held()) {
           out.largest_held[server] = load;
           if (load == shape.ladder.back()) out.limit_note[server] = "(or more: top of the ladder)";
