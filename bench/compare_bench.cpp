@@ -222,6 +222,43 @@ Status connect_all(const std::vector<Connection>& all, int threads) {
   return ok_status();
 }
 
+// How long the host kept each of the two cores from a thread that only
+// sleeps: one thread per core wakes every millisecond and records how late
+// it was. A window in which either was kept waiting for 20 ms or more
+// (the held criterion's own bound) says more about the machine — other
+// work, the hypervisor — than about the server, and is measured again.
+class StallProbe {
+ public:
+  explicit StallProbe(std::vector<int> cpus) {
+    for (int cpu : cpus)
+      threads_.emplace_back([this, cpu] {
+        if (cpu >= 0) (void)pin_to_cpu(cpu);
+        while (!stop_.load(std::memory_order_relaxed)) {
+          const std::int64_t before = monotonic_ns();
+          timespec ts{0, 1'000'000};
+          ::clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, nullptr);
+          const std::int64_t late = monotonic_ns() - before - 1'000'000;
+          std::int64_t seen = worst_.load(std::memory_order_relaxed);
+          while (late > seen && !worst_.compare_exchange_weak(seen, late)) {
+          }
+        }
+      });
+  }
+  ~StallProbe() {
+    stop_ = true;
+    for (auto& t : threads_) t.join();
+  }
+  StallProbe(const StallProbe&) = delete;
+  StallProbe& operator=(const StallProbe&) = delete;
+  void reset() { worst_.store(0); }
+  double worst_ms() const { return static_cast<double>(worst_.load()) / 1e6; }
+
+ private:
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::int64_t> worst_{0};
+};
+
 // ---------------------------------------------------------------- servers
 
 // A server under test for one step: started fresh, with the meetings of
@@ -536,10 +573,10 @@ struct Options {
 std::vector<Shape> shapes_for(const Options& o) {
   std::vector<Shape> all = {
       {"a", "8 publishers, each seen by the 7 others", "meetings of 8",
-       o.quick ? std::vector<int>{2, 6} : std::vector<int>{1, 2, 3, 4, 5, 6, 8, 10, 12, 14}},
+       o.quick ? std::vector<int>{2, 6} : std::vector<int>{1, 2, 4, 6, 8, 10, 12, 14, 16, 18}},
       {"b", "1 publisher seen by N subscribers (press pools of up to 99)", "subscribers",
        o.quick ? std::vector<int>{99, 297}
-               : std::vector<int>{50, 99, 198, 297, 396, 495, 594, 693, 792}},
+               : std::vector<int>{50, 99, 198, 297, 396, 495, 594, 693}},
       {"c", "many 2-publisher meetings at once", "meetings of 2",
        o.quick ? std::vector<int>{20, 80}
                : std::vector<int>{10, 20, 40, 60, 80, 100, 120, 140, 160, 180}},
@@ -736,6 +773,7 @@ struct Step {
   int server_threads = 0;
   double load_average = 0;
   std::string srtp;  // the SRTP profile the clients negotiated
+  double host_stall_ms = 0;  // StallProbe's worst over the window
   std::vector<std::string> problems;
 
   bool ran() const { return error.empty(); }
@@ -754,6 +792,7 @@ struct Step {
                : 0;
   }
   bool tool_saturated() const { return tool_share() > kToolSaturated; }
+  bool host_stalled() const { return host_stall_ms >= kMaxP99Ms; }
 };
 
 int thread_count(pid_t pid) {
@@ -777,7 +816,7 @@ void sleep_until_ns(std::int64_t t) {
 // window; `sample(true)` just before t0 and `sample(false)` just after t1.
 // The runner is stopped a second after the window so that late packets
 // still count.
-void measure(const Options& o, LoadRunner& runner, Step& step,
+void measure(const Options& o, LoadRunner& runner, Step& step, StallProbe& probe,
              const std::function<void(bool)>& sample, const std::function<void(bool)>& upkeep) {
   const auto start = SteadyClock::now();
   while (!runner.warm() && SteadyClock::now() - start < std::chrono::seconds(o.warmup_timeout)) {
@@ -790,6 +829,7 @@ void measure(const Options& o, LoadRunner& runner, Step& step,
   const std::uint64_t rtp_before = runner.subscriber_rtp();
   const double own_before = own_cpu_seconds();
   sample(true);
+  probe.reset();
   const std::int64_t t0 = monotonic_ns();
   runner.open_window(t0);
   const std::int64_t end = t0 + static_cast<std::int64_t>(o.seconds) * 1'000'000'000;
@@ -798,6 +838,7 @@ void measure(const Options& o, LoadRunner& runner, Step& step,
     sleep_until_ns(std::min(end, monotonic_ns() + 50'000'000));
   }
   const std::int64_t t1 = monotonic_ns();
+  step.host_stall_ms = probe.worst_ms();
   sample(false);
   step.tool_cpu = own_cpu_seconds() - own_before;
   step.rtp_in_window = runner.subscriber_rtp() - rtp_before;
@@ -823,7 +864,7 @@ RunnerOptions runner_options(const Options& o) {
 }
 
 Step run_server_step(const Options& o, const Media& media, const std::string& which,
-                     const PrivateNetwork& net, const Shape& shape, int load) {
+                     const PrivateNetwork& net, const Shape& shape, int load, StallProbe& probe) {
   Step step;
   step.server = which;
   step.shape = shape.id;
@@ -881,7 +922,7 @@ Step run_server_step(const Options& o, const Media& media, const std::string& wh
   double cpu_before = 0;
   std::optional<double> counter_before;
   measure(
-      o, runner, step,
+      o, runner, step, probe,
       [&](bool start) {
         if (start) {
           counter_before = server->forwarded_counter();
@@ -905,7 +946,7 @@ Step run_server_step(const Options& o, const Media& media, const std::string& wh
 // The raw loop at the same layout: same clients, media and schedules, SRTP
 // keyed directly, one thread pinned where the server was.
 Step run_raw_step(const Options& o, const Media& media, const Shape& shape, int load,
-                  parley::media::SrtpProfile profile) {
+                  parley::media::SrtpProfile profile, StallProbe& probe) {
   Step step;
   step.server = "raw";
   step.shape = shape.id;
@@ -964,7 +1005,7 @@ Step run_raw_step(const Options& o, const Media& media, const Shape& shape, int 
   }
   double cpu_before = 0;
   measure(
-      o, runner, step,
+      o, runner, step, probe,
       [&](bool start) {
         if (start)
           cpu_before = (*fwd)->cpu_seconds();
@@ -1017,12 +1058,16 @@ void print_step(const Step& s, std::ostream& out) {
   char line[400];
   std::snprintf(line, sizeof line,
                 "    %-8s load %4d%s: %7.0f pkts/s, server CPU %5.1f%%, %8.0f pkts/CPU-s, p50 %6.2f "
-                "p99 %7.2f ms, loss %6.3f%%, %6.0f KB/receiver, tool CPU %3.0f%%%s%s\n",
+                "p99 %7.2f ms, loss %6.3f%%, %6.0f KB/receiver, tool CPU %3.0f%%, host stall %3.0f ms%s%s\n",
                 server_label(s.server).c_str(), s.load, s.attempt > 1 ? " (again)" : "", s.rate(),
                 100 * s.server_share(),
                 s.per_cpu_second(), s.results.p50_ms, s.results.p99_ms, 100 * s.results.loss,
-                s.kb_per_receiver(), 100 * s.tool_share(), s.held() ? "  held" : "  NOT HELD",
-                s.held() || !s.tool_saturated() ? "" : " (load tool saturated)");
+                s.kb_per_receiver(), 100 * s.tool_share(), s.host_stall_ms,
+                s.held() ? "  held" : "  NOT HELD",
+                s.held()                ? ""
+                : s.host_stalled()      ? " (host stalled)"
+                : s.tool_saturated()    ? " (load tool saturated)"
+                                        : "");
   out << line;
   for (const auto& p : s.problems) out << "      problem: " << p << "\n";
 }
@@ -1137,6 +1182,7 @@ Json step_json(const Step& s) {
             {"packets_per_cpu_second", s.per_cpu_second()},
             {"tool_cpu_seconds", s.tool_cpu},
             {"tool_saturated", s.tool_saturated()},
+            {"host_stall_ms", s.host_stall_ms},
             {"rss_before_bytes", s.rss_before},
             {"rss_after_bytes", s.rss_after},
             {"kb_per_receiver", s.kb_per_receiver()},
@@ -1282,6 +1328,7 @@ int run(const Options& o) {
     }
   }
   parley::crypto::init();
+  StallProbe probe(pin ? std::vector<int>{o.server_cpu, o.tool_cpu} : std::vector<int>{-1});
   auto vclip = read_ivf(o.video);
   auto aclip = read_ogg_opus(o.audio);
   if (!vclip || !aclip) {
@@ -1331,12 +1378,14 @@ int run(const Options& o) {
     for (int load : shape.ladder) {
       for (const auto& server : o.servers) {
         if (!stepping[server]) continue;
-        // A step not held is run once more: on a machine shared with other
-        // work a stall of a few tens of milliseconds fails a short window's
-        // p99 whatever the server. Both runs are kept; the second decides.
+        // A step not held is run once more, and up to twice more when the
+        // probe saw the host stall a core for 20 ms or more: on a machine
+        // shared with other work such a stall fails a window's p99 whatever
+        // the server. Every run is kept; the last decides.
         Step s;
-        for (int attempt = 1; attempt <= 2; ++attempt) {
-          s = run_server_step(o, media, server, net, shape, load);
+        for (int attempt = 1; attempt <= 3; ++attempt) {
+          if (attempt == 3 && !s.host_stalled()) break;
+          s = run_server_step(o, media, server, net, shape, load, probe);
           s.attempt = attempt;
           print_step(s, std::cout);
           std::cout << std::flush;
@@ -1366,7 +1415,7 @@ int run(const Options& o) {
     }
     if (o.raw && !o.check) {
       Step r = run_raw_step(o, media, shape, out.reference,
-                            parley::media::SrtpProfile::aead_aes_128_gcm);
+                            parley::media::SrtpProfile::aead_aes_128_gcm, probe);
       print_step(r, std::cout);
       out.raw = r;
     }
