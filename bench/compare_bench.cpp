@@ -277,8 +277,8 @@ class Server {
   // Signalling upkeep while media flows, from the thread that measures:
   // during the warm-up, and (`in_window`) during the measurement window.
   virtual void upkeep(bool in_window) = 0;
-  // The server's own count of RTP packets forwarded, if it keeps one.
-  virtual std::optional<double> forwarded_counter() { return std::nullopt; }
+  // The server's own counters (name -> value), if it keeps any.
+  virtual std::map<std::string, double> counters() { return {}; }
   virtual std::vector<std::string> problems() = 0;
   virtual std::string log_tail() const = 0;
 };
@@ -360,27 +360,48 @@ class ParleyServer : public Server {
         for (std::size_t j = 0; j + 1 < signalling_.size(); ++j)
           if (meeting_of_[j] == m.meeting) signalling_[j]->poll(std::chrono::milliseconds(1));
     }
-    for (auto& sig : signalling_) sig->poll(std::chrono::milliseconds(1));
+    // Answer everything pending, until a round over every participant
+    // finds nothing more; then ICE and DTLS, right before the media starts
+    // (a connected client that sends no consent checks for long is dropped).
+    for (int round = 0; round < 10; ++round) {
+      int handled = 0;
+      for (auto& sig : signalling_) handled += sig->poll(std::chrono::milliseconds(1));
+      if (handled == 0) break;
+    }
+    last_poll_ = SteadyClock::now();
     return connect_all(connections, 8);
   }
-  // Offers still settling are answered during the warm-up, twice a second.
-  // Not in the window: each poll spins for its millisecond on the tool's
-  // core, which at a few hundred clients would take the core from the
-  // clients' media (and after the warm-up parleyd sends nothing to answer).
+  // Offers that still come are answered during the warm-up, every two
+  // seconds; never in the window. Each poll spins for its millisecond on
+  // the tool's core: at a few hundred participants, polling often would
+  // take that core from the clients' media, which then fall behind and
+  // drain a backlog into the window (seen as delay and extra packets).
   void upkeep(bool in_window) override {
-    if (in_window || SteadyClock::now() - last_poll_ < std::chrono::milliseconds(500)) return;
+    if (in_window || SteadyClock::now() - last_poll_ < std::chrono::seconds(2)) return;
     for (auto& s : signalling_) s->poll(std::chrono::milliseconds(1));
     last_poll_ = SteadyClock::now();
   }
-  std::optional<double> forwarded_counter() override {
+  // Every parley_media_*_total series of /metrics, summed over its labels.
+  std::map<std::string, double> counters() override {
+    std::map<std::string, double> out;
     if (!http_) {
       auto h = parley::client::HttpClient::create(process_->url());
-      if (!h) return std::nullopt;
+      if (!h) return out;
       http_ = std::move(*h);
     }
     auto res = http_->request("GET", "/metrics");
-    if (!res || res->status != 200) return std::nullopt;
-    return metric_value(res->body, "parley_media_rtp_forwarded_total");
+    if (!res || res->status != 200) return out;
+    std::istringstream in(res->body);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("parley_media_", 0) != 0) continue;
+      const auto name_end = line.find_first_of("{ ");
+      const std::string name = line.substr(0, name_end);
+      if (name.size() < 6 || name.compare(name.size() - 6, 6, "_total") != 0) continue;
+      const auto space = line.rfind(' ');
+      out[name] += std::strtod(line.c_str() + space + 1, nullptr);
+    }
+    return out;
   }
   std::vector<std::string> problems() override {
     std::vector<std::string> out;
@@ -768,7 +789,7 @@ struct Step {
   double tool_cpu = 0;
   std::uint64_t forwarded = 0;      // packets sent in the window and delivered, per receiver
   std::uint64_t rtp_in_window = 0;  // every RTP the receivers decrypted during the window
-  std::optional<double> server_counter;  // parleyd's own count over the window
+  std::map<std::string, double> server_counters;  // the server's own counts over the window
   std::uint64_t rss_before = 0, rss_after = 0;
   int server_threads = 0;
   double load_average = 0;
@@ -825,7 +846,11 @@ void measure(const Options& o, LoadRunner& runner, Step& step, StallProbe& probe
   }
   step.warm = runner.warm();
   step.warmup_seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Two seconds more without signalling work: the clients drain what
+  // queued in their sockets while the warm-up kept the tool's core busy
+  // (parleyd's signalling polls), so that no backlog from before the
+  // window is read, and delayed, inside it.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
   const std::uint64_t rtp_before = runner.subscriber_rtp();
   const double own_before = own_cpu_seconds();
   sample(true);
@@ -920,17 +945,17 @@ Step run_server_step(const Options& o, const Media& media, const std::string& wh
                     runner_options(o));
   if (auto st = runner.start(); !st) return fail(st.error());
   double cpu_before = 0;
-  std::optional<double> counter_before;
+  std::map<std::string, double> counters_before;
   measure(
       o, runner, step, probe,
       [&](bool start) {
         if (start) {
-          counter_before = server->forwarded_counter();
+          counters_before = server->counters();
           cpu_before = server->cpu_seconds();
         } else {
           step.server_cpu = server->cpu_seconds() - cpu_before;
-          auto after = server->forwarded_counter();
-          if (after && counter_before) step.server_counter = *after - *counter_before;
+          for (const auto& [name, value] : server->counters())
+            step.server_counters[name] = value - counters_before[name];
           step.rss_after = server->rss_bytes();
           step.server_threads = thread_count(server->pid());
         }
@@ -1025,6 +1050,7 @@ struct ShapeOutcome {
   std::map<std::string, std::vector<Step>> steps;  // per server, in ladder order
   std::map<std::string, int> largest_held;         // 0: not even the first step
   std::map<std::string, std::string> limit_note;   // why stepping stopped
+  std::map<std::string, std::vector<int>> inconclusive;  // loads the host stalled every time
   int reference = 0;                               // the load compared
   std::optional<Step> raw;
 };
@@ -1199,7 +1225,7 @@ Json step_json(const Step& s) {
             {"delay_ms",
              {{"p50", s.results.p50_ms}, {"p99", s.results.p99_ms}, {"max", s.results.max_ms}}},
             {"problems", s.problems}};
-  j["server_counter_forwarded"] = s.server_counter ? Json(*s.server_counter) : Json(nullptr);
+  j["server_counters"] = s.server_counters;
   return j;
 }
 
@@ -1396,13 +1422,20 @@ int run(const Options& o) {
         }
         if (s.held()) {
           out.largest_held[server] = load;
-          if (load == shape.ladder.back()) out.limit_note[server] = "(or more: top of the ladder)";
+          continue;
+        }
+        // Still stalled by the host on its last run: this load says nothing
+        // about the server either way; go on to the next.
+        if (s.ran() && s.host_stalled()) {
+          out.inconclusive[server].push_back(load);
           continue;
         }
         stepping[server] = false;
         out.limit_note[server] = s.ran() && s.tool_saturated() ? "(tool-bound)" : "";
       }
     }
+    for (const auto& server : o.servers)
+      if (stepping[server]) out.limit_note[server] = "(or more: top of the ladder)";
     // The load compared: the largest both held, else the first step.
     out.reference = shape.ladder.front();
     for (int load : shape.ladder) {
@@ -1468,6 +1501,7 @@ int run(const Options& o) {
     js["steps"] = steps;
     js["largest_held"] = sh.largest_held;
     js["limit_note"] = sh.limit_note;
+    js["host_stalled_loads"] = sh.inconclusive;
     js["raw"] = sh.raw ? step_json(*sh.raw) : Json(nullptr);
     shapes.push_back(js);
   }
