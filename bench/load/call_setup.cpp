@@ -112,8 +112,8 @@ Expected<std::vector<CallMeeting>> set_up_calls(const std::string& url, const st
                                                 std::ostream& log) {
   for (auto count : sizes)
     if (count == 0 || count > kMaxRoster)
-      return make_error("setup", "a meeting's roster holds 1 to " + std::to_string(kMaxRoster) +
-                                     " members");
+      return make_error("setup",
+                        "a meeting's roster holds 1 to " + std::to_string(kMaxRoster) + " members");
   auto http = HttpClient::create(url);
   if (!http) return http.error();
   for (const auto& [id, name, zone] :
@@ -157,7 +157,8 @@ Expected<std::vector<CallMeeting>> set_up_calls(const std::string& url, const st
         {"roster", roster},
         {"languages", {{"languages", Json::array({"en"})}, {"interpretation", Json::array()}}},
         {"agenda", Json::array({{{"title", "Forwarding under load"}}})},
-        {"announcement", {{"text", "A load test of the media server."}, {"publish", "on_agreement"}}},
+        {"announcement",
+         {{"text", "A load test of the media server."}, {"publish", "on_agreement"}}},
         {"predecessor", nullptr}};
     Position pos;
     if (auto s = act(**http, *east, out.meeting, pos, negotiation::Kind::create,

@@ -163,8 +163,7 @@ Expected<std::unique_ptr<JanusProcess>> JanusProcess::start(const JanusOptions& 
        << "  admin_https = false\n"
        << "}\n"
        << "cors: {\n}\n";
-  if (auto st = write_file(conf / "janus.transport.http.jcfg", http.str()); !st)
-    return st.error();
+  if (auto st = write_file(conf / "janus.transport.http.jcfg", http.str()); !st) return st.error();
   // The VideoRoom without its sample rooms: the benchmark creates its own.
   if (auto st = write_file(conf / "janus.plugin.videoroom.jcfg", "general: {\n}\n"); !st)
     return st.error();
@@ -222,8 +221,8 @@ Status JanusProcess::await_api() {
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
       exit_status_ = status;
-      return make_error("setup", "janus exited during start-up (status " +
-                                     std::to_string(status) + "):\n" + tail(log(), 2000));
+      return make_error("setup", "janus exited during start-up (status " + std::to_string(status) +
+                                     "):\n" + tail(log(), 2000));
     }
     client::Options opts;
     opts.timeout = std::chrono::seconds(2);
@@ -233,7 +232,8 @@ Status JanusProcess::await_api() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return make_error("setup", "janus did not answer on " + url_ + " within 30 s:\n" + tail(log(), 2000));
+  return make_error("setup",
+                    "janus did not answer on " + url_ + " within 30 s:\n" + tail(log(), 2000));
 }
 
 double JanusProcess::cpu_seconds() const {

@@ -80,8 +80,7 @@ Expected<Json> JanusSession::post(const std::string& target, Json body) {
 }
 
 Expected<std::uint64_t> JanusSession::attach(const std::string& plugin) {
-  auto reply =
-      post("/janus/" + std::to_string(id_), Json{{"janus", "attach"}, {"plugin", plugin}});
+  auto reply = post("/janus/" + std::to_string(id_), Json{{"janus", "attach"}, {"plugin", plugin}});
   if (!reply) return reply.error();
   if (reply->value("janus", "") != "success" || !(*reply)["data"].is_object() ||
       !(*reply)["data"]["id"].is_number_unsigned())
@@ -146,8 +145,7 @@ Status JanusSession::poll_events() {
     if (kind == "hangup")
       problems_.push_back("hangup of handle " + std::to_string(e.value("sender", 0ull)) + ": " +
                           e.value("reason", std::string()));
-    if (e.contains("transaction") && e["transaction"].is_string())
-      events_.push_back(std::move(e));
+    if (e.contains("transaction") && e["transaction"].is_string()) events_.push_back(std::move(e));
   }
   return ok_status();
 }
@@ -165,7 +163,8 @@ Status JanusSession::keepalive() {
                {"transaction", prefix_ + "keepalive-" + std::to_string(++keepalives_)}};
   auto res = keepalive_http_->request("POST", "/janus/" + std::to_string(id_), body.dump());
   if (!res) return make_error("janus_http", "keepalive: " + res.error().message);
-  if (res->status != 200) return make_error("janus_http", "keepalive: HTTP " + std::to_string(res->status));
+  if (res->status != 200)
+    return make_error("janus_http", "keepalive: HTTP " + std::to_string(res->status));
   return ok_status();
 }
 
@@ -192,7 +191,8 @@ Expected<JanusVideoRoom::Joined> JanusVideoRoom::publish(std::uint64_t handle, s
                                                          ClientSession& session,
                                                          std::chrono::milliseconds timeout) {
   auto joined = session_.message(
-      handle, Json{{"request", "join"}, {"ptype", "publisher"}, {"room", room}, {"display", display}},
+      handle,
+      Json{{"request", "join"}, {"ptype", "publisher"}, {"room", room}, {"display", display}},
       std::nullopt, timeout);
   if (!joined) return joined.error();
   const Json& data = (*joined)["plugindata"]["data"];
@@ -221,15 +221,15 @@ Expected<JanusVideoRoom::Joined> JanusVideoRoom::publish(std::uint64_t handle, s
   return out;
 }
 
-Expected<JanusVideoRoom::Joined> JanusVideoRoom::subscribe(std::uint64_t handle,
-                                                           std::uint64_t room,
+Expected<JanusVideoRoom::Joined> JanusVideoRoom::subscribe(std::uint64_t handle, std::uint64_t room,
                                                            const std::vector<std::uint64_t>& feeds,
                                                            ClientSession& session,
                                                            std::chrono::milliseconds timeout) {
   Json streams = Json::array();
   for (auto f : feeds) streams.push_back({{"feed", f}});
   auto attached = session_.message(
-      handle, Json{{"request", "join"}, {"ptype", "subscriber"}, {"room", room}, {"streams", streams}},
+      handle,
+      Json{{"request", "join"}, {"ptype", "subscriber"}, {"room", room}, {"streams", streams}},
       std::nullopt, timeout);
   if (!attached) return attached.error();
   const Json& event = *attached;

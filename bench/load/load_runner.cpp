@@ -73,8 +73,8 @@ std::vector<SubscriberSetup> expecting_everything(const std::vector<PublisherSet
 LoadRunner::LoadRunner(const TrackSchedule& audio, const TrackSchedule& video,
                        std::vector<PublisherSetup> publishers,
                        std::vector<MediaClient*> subscribers, RunnerOptions options)
-    : LoadRunner(audio, video, publishers, expecting_everything(publishers, subscribers),
-                 options) {}
+    : LoadRunner(audio, video, publishers, expecting_everything(publishers, subscribers), options) {
+}
 
 LoadRunner::LoadRunner(const TrackSchedule& audio, const TrackSchedule& video,
                        std::vector<PublisherSetup> publishers,
@@ -201,10 +201,10 @@ void LoadRunner::run() {
   std::vector<MediaClient::RtpHandler> handlers;
   for (std::size_t i = 0; i < subscribers_.size(); ++i) {
     all.push_back(subscribers_[i]);
-    handlers.emplace_back([this, s = static_cast<std::uint32_t>(i)](
-                              const rtp::RtpPacket& p, std::int64_t now) {
-      on_subscriber_rtp(s, p, now);
-    });
+    handlers.emplace_back(
+        [this, s = static_cast<std::uint32_t>(i)](const rtp::RtpPacket& p, std::int64_t now) {
+          on_subscriber_rtp(s, p, now);
+        });
   }
   for (auto& p : publishers_) {
     if (std::find(all.begin(), all.end(), p.client) != all.end()) continue;
@@ -323,10 +323,9 @@ LoadResults LoadRunner::results(std::int64_t t0, std::int64_t t1) const {
   r.loss = r.expected ? 1.0 - static_cast<double>(r.received) / static_cast<double>(r.expected) : 0;
   for (std::size_t sub = 0; sub < subscribers_.size(); ++sub)
     if (expected_per_subscriber[sub])
-      r.worst_subscriber_loss =
-          std::max(r.worst_subscriber_loss,
-                   1.0 - static_cast<double>(per_subscriber[sub]) /
-                             static_cast<double>(expected_per_subscriber[sub]));
+      r.worst_subscriber_loss = std::max(
+          r.worst_subscriber_loss, 1.0 - static_cast<double>(per_subscriber[sub]) /
+                                             static_cast<double>(expected_per_subscriber[sub]));
   r.unknown_trailers = unknown_trailers_;
   r.unexpected = unexpected_;
   r.publisher_rtp_received = publisher_rtp_;

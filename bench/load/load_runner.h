@@ -58,7 +58,7 @@ struct LoadResults {
   double worst_subscriber_loss = 0;
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
   std::uint64_t unknown_trailers = 0;        // RTP whose trailer names no stream of this run
-  std::uint64_t unexpected = 0;  // RTP of a stream its subscriber was not meant to get
+  std::uint64_t unexpected = 0;              // RTP of a stream its subscriber was not meant to get
   std::uint64_t publisher_rtp_received = 0;  // publishers receive none: they answer inactive
   ClientCounters publishers, subscribers;    // summed
 };

@@ -77,8 +77,8 @@ Status pin_to_cpu(int cpu) {
   CPU_ZERO(&set);
   CPU_SET(cpu, &set);
   if (::sched_setaffinity(0, sizeof set, &set) != 0)
-    return make_error("setup", "cannot pin to CPU " + std::to_string(cpu) + ": " +
-                                   std::strerror(errno));
+    return make_error("setup",
+                      "cannot pin to CPU " + std::to_string(cpu) + ": " + std::strerror(errno));
   return ok_status();
 }
 
