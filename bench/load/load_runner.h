@@ -8,7 +8,8 @@
 // next packet is due is exact to the nanosecond (epoll_pwait2).
 //
 // The measurement window is opened by the caller (open_window) once warm()
-// says every subscriber has received every stream; after stop(), results()
+// says every subscriber has received every stream it expects (its own, if
+// it also publishes, excluded); after stop(), results()
 // judges what was sent and received in [t0, t1).
 
 #include <atomic>
@@ -78,7 +79,8 @@ class LoadRunner {
   LoadRunner& operator=(const LoadRunner&) = delete;
 
   Status start();  // the thread
-  // Every subscriber has received at least one packet of every stream.
+  // Every subscriber has received at least one packet of every stream it
+  // expects.
   bool warm() const { return warm_.load(std::memory_order_acquire); }
   // Which expected (subscriber, stream) pairs have seen nothing yet;
   // thread-safe only after stop().
