@@ -25,6 +25,7 @@ test: test-deps build
 bench: test-deps build
 	$(BUILD)/bench/negotiation_bench
 	$(BUILD)/bench/media_bench
+	$(BUILD)/bench/compare_bench --quick
 	$(BUILD)/bench/sframe_bench
 	$(BUILD)/bench/tlog_bench
 	$(BUILD)/bench/record_bench

@@ -3,7 +3,8 @@
 #   scripts/install-deps.sh          build and run (make demo)
 #   scripts/install-deps.sh --test   also the browser tests: Debian's Chromium,
 #                                    Node.js if absent, and the npm packages
-#                                    pinned in package-lock.json (npm ci)
+#                                    pinned in package-lock.json (npm ci); the
+#                                    interop peers; Janus for the benchmarks
 # Idempotent: packages already present are skipped. Runs apt-get as root,
 # through sudo otherwise. Nothing is downloaded at build time.
 set -euo pipefail
@@ -30,6 +31,9 @@ if [ $with_tests -eq 1 ]; then
   packages+=(python3-aiortc python3-websockets)
   # Random packet loss inside the tests' own network namespaces.
   packages+=(iptables)
+  # The media server compare_bench measures parleyd against (Janus 1.1.2, its
+  # VideoRoom plugin), and its smoke test bench_janus_smoke.
+  packages+=(janus)
   # Node.js 20 or later is on these machines; Debian's nodejs only if none is.
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 fi

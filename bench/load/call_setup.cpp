@@ -107,11 +107,13 @@ Status act(HttpClient& http, const Participant& author, const std::string& meeti
 
 }  // namespace
 
-Expected<CallMeeting> set_up_call(const std::string& url, const std::string& admin,
-                                  std::size_t count, std::ostream& log) {
-  if (count == 0 || count > kMaxRoster)
-    return make_error("setup",
-                      "a meeting's roster holds 1 to " + std::to_string(kMaxRoster) + " members");
+Expected<std::vector<CallMeeting>> set_up_calls(const std::string& url, const std::string& admin,
+                                                const std::vector<std::size_t>& sizes,
+                                                std::ostream& log) {
+  for (auto count : sizes)
+    if (count == 0 || count > kMaxRoster)
+      return make_error("setup",
+                        "a meeting's roster holds 1 to " + std::to_string(kMaxRoster) + " members");
   auto http = HttpClient::create(url);
   if (!http) return http.error();
   for (const auto& [id, name, zone] :
@@ -126,59 +128,73 @@ Expected<CallMeeting> set_up_call(const std::string& url, const std::string& adm
   auto west = enroll(**http, admin, "west", "Load Negotiator West", "negotiator");
   if (!west) return west.error();
 
-  CallMeeting out;
-  out.participants.reserve(count);
-  Json roster = Json::array();
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::string party = i % 2 == 0 ? "east" : "west";
-    char name[64];
-    std::snprintf(name, sizeof name, "Load Participant %03zu", i + 1);
-    auto p = enroll(**http, admin, party, name, "observer");
-    if (!p) return p.error();
-    roster.push_back({{"member", p->id},
-                      {"party", party},
-                      {"role", "observer"},
-                      {"key", base64url_encode(p->key.public_key())}});
-    out.participants.push_back(std::move(*p));
-  }
-  log << "enrolled and signed in " << count << " participants\n";
+  std::vector<CallMeeting> meetings;
+  std::size_t enrolled = 0;
+  for (std::size_t count : sizes) {
+    CallMeeting out;
+    out.participants.reserve(count);
+    Json roster = Json::array();
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string party = i % 2 == 0 ? "east" : "west";
+      char name[64];
+      std::snprintf(name, sizeof name, "Load Participant %03zu", ++enrolled);
+      auto p = enroll(**http, admin, party, name, "observer");
+      if (!p) return p.error();
+      roster.push_back({{"member", p->id},
+                        {"party", party},
+                        {"role", "observer"},
+                        {"key", base64url_encode(p->key.public_key())}});
+      out.participants.push_back(std::move(*p));
+    }
 
-  out.meeting = "load-call-" + crypto::random_hex(8);
-  const auto now = now_seconds();
-  Json proposals = {
-      {"title", "Media load test"},
-      {"format", "video"},
-      {"start", format_utc(now + std::chrono::minutes(5))},
-      {"duration_minutes", 60},
-      {"roster", roster},
-      {"languages", {{"languages", Json::array({"en"})}, {"interpretation", Json::array()}}},
-      {"agenda", Json::array({{{"title", "Forwarding under load"}}})},
-      {"announcement", {{"text", "A load test of the media server."}, {"publish", "on_agreement"}}},
-      {"predecessor", nullptr}};
-  Position pos;
-  if (auto s = act(**http, *east, out.meeting, pos, negotiation::Kind::create,
-                   Json{{"counterparty", "west"}, {"proposals", proposals}});
-      !s)
-    return s.error();
-  for (auto name : negotiation::kParameters)
-    if (auto s = act(**http, *west, out.meeting, pos, negotiation::Kind::accept,
-                     Json{{"param", std::string(name)}, {"rev", 1}});
+    out.meeting = "load-call-" + crypto::random_hex(8);
+    const auto now = now_seconds();
+    Json proposals = {
+        {"title", "Media load test"},
+        {"format", "video"},
+        {"start", format_utc(now + std::chrono::minutes(5))},
+        {"duration_minutes", 60},
+        {"roster", roster},
+        {"languages", {{"languages", Json::array({"en"})}, {"interpretation", Json::array()}}},
+        {"agenda", Json::array({{{"title", "Forwarding under load"}}})},
+        {"announcement",
+         {{"text", "A load test of the media server."}, {"publish", "on_agreement"}}},
+        {"predecessor", nullptr}};
+    Position pos;
+    if (auto s = act(**http, *east, out.meeting, pos, negotiation::Kind::create,
+                     Json{{"counterparty", "west"}, {"proposals", proposals}});
         !s)
       return s.error();
-  auto hash = string_field(pos.view, "terms_hash", "meeting view");
-  if (!hash) return hash.error();
-  for (const Participant* signer : {&*east, &*west})
-    if (auto s = act(**http, *signer, out.meeting, pos, negotiation::Kind::sign,
-                     Json{{"terms_hash", *hash}});
-        !s)
-      return s.error();
-  auto status = string_field(pos.view, "status", "meeting view");
-  if (!status) return status.error();
-  if (*status != "announced")
-    return make_error("setup",
-                      "the meeting is " + *status + " after both signatures, not announced");
-  log << "meeting " << out.meeting << " announced, " << count << " members on its signed roster\n";
-  return out;
+    for (auto name : negotiation::kParameters)
+      if (auto s = act(**http, *west, out.meeting, pos, negotiation::Kind::accept,
+                       Json{{"param", std::string(name)}, {"rev", 1}});
+          !s)
+        return s.error();
+    auto hash = string_field(pos.view, "terms_hash", "meeting view");
+    if (!hash) return hash.error();
+    for (const Participant* signer : {&*east, &*west})
+      if (auto s = act(**http, *signer, out.meeting, pos, negotiation::Kind::sign,
+                       Json{{"terms_hash", *hash}});
+          !s)
+        return s.error();
+    auto status = string_field(pos.view, "status", "meeting view");
+    if (!status) return status.error();
+    if (*status != "announced")
+      return make_error("setup",
+                        "the meeting is " + *status + " after both signatures, not announced");
+    meetings.push_back(std::move(out));
+  }
+  log << "enrolled and signed in " << enrolled << " participants; " << meetings.size()
+      << (meetings.size() == 1 ? " meeting" : " meetings")
+      << " announced, each with its participants on its signed roster\n";
+  return meetings;
+}
+
+Expected<CallMeeting> set_up_call(const std::string& url, const std::string& admin,
+                                  std::size_t count, std::ostream& log) {
+  auto meetings = set_up_calls(url, admin, {count}, log);
+  if (!meetings) return meetings.error();
+  return std::move(meetings->front());
 }
 
 }  // namespace parley::load

@@ -42,4 +42,11 @@ struct CallMeeting {
 Expected<CallMeeting> set_up_call(const std::string& url, const std::string& admin_token,
                                   std::size_t count, std::ostream& log);
 
+// Several meetings on one server (the parties and negotiators are made
+// once): one per entry of `sizes`, with that many participants of its own.
+Expected<std::vector<CallMeeting>> set_up_calls(const std::string& url,
+                                                const std::string& admin_token,
+                                                const std::vector<std::size_t>& sizes,
+                                                std::ostream& log);
+
 }  // namespace parley::load

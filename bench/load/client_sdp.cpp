@@ -38,7 +38,7 @@ void transport_lines(std::string& out, const ClientSession& s, bool offer, bool 
   line(out, "a=fingerprint:sha-256 " + t.fingerprint);
   // RFC 5763 §5: the offerer says actpass; the server answers passive, and
   // in answers to its offers the client keeps the DTLS client role.
-  line(out, offer ? "a=setup:actpass" : "a=setup:active");
+  line(out, offer ? "a=setup:" + s.offer_setup : std::string("a=setup:active"));
   if (live)
     line(out, "a=candidate:1 1 udp 2130706431 " + t.address + " " + std::to_string(t.port) +
                   " typ host");

@@ -43,7 +43,11 @@ struct SentTrack {
 struct ClientSession {
   ClientTransport transport;
   std::vector<SentTrack> tracks;
-  bool receive = true;        // accept the streams the server offers later
+  bool receive = true;  // accept the streams the server offers later
+  // The offer's DTLS role (RFC 5763 §5). "actpass" lets the server choose
+  // (parleyd answers passive); a server that would choose active (Janus)
+  // is offered "active", since this client is always the DTLS client.
+  std::string offer_setup = "actpass";
   std::uint64_t version = 1;  // o= sess-version, raised with every description
 };
 

@@ -54,20 +54,46 @@ void add(ClientCounters& sum, const ClientCounters& c) {
 
 }  // namespace
 
+namespace {
+
+std::vector<SubscriberSetup> expecting_everything(const std::vector<PublisherSetup>& publishers,
+                                                  const std::vector<MediaClient*>& subscribers) {
+  std::vector<std::uint32_t> all;
+  for (const auto& p : publishers) {
+    all.push_back(p.audio.stream);
+    all.push_back(p.video.stream);
+  }
+  std::vector<SubscriberSetup> out;
+  for (auto* c : subscribers) out.push_back({c, all});
+  return out;
+}
+
+}  // namespace
+
 LoadRunner::LoadRunner(const TrackSchedule& audio, const TrackSchedule& video,
                        std::vector<PublisherSetup> publishers,
                        std::vector<MediaClient*> subscribers, RunnerOptions options)
-    : audio_(audio),
-      video_(video),
-      publishers_(std::move(publishers)),
-      subscribers_(std::move(subscribers)),
-      options_(options) {
+    : LoadRunner(audio, video, publishers, expecting_everything(publishers, subscribers), options) {
+}
+
+LoadRunner::LoadRunner(const TrackSchedule& audio, const TrackSchedule& video,
+                       std::vector<PublisherSetup> publishers,
+                       std::vector<SubscriberSetup> subscribers, RunnerOptions options)
+    : audio_(audio), video_(video), publishers_(std::move(publishers)), options_(options) {
   for (const auto& p : publishers_)
     streams_ = std::max<std::size_t>({streams_, p.audio.stream + 1, p.video.stream + 1});
   twcc_.assign(publishers_.size(), 0);
+  for (const auto& s : subscribers) subscribers_.push_back(s.client);
   for (std::size_t i = 0; i < subscribers_.size(); ++i) subscriber_ssrcs_.push_back(random_u32());
   sent_.resize(streams_);
   seen_.assign(subscribers_.size() * streams_, 0);
+  expects_.assign(subscribers_.size() * streams_, 0);
+  for (std::size_t i = 0; i < subscribers.size(); ++i)
+    for (auto stream : subscribers[i].streams)
+      if (stream < streams_ && !expects_[i * streams_ + stream]) {
+        expects_[i * streams_ + stream] = 1;
+        ++expected_pairs_;
+      }
 }
 
 LoadRunner::~LoadRunner() {
@@ -87,7 +113,7 @@ void LoadRunner::stop() {
 }
 
 std::size_t LoadRunner::missing_pairs() const {
-  return seen_.size() - seen_pairs_;
+  return expected_pairs_ - seen_pairs_;
 }
 
 void LoadRunner::schedule_first(Track& t, std::int64_t start_ns, std::int64_t phase_us) {
@@ -123,10 +149,15 @@ void LoadRunner::on_subscriber_rtp(std::uint32_t subscriber, const rtp::RtpPacke
     ++unknown_trailers_;
     return;
   }
-  auto& seen = seen_[subscriber * streams_ + trailer->stream];
-  if (!seen) {
-    seen = 1;
-    if (++seen_pairs_ == seen_.size()) warm_.store(true, std::memory_order_release);
+  subscriber_rtp_.fetch_add(1, std::memory_order_relaxed);
+  const std::size_t pair = subscriber * streams_ + trailer->stream;
+  if (!expects_[pair]) {
+    ++unexpected_;
+    return;
+  }
+  if (!seen_[pair]) {
+    seen_[pair] = 1;
+    if (++seen_pairs_ == expected_pairs_) warm_.store(true, std::memory_order_release);
   }
   if (trailer->sent_ns >= window_.load(std::memory_order_relaxed))
     received_.push_back(
@@ -163,24 +194,28 @@ void LoadRunner::run() {
     error_ = "epoll_create1 failed";
     return;
   }
-  // Event data: index into `all` (publishers first, then subscribers).
+  // Event data: index into `all`, each client once: subscribers first (a
+  // publisher that also receives is read as a subscriber), then the
+  // publishers that only publish.
   std::vector<MediaClient*> all;
-  for (auto& p : publishers_) all.push_back(p.client);
-  for (auto* s : subscribers_) all.push_back(s);
+  std::vector<MediaClient::RtpHandler> handlers;
+  for (std::size_t i = 0; i < subscribers_.size(); ++i) {
+    all.push_back(subscribers_[i]);
+    handlers.emplace_back(
+        [this, s = static_cast<std::uint32_t>(i)](const rtp::RtpPacket& p, std::int64_t now) {
+          on_subscriber_rtp(s, p, now);
+        });
+  }
+  for (auto& p : publishers_) {
+    if (std::find(all.begin(), all.end(), p.client) != all.end()) continue;
+    all.push_back(p.client);
+    handlers.emplace_back([this](const rtp::RtpPacket&, std::int64_t) { ++publisher_rtp_; });
+  }
   for (std::size_t i = 0; i < all.size(); ++i) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = i;
     epoll_ctl(ep, EPOLL_CTL_ADD, all[i]->fd(), &ev);
-  }
-  std::vector<MediaClient::RtpHandler> handlers;
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    if (i < publishers_.size())
-      handlers.emplace_back([this](const rtp::RtpPacket&, std::int64_t) { ++publisher_rtp_; });
-    else
-      handlers.emplace_back(
-          [this, s = static_cast<std::uint32_t>(i - publishers_.size())](
-              const rtp::RtpPacket& p, std::int64_t now) { on_subscriber_rtp(s, p, now); });
   }
 
   const std::int64_t start_ns = monotonic_ns();
@@ -208,7 +243,7 @@ void LoadRunner::run() {
     for (std::size_t k = 0; k < tracks.size(); ++k) {
       Track& t = tracks[k];
       PublisherSetup& p = publishers_[owner[k]];
-      while (t.due_ns <= now) {
+      while (t.due_ns <= now + options_.send_slack_ns) {
         const auto& sp = t.schedule->packets[t.next];
         const std::int64_t stamp = monotonic_ns();
         const std::size_t len =
@@ -254,11 +289,17 @@ LoadResults LoadRunner::results(std::int64_t t0, std::int64_t t1) const {
     for (auto stamp : sent_[s])
       if (stamp >= t0 && stamp < t1) ++sent_per_stream[s];
   for (auto n : sent_per_stream) r.sent += n;
-  r.expected = r.sent * subscribers_.size();
+  std::vector<std::uint64_t> expected_per_subscriber(subscribers_.size(), 0);
+  for (std::size_t sub = 0; sub < subscribers_.size(); ++sub) {
+    for (std::size_t s = 0; s < streams_; ++s)
+      if (expects_[sub * streams_ + s]) expected_per_subscriber[sub] += sent_per_stream[s];
+    r.expected += expected_per_subscriber[sub];
+  }
 
   std::vector<Reception> in;
   for (const auto& x : received_)
-    if (x.sent_ns >= t0 && x.sent_ns < t1) in.push_back(x);
+    if (x.sent_ns >= t0 && x.sent_ns < t1 && expects_[x.subscriber * streams_ + x.stream])
+      in.push_back(x);
   std::sort(in.begin(), in.end(), [](const Reception& a, const Reception& b) {
     return std::tie(a.subscriber, a.stream, a.index) < std::tie(b.subscriber, b.stream, b.index);
   });
@@ -280,11 +321,13 @@ LoadResults LoadRunner::results(std::int64_t t0, std::int64_t t1) const {
   r.p99_ms = percentile_ms(delays, 0.99);
   r.max_ms = delays.empty() ? 0 : static_cast<double>(delays.back()) / 1e6;
   r.loss = r.expected ? 1.0 - static_cast<double>(r.received) / static_cast<double>(r.expected) : 0;
-  for (auto got : per_subscriber)
-    if (r.sent)
+  for (std::size_t sub = 0; sub < subscribers_.size(); ++sub)
+    if (expected_per_subscriber[sub])
       r.worst_subscriber_loss = std::max(
-          r.worst_subscriber_loss, 1.0 - static_cast<double>(got) / static_cast<double>(r.sent));
+          r.worst_subscriber_loss, 1.0 - static_cast<double>(per_subscriber[sub]) /
+                                             static_cast<double>(expected_per_subscriber[sub]));
   r.unknown_trailers = unknown_trailers_;
+  r.unexpected = unexpected_;
   r.publisher_rtp_received = publisher_rtp_;
   for (const auto& p : publishers_) add(r.publishers, p.client->counters());
   for (auto* s : subscribers_) add(r.subscribers, s->counters());

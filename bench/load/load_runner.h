@@ -8,7 +8,8 @@
 // next packet is due is exact to the nanosecond (epoll_pwait2).
 //
 // The measurement window is opened by the caller (open_window) once warm()
-// says every subscriber has received every stream; after stop(), results()
+// says every subscriber has received every stream it expects (its own, if
+// it also publishes, excluded); after stop(), results()
 // judges what was sent and received in [t0, t1).
 
 #include <atomic>
@@ -29,9 +30,23 @@ struct PublisherSetup {
   std::string cname;
 };
 
+// A client that receives: the streams it should get (Trailer::stream
+// numbers). A publisher that also receives (everyone in a meeting sees
+// everyone else) is listed both as a publisher and as a subscriber with the
+// same client; its own streams are not among those it expects.
+struct SubscriberSetup {
+  MediaClient* client = nullptr;  // not owned; outlives the runner
+  std::vector<std::uint32_t> streams;
+};
+
 struct RunnerOptions {
   bool consent_checks = true;  // RFC 7675 checks every 2.5 s (an ICE server needs them)
   bool reports = true;         // RTCP SR from publishers, RR from subscribers, every second
+  // Packets due within this much of a wake-up leave with it, up to that
+  // much early: fewer wake-ups for the tool when thousands of packets a
+  // second are due. The delay stamp is taken as each packet leaves, so
+  // measurements are unaffected. 0: each packet exactly when due.
+  std::int64_t send_slack_ns = 0;
 };
 
 struct LoadResults {
@@ -44,25 +59,35 @@ struct LoadResults {
   double worst_subscriber_loss = 0;
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
   std::uint64_t unknown_trailers = 0;        // RTP whose trailer names no stream of this run
+  std::uint64_t unexpected = 0;              // RTP of a stream its subscriber was not meant to get
   std::uint64_t publisher_rtp_received = 0;  // publishers receive none: they answer inactive
   ClientCounters publishers, subscribers;    // summed
 };
 
 class LoadRunner {
  public:
+  // Every subscriber expects every publisher's streams.
   LoadRunner(const TrackSchedule& audio, const TrackSchedule& video,
              std::vector<PublisherSetup> publishers, std::vector<MediaClient*> subscribers,
+             RunnerOptions options);
+  // Each subscriber expects the streams it lists.
+  LoadRunner(const TrackSchedule& audio, const TrackSchedule& video,
+             std::vector<PublisherSetup> publishers, std::vector<SubscriberSetup> subscribers,
              RunnerOptions options);
   ~LoadRunner();
   LoadRunner(const LoadRunner&) = delete;
   LoadRunner& operator=(const LoadRunner&) = delete;
 
   Status start();  // the thread
-  // Every subscriber has received at least one packet of every stream.
+  // Every subscriber has received at least one packet of every stream it
+  // expects.
   bool warm() const { return warm_.load(std::memory_order_acquire); }
-  // Which (subscriber, stream) pairs have seen nothing yet; thread-safe
-  // only after stop().
+  // Which expected (subscriber, stream) pairs have seen nothing yet;
+  // thread-safe only after stop().
   std::size_t missing_pairs() const;
+  // RTP packets every subscriber received so far, duplicates included; any
+  // thread (for sampling what a server forwarded over a CPU-time window).
+  std::uint64_t subscriber_rtp() const { return subscriber_rtp_.load(std::memory_order_relaxed); }
   // From now on, packets stamped at or after `t0_ns` are recorded.
   void open_window(std::int64_t t0_ns) { window_.store(t0_ns, std::memory_order_release); }
   void stop();
@@ -93,6 +118,8 @@ class LoadRunner {
   std::vector<PublisherSetup> publishers_;
   std::vector<MediaClient*> subscribers_;
   RunnerOptions options_;
+  std::vector<std::uint8_t> expects_;  // subscriber * streams + stream
+  std::size_t expected_pairs_ = 0;
   std::size_t streams_ = 0;
   std::vector<std::uint16_t> twcc_;  // per publisher: next transport-wide sequence number
   std::vector<std::uint32_t> subscriber_ssrcs_;
@@ -101,6 +128,7 @@ class LoadRunner {
   std::atomic<bool> stop_{false};
   std::atomic<bool> warm_{false};
   std::atomic<std::int64_t> window_{INT64_MAX};
+  std::atomic<std::uint64_t> subscriber_rtp_{0};
   std::string error_;  // set by the thread if its loop could not run
 
   // Owned by the thread until stop().
@@ -109,6 +137,7 @@ class LoadRunner {
   std::vector<std::uint8_t> seen_;  // subscriber * streams + stream
   std::size_t seen_pairs_ = 0;
   std::uint64_t unknown_trailers_ = 0;
+  std::uint64_t unexpected_ = 0;
   std::uint64_t publisher_rtp_ = 0;
 };
 

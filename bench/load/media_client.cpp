@@ -79,15 +79,18 @@ std::size_t MediaClient::binding_request(std::span<std::uint8_t> out) {
   p.username = username;
   p.key = remote_.ice_pwd;
   p.priority = kPriority;
-  p.role = stun::IceRole::kControlling;
+  p.role = role_;
   p.tie_breaker = tie_breaker_;
-  p.use_candidate = true;  // RFC 8445 §8.1.1: the only pair, nominated at once
+  // RFC 8445 §8.1.1: the only pair, nominated at once by the controlling agent.
+  p.use_candidate = role_ == stun::IceRole::kControlling;
   auto n = stun::build_binding_request(p, out);
   return n ? *n : 0;
 }
 
-Status MediaClient::connect(const ServerTransport& server, std::chrono::milliseconds timeout) {
+Status MediaClient::connect(const ServerTransport& server, std::chrono::milliseconds timeout,
+                            stun::IceRole role) {
   remote_ = server;
+  role_ = role;
   auto ep = media::Endpoint::parse(server.address, server.port);
   if (!ep) return ep.error();
   server_ = *ep;
@@ -140,7 +143,11 @@ Status MediaClient::connect(const ServerTransport& server, std::chrono::millisec
     std::size_t got = socket_.receive(pool_, batch);
     for (std::size_t i = 0; i < got; ++i) {
       auto bytes = batch[i].packet->bytes();
-      if (stun::classify(bytes) == stun::PacketKind::kDtls) dtls_->on_datagram(bytes, send);
+      const auto kind = stun::classify(bytes);
+      if (kind == stun::PacketKind::kDtls)
+        dtls_->on_datagram(bytes, send);
+      else if (kind == stun::PacketKind::kStun)
+        answer_check(bytes, batch[i].from);  // a full ICE server keeps checking meanwhile
       pool_.release(batch[i].packet);
     }
   }

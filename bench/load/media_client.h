@@ -27,6 +27,7 @@
 #include "media/srtp.h"
 #include "media/udp_socket.h"
 #include "rtp/rtp.h"
+#include "stun/stun.h"
 
 namespace parley::load {
 
@@ -56,7 +57,11 @@ class MediaClient {
   // agent facing a lite one), then the DTLS handshake as client (RFC 5763)
   // with the server's fingerprint checked, then the SRTP contexts. Retries
   // the check until the server knows the transport. Blocks up to `timeout`.
-  Status connect(const ServerTransport& server, std::chrono::milliseconds timeout);
+  // Facing a full ICE agent that made the offer (Janus's subscriptions),
+  // the client is the controlled agent (RFC 8445 §6.1.1): its checks carry
+  // ICE-CONTROLLED and do not nominate; the server nominates with its own.
+  Status connect(const ServerTransport& server, std::chrono::milliseconds timeout,
+                 stun::IceRole role = stun::IceRole::kControlling);
 
   // Raw mode: no ICE or DTLS; SRTP keyed with `keys` ("local" protects what
   // this client sends) towards `peer`.
@@ -98,6 +103,7 @@ class MediaClient {
   std::unique_ptr<media::Srtp> srtp_out_, srtp_in_;
   media::SrtpProfile profile_ = media::SrtpProfile::aead_aes_128_gcm;
   std::uint64_t tie_breaker_ = 0;
+  stun::IceRole role_ = stun::IceRole::kControlling;
   ClientCounters counters_;
 };
 

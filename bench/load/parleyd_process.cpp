@@ -1,6 +1,7 @@
 #include "load/parleyd_process.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -63,9 +64,27 @@ double proc_cpu_seconds(const std::string& stat_path) {
   return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+std::uint64_t proc_rss_bytes(pid_t pid) {
+  // proc(5): statm's second field is the resident set, in pages.
+  std::istringstream in(read_text_file("/proc/" + std::to_string(pid) + "/statm"));
+  std::uint64_t size = 0, resident = 0;
+  if (!(in >> size >> resident)) return 0;
+  return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+Status pin_to_cpu(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (::sched_setaffinity(0, sizeof set, &set) != 0)
+    return make_error("setup",
+                      "cannot pin to CPU " + std::to_string(cpu) + ": " + std::strerror(errno));
+  return ok_status();
+}
+
 Expected<std::unique_ptr<ParleydProcess>> ParleydProcess::start(
     const fs::path& binary, const fs::path& data_dir, const fs::path& log_path,
-    const std::vector<std::string>& args) {
+    const std::vector<std::string>& args, int cpu) {
   if (::access(binary.c_str(), X_OK) != 0)
     return make_error("setup", "cannot execute parleyd at " + binary.string() + " (use --parleyd)");
   int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -84,6 +103,12 @@ Expected<std::unique_ptr<ParleydProcess>> ParleydProcess::start(
   if (pid == 0) {
     // If the benchmark dies (Ctrl-C, a timeout), its server goes with it.
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (cpu >= 0) {  // no allocation between fork and exec
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(cpu, &set);
+      ::sched_setaffinity(0, sizeof set, &set);
+    }
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
     ::execv(argv[0], argv.data());

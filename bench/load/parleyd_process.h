@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -41,15 +42,24 @@ struct ThreadCpu {
 // CPU seconds (user + system) of /proc/<pid>/stat or .../task/<tid>/stat.
 double proc_cpu_seconds(const std::string& stat_path);
 
+// Resident set size of a process, from /proc/<pid>/statm; 0 if unknown.
+std::uint64_t proc_rss_bytes(pid_t pid);
+
+// Restricts the calling thread (and the threads and processes it creates
+// from now on) to one CPU.
+Status pin_to_cpu(int cpu);
+
 // A parleyd child; SIGTERM and reaped on destruction.
 class ParleydProcess {
  public:
   // Forks before the caller starts threads of its own; `args` follow
   // --data-dir DIR --port 0. Waits for the "event=listening url=" line.
+  // `cpu` >= 0 pins the server (every thread it will have) to that CPU.
   static Expected<std::unique_ptr<ParleydProcess>> start(const std::filesystem::path& binary,
                                                          const std::filesystem::path& data_dir,
                                                          const std::filesystem::path& log_path,
-                                                         const std::vector<std::string>& args);
+                                                         const std::vector<std::string>& args,
+                                                         int cpu = -1);
   ~ParleydProcess() { (void)stop(); }
   ParleydProcess(const ParleydProcess&) = delete;
   ParleydProcess& operator=(const ParleydProcess&) = delete;

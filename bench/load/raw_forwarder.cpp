@@ -41,11 +41,11 @@ RawForwarder::~RawForwarder() {
 }
 
 Status RawForwarder::add_peer(const media::Endpoint& address, const media::SrtpKeys& keys,
-                              bool publisher) {
+                              Role role) {
   if (thread_.joinable()) return make_error("load", "peers are added before start()");
   Peer p;
   p.address = address;
-  p.publisher = publisher;
+  p.role = role;
   auto in = media::Srtp::create(keys, media::Srtp::Direction::inbound);
   if (!in) return in.error();
   auto out = media::Srtp::create(keys, media::Srtp::Direction::outbound);
@@ -53,19 +53,33 @@ Status RawForwarder::add_peer(const media::Endpoint& address, const media::SrtpK
   p.in = std::move(*in);
   p.out = std::move(*out);
   by_address_[address] = peers_.size();
-  if (!publisher) subscribers_.push_back(peers_.size());
   peers_.push_back(std::move(p));
   return ok_status();
 }
 
-Status RawForwarder::start() {
+Status RawForwarder::start(int cpu) {
+  for (std::size_t i = 0; i < peers_.size(); ++i) {
+    if (!peers_[i].role.publisher) continue;
+    for (std::size_t j = 0; j < peers_.size(); ++j)
+      if (j != i && peers_[j].role.subscriber && peers_[j].role.meeting == peers_[i].role.meeting)
+        peers_[i].targets.push_back(j);
+    max_targets_ = std::max(max_targets_, peers_[i].targets.size());
+  }
   // As a media worker: a pool sized for a full batch fanned out to everyone.
   pool_ = std::make_unique<media::PacketPool>(
-      std::max<std::size_t>(8192, media::UdpSocket::kBatch * (subscribers_.size() + 2)));
-  out_.reserve(media::UdpSocket::kBatch * (subscribers_.size() + 1));
+      std::max<std::size_t>(8192, media::UdpSocket::kBatch * (max_targets_ + 2)));
+  out_.reserve(media::UdpSocket::kBatch * (max_targets_ + 1));
   outgoing_.reserve(media::UdpSocket::kBatch);
   stop_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this, cpu] {
+    if (cpu >= 0) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(cpu, &set);
+      pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    }
+    run();
+  });
   has_cpu_clock_ = pthread_getcpuclockid(thread_.native_handle(), &cpu_clock_) == 0;
   return ok_status();
 }
@@ -108,8 +122,8 @@ void RawForwarder::on_readable() {
         Peer& from = peers_[it->second];
         if (kind == stun::PacketKind::kRtp) {
           auto len = from.in->unprotect_rtp(p->room(), p->size);
-          if (len && from.publisher) {
-            for (std::size_t s : subscribers_) {
+          if (len && from.role.publisher) {
+            for (std::size_t s : from.targets) {
               Peer& to = peers_[s];
               media::Packet* copy = pool_->acquire();
               if (!copy) {

@@ -5,8 +5,9 @@
 // (epoll_wait, recvmmsg into pool buffers, srtp_unprotect, then per
 // destination a copy and srtp_protect, then sendmmsg in batches of 32),
 // and nothing else: no ICE, no DTLS, no RTP parsing, no call state. Every
-// RTP packet from a publisher goes to every subscriber; RTCP is decrypted
-// and dropped. Keys are given (no handshake): the load tool's clients in
+// RTP packet from a publisher goes to every subscriber of its meeting but
+// itself (the routes are fixed before start); RTCP is decrypted and
+// dropped. Keys are given (no handshake): the load tool's clients in
 // raw mode (MediaClient::use_keys) hold the other half.
 
 #include <time.h>
@@ -42,9 +43,19 @@ class RawForwarder {
 
   const media::Endpoint& endpoint() const { return endpoint_; }
   // Before start(). `keys` are the forwarder's half.
-  Status add_peer(const media::Endpoint& address, const media::SrtpKeys& keys, bool publisher);
+  struct Role {
+    bool publisher = false;
+    bool subscriber = false;
+    int meeting = 0;  // packets go to the subscribers of the same meeting
+  };
+  Status add_peer(const media::Endpoint& address, const media::SrtpKeys& keys, Role role);
+  // A publisher only, or a subscriber only, in meeting 0.
+  Status add_peer(const media::Endpoint& address, const media::SrtpKeys& keys, bool publisher) {
+    return add_peer(address, keys, Role{publisher, !publisher, 0});
+  }
 
-  Status start();
+  // `cpu` >= 0 pins the forwarding thread to that CPU (as a server would be).
+  Status start(int cpu = -1);
   void stop();
   // Any thread.
   std::uint64_t forwarded() const { return forwarded_.load(std::memory_order_relaxed); }
@@ -55,7 +66,8 @@ class RawForwarder {
   struct Peer {
     media::Endpoint address;
     std::unique_ptr<media::Srtp> in, out;
-    bool publisher = false;
+    Role role;
+    std::vector<std::size_t> targets;  // publishers: indices into peers_, set by start()
   };
   RawForwarder(media::UdpSocket socket, media::Endpoint endpoint)
       : socket_(std::move(socket)), endpoint_(endpoint) {}
@@ -66,7 +78,7 @@ class RawForwarder {
   media::UdpSocket socket_;
   media::Endpoint endpoint_;
   std::vector<Peer> peers_;
-  std::vector<std::size_t> subscribers_;  // indices into peers_
+  std::size_t max_targets_ = 0;
   std::unordered_map<media::Endpoint, std::size_t, media::EndpointHash> by_address_;
   std::unique_ptr<media::PacketPool> pool_;
   struct Queued {
