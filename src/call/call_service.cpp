@@ -13,6 +13,10 @@ namespace parley::call {
 
 using json::Json;
 
+Outgoing outgoing(const Json& message, std::string replaces) {
+  return Outgoing{std::make_shared<const std::string>(message.dump()), std::move(replaces)};
+}
+
 namespace {
 
 std::string random_token(std::size_t n) {
@@ -129,8 +133,8 @@ void CallService::on_transport_state(media::Transport& t, std::size_t worker) {
         if (state == media::Transport::State::connected) p.state = "connected";
         if (state == media::Transport::State::failed) {
           p.state = "failed";
-          p.sink(Json{{"type", "call.error"}, {"meeting", c.meeting}, {"code", "connection_failed"},
-                      {"message", "the media connection failed: " + why}});
+          p.sink(outgoing(Json{{"type", "call.error"}, {"meeting", c.meeting}, {"code", "connection_failed"},
+                              {"message", "the media connection failed: " + why}}));
         }
         announce_participants(c);
         return;
@@ -234,8 +238,9 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
       post_([this, meeting, id] {
         Call* c = find(meeting);
         if (!c || !c->peers.count(id)) return;
-        Json msg = {{"type", "call.active_speaker"}, {"meeting", meeting},
-                    {"member", c->peers.at(id).who.admitted.member}};
+        auto msg = outgoing(Json{{"type", "call.active_speaker"}, {"meeting", meeting},
+                                 {"member", c->peers.at(id).who.admitted.member}},
+                            "call.active_speaker/" + meeting);
         for (auto& [_, p] : c->peers) p.sink(msg);
       });
     });
@@ -282,8 +287,8 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
       Call* c = find(meeting);
       if (!c || !c->peers.count(pid)) return;
       if (tid == 0) {
-        c->peers.at(pid).sink(Json{{"type", "call.error"}, {"meeting", meeting}, {"code", "media_full"},
-                                   {"message", "the media server has no room for another connection"}});
+        c->peers.at(pid).sink(outgoing(Json{{"type", "call.error"}, {"meeting", meeting}, {"code", "media_full"},
+                                            {"message", "the media server has no room for another connection"}}));
         return remove(*c, pid);
       }
       c->peers.at(pid).transport = tid;
@@ -291,7 +296,8 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
   });
   auto& peer = c->peers.emplace(p.id, std::move(p)).first->second;
   last_epoch_[meeting] = ++c->epoch;
-  peer.sink(Json{{"type", "call.joined"}, {"meeting", meeting}, {"answer", *answer}, {"self", participant_json(peer)}});
+  peer.sink(outgoing(
+      Json{{"type", "call.joined"}, {"meeting", meeting}, {"answer", *answer}, {"self", participant_json(peer)}}));
   // Who is in the call before the streams that show them.
   announce_participants(*c);
   for (auto& [oid, other] : c->peers) {
@@ -363,7 +369,7 @@ void CallService::offer(Call& c, Peer& p) {
   p.offer_pending = true;
   p.renegotiate = false;
   p.ice_restart = false;
-  p.sink(Json{{"type", "call.offer"}, {"meeting", c.meeting}, {"sdp", *text}});
+  p.sink(outgoing(Json{{"type", "call.offer"}, {"meeting", c.meeting}, {"sdp", *text}}));
 }
 
 Status CallService::answer(ConnectionId conn, const std::string& meeting, std::string_view sdp_text) {
@@ -450,7 +456,7 @@ Status CallService::relay(ConnectionId conn, const std::string& meeting, const s
   if (!payload.is_object()) return make_error("invalid_field", "call.e2ee needs \"payload\": an object");
   if (payload.dump().size() > kMaxRelayBytes)
     return make_error("invalid_field", "a call.e2ee payload is at most " + std::to_string(kMaxRelayBytes) + " bytes");
-  Json msg = {{"type", "call.e2ee"}, {"meeting", meeting}, {"from", p->who.admitted.member}, {"payload", payload}};
+  auto msg = outgoing(Json{{"type", "call.e2ee"}, {"meeting", meeting}, {"from", p->who.admitted.member}, {"payload", payload}});
   bool sent = false;
   for (auto& [oid, o] : c->peers) {
     if (oid == p->id || (!to.empty() && o.who.admitted.member != to)) continue;
@@ -522,7 +528,7 @@ void CallService::leave(ConnectionId conn, const std::string& meeting) {
   Call* c = find(meeting);
   Peer* p = c ? find_peer(*c, conn) : nullptr;
   if (!p) return;
-  p->sink(Json{{"type", "call.left"}, {"meeting", meeting}});
+  p->sink(outgoing(Json{{"type", "call.left"}, {"meeting", meeting}}));
   remove(*c, p->id);
 }
 
@@ -564,8 +570,8 @@ void CallService::apply_ice_restart(Call& c, Peer& p, const std::string& remote_
       if (!c || !c->peers.count(pid)) return;
       Peer& p = c->peers.at(pid);
       p.state = "failed";
-      p.sink(Json{{"type", "call.error"}, {"meeting", meeting}, {"code", "restart_failed"},
-                  {"message", "the media connection cannot be restarted (" + e.message + "); join again"}});
+      p.sink(outgoing(Json{{"type", "call.error"}, {"meeting", meeting}, {"code", "restart_failed"},
+                           {"message", "the media connection cannot be restarted (" + e.message + "); join again"}}));
       announce_participants(*c);
     });
   });
@@ -583,7 +589,8 @@ Json CallService::participant_json(const Peer& p) const {
 void CallService::announce_participants(Call& c) {
   Json list = Json::array();
   for (const auto& [_, p] : c.peers) list.push_back(participant_json(p));
-  Json msg = {{"type", "call.participants"}, {"meeting", c.meeting}, {"epoch", c.epoch}, {"participants", list}};
+  auto msg = outgoing(Json{{"type", "call.participants"}, {"meeting", c.meeting}, {"epoch", c.epoch}, {"participants", list}},
+                      "call.participants/" + c.meeting);
   for (auto& [_, p] : c.peers) p.sink(msg);
 }
 

@@ -43,8 +43,21 @@ struct CallConfig {
 };
 
 using ConnectionId = std::uint64_t;
+
+// One message for participants' WebSockets, serialized once however many
+// sockets it goes to. A state message (the participant list, the active
+// speaker) names what it `replaces`: it takes the place of an earlier one
+// with the same key still waiting in a slow reader's queue, so that a
+// reader who falls behind gets the latest state, not every one in between
+// (docs/protocol.md §Calls). Without this, every join in a call of n would
+// queue n lists of n participants: O(n³) bytes for a press pool.
+struct Outgoing {
+  std::shared_ptr<const std::string> text;
+  std::string replaces;  // empty: an event, always delivered
+};
+Outgoing outgoing(const json::Json& message, std::string replaces = {});
 // Sends one message to a participant's WebSocket.
-using Sink = std::function<void(const json::Json&)>;
+using Sink = std::function<void(const Outgoing&)>;
 
 struct Joiner {
   negotiation::Admitted admitted;

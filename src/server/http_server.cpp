@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/errors.h"
+#include "server/send_queue.h"
 
 namespace parley::server {
 
@@ -104,14 +105,13 @@ class LiveSocket : public std::enable_shared_from_this<LiveSocket<Stream>> {
  public:
   explicit LiveSocket(websocket::stream<Stream> ws) : ws_(std::move(ws)) {}
 
-  void send(std::string message) {
+  void send(const call::Outgoing& message) {
     if (closed_) return;
-    if (queue_.size() >= kMaxQueued) {  // a reader this slow is dropped, not buffered forever
+    if (!queue_.push(message, writing_)) {  // a reader this slow is dropped
       closed_ = true;
       beast::get_lowest_layer(ws_).close();
       return;
     }
-    queue_.push_back(std::move(message));
     if (!writing_) {
       writing_ = true;
       asio::co_spawn(ws_.get_executor(), write_loop(this->shared_from_this()), asio::detached);
@@ -125,20 +125,20 @@ class LiveSocket : public std::enable_shared_from_this<LiveSocket<Stream>> {
   static awaitable<void> write_loop(std::shared_ptr<LiveSocket> self) {
     while (!self->queue_.empty() && !self->closed_) {
       boost::system::error_code ec;
-      co_await self->ws_.async_write(asio::buffer(self->queue_.front()), with(ec));
+      auto text = self->queue_.front().text;  // kept alive while written
+      co_await self->ws_.async_write(asio::buffer(*text), with(ec));
       if (ec) {
         self->closed_ = true;
         break;
       }
-      self->queue_.pop_front();
+      self->queue_.pop();
     }
     self->queue_.clear();
     self->writing_ = false;
   }
 
-  static constexpr std::size_t kMaxQueued = 1024;
   websocket::stream<Stream> ws_;
-  std::deque<std::string> queue_;
+  SendQueue queue_;
   bool writing_ = false;
   bool closed_ = false;
 };
@@ -156,8 +156,8 @@ awaitable<void> serve_live(HttpServer::Impl& s, Stream stream, http::request<Bod
   std::weak_ptr<LiveSocket<Stream>> weak = sock;
   auto member = s.router.service().authenticate(bearer_token(std::string(req[http::field::authorization])));
   LiveChannel channel(
-      s.router, [weak](std::string msg) {
-        if (auto p = weak.lock()) p->send(std::move(msg));
+      s.router, [weak](const call::Outgoing& msg) {
+        if (auto p = weak.lock()) p->send(msg);
       },
       member);
   beast::flat_buffer buffer;

@@ -419,7 +419,7 @@ namespace {
 call::ConnectionId next_connection = 1;  // service thread only
 }
 
-LiveChannel::LiveChannel(Router& router, std::function<void(std::string)> send, std::optional<service::Member> member)
+LiveChannel::LiveChannel(Router& router, Send send, std::optional<service::Member> member)
     : router_(router), service_(router.service()), conn_(next_connection++), send_(std::move(send)),
       member_(std::move(member)) {}
 
@@ -434,7 +434,7 @@ void LiveChannel::on_call_message(const std::string& type, const Json& m) {
   auto* calls = router_.config().calls;
   Json meeting = m.contains("meeting") ? m["meeting"] : Json(nullptr);
   auto fail = [&](const Error& e) {
-    send_(Json{{"type", "call.error"}, {"meeting", meeting}, {"code", e.code}, {"message", e.message}}.dump());
+    send(Json{{"type", "call.error"}, {"meeting", meeting}, {"code", e.code}, {"message", e.message}});
   };
   if (!meeting.is_string()) return fail(make_error("invalid_field", type + " needs a meeting id"));
   if (!member_) return fail(make_error("unauthenticated", "authenticate first"));
@@ -470,16 +470,14 @@ void LiveChannel::on_call_message(const std::string& type, const Json& m) {
   }
   auto admitted = service_.admit_to_call(*member_, id, router_.config().call_window);
   if (!admitted) return fail(admitted.error());
-  auto send = send_;
-  auto joined = calls->join(conn_, id, call::Joiner{*admitted, member_->name}, text,
-                            [send](const Json& msg) { send(msg.dump()); });
+  auto joined = calls->join(conn_, id, call::Joiner{*admitted, member_->name}, text, send_);
   if (!joined) fail(joined.error());
 }
 
 void LiveChannel::error(const Error& e, const Json& meeting) {
   Json msg = {{"type", "error"}, {"code", e.code}, {"message", e.message}};
   if (!meeting.is_null()) msg["meeting"] = meeting;
-  send_(msg.dump());
+  send(msg);
 }
 
 void LiveChannel::on_message(std::string_view text) {
@@ -494,7 +492,7 @@ void LiveChannel::on_message(std::string_view text) {
       return error(make_error("invalid_field", "auth needs a token"));
     member_ = service_.authenticate(m["token"].get<std::string>());
     if (!member_) return error(make_error("unauthenticated", "the token is not valid"));
-    send_(Json{{"type", "authenticated"}, {"member", member_->id}}.dump());
+    send(Json{{"type", "authenticated"}, {"member", member_->id}});
     return;
   }
   if (type == "subscribe" || type == "unsubscribe") {
@@ -507,16 +505,16 @@ void LiveChannel::on_message(std::string_view text) {
         service_.unsubscribe(it->second);
         subscriptions_.erase(it);
       }
-      send_(Json{{"type", "unsubscribed"}, {"meeting", meeting}}.dump());
+      send(Json{{"type", "unsubscribed"}, {"meeting", meeting}});
       return;
     }
     if (subscriptions_.count(meeting)) return;
     if (subscriptions_.size() >= 256) return error(make_error("unavailable", "too many subscriptions"), meeting);
-    auto id = service_.subscribe(*member_, meeting, [this](const Json& event) { send_(event.dump()); });
+    auto id = service_.subscribe(*member_, meeting, [this](const Json& event) { send(event); });
     if (!id) return error(id.error(), meeting);
     subscriptions_[meeting] = *id;
     auto state = service_.meeting(*member_, meeting);
-    send_(Json{{"type", "subscribed"}, {"meeting", meeting}, {"state", *state}}.dump());
+    send(Json{{"type", "subscribed"}, {"meeting", meeting}, {"state", *state}});
     return;
   }
   if (type == "call.join" || type == "call.answer" || type == "call.leave" || type == "call.view" ||

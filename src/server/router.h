@@ -74,8 +74,10 @@ class Router {
 // The upgrade request may instead carry Authorization: Bearer <token>.
 class LiveChannel {
  public:
-  // `send` queues one text message on the socket; `service` outlives this.
-  LiveChannel(Router& router, std::function<void(std::string)> send, std::optional<service::Member> member);
+  // `send` queues one text message on the socket (call::Outgoing: shared,
+  // and replacing a queued one of the same key); `service` outlives this.
+  using Send = std::function<void(const call::Outgoing&)>;
+  LiveChannel(Router& router, Send send, std::optional<service::Member> member);
   ~LiveChannel();  // unsubscribes everything and leaves its calls
   LiveChannel(const LiveChannel&) = delete;
   LiveChannel& operator=(const LiveChannel&) = delete;
@@ -83,11 +85,12 @@ class LiveChannel {
 
  private:
   void error(const Error& e, const json::Json& meeting = nullptr);
+  void send(const json::Json& message) { send_(call::outgoing(message)); }
   void on_call_message(const std::string& type, const json::Json& m);
   Router& router_;
   service::Service& service_;
   call::ConnectionId conn_;
-  std::function<void(std::string)> send_;
+  Send send_;
   std::optional<service::Member> member_;
   std::map<std::string, std::uint64_t> subscriptions_;  // meeting -> subscription
 };

@@ -155,7 +155,7 @@ class CallServiceTest : public ::testing::Test {
                           "a=fingerprint:", "a=fingerprint:sha-256 " + client.ctx->fingerprint());
     negotiation::Admitted admitted{"mem_helen", "west", "leader", "a2V5"};
     return service->join(1, meeting, Joiner{admitted, "Helen Brooks"}, offer,
-                         [this](const Json& m) { sent.push_back(m); });
+                         [this](const call::Outgoing& m) { sent.push_back(Json::parse(*m.text)); });
   }
 
   // A binding request from the client; true if the server answered it.
