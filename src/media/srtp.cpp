@@ -473,9 +473,9 @@ Expected<std::size_t> Srtp::Impl::unprotect_rtp(std::span<std::uint8_t> buffer, 
   // packet authenticates: forged SSRCs cannot fill the table.
   Stream* known = streams_.find(ssrc);
   if (known == nullptr && streams_.full()) return malformed("too many SSRCs");
-  Stream fresh;
-  fresh.ssrc = ssrc;
-  Stream& stream = known != nullptr ? *known : fresh;
+  std::optional<Stream> fresh;  // built only for a new SSRC: it is a few hundred bytes
+  if (known == nullptr) fresh.emplace().ssrc = ssrc;
+  Stream& stream = known != nullptr ? *known : *fresh;
   const auto index = estimate_index(stream.rtp, get_u16(packet.data() + 2));
   if (!index) return malformed("ROC used up");
   // §3.3 step 3: replayed and too-old packets are dropped before any
@@ -495,7 +495,7 @@ Expected<std::size_t> Srtp::Impl::unprotect_rtp(std::span<std::uint8_t> buffer, 
     return malformed("bad padding");
   }
   stream.rtp.accept(*index);
-  if (known == nullptr) streams_.add(fresh);
+  if (fresh) streams_.add(*fresh);
   return packet.size();
 }
 
@@ -532,9 +532,9 @@ Expected<std::size_t> Srtp::Impl::unprotect_rtcp(std::span<std::uint8_t> buffer,
   const std::uint32_t ssrc = get_u32(packet.data() + 4);
   Stream* known = streams_.find(ssrc);
   if (known == nullptr && streams_.full()) return malformed("too many SSRCs");
-  Stream fresh;
-  fresh.ssrc = ssrc;
-  Stream& stream = known != nullptr ? *known : fresh;
+  std::optional<Stream> fresh;  // built only for a new SSRC: it is a few hundred bytes
+  if (known == nullptr) fresh.emplace().ssrc = ssrc;
+  Stream& stream = known != nullptr ? *known : *fresh;
   switch (stream.rtcp.check(index)) {
     case ReplayWindow::Verdict::fresh:
       break;
@@ -546,7 +546,7 @@ Expected<std::size_t> Srtp::Impl::unprotect_rtcp(std::span<std::uint8_t> buffer,
   if (open_rtcp(packet, ssrc, word, tag_at) != Opened::ok)
     return refuse("srtp_auth", "tag mismatch");
   stream.rtcp.accept(index);
-  if (known == nullptr) streams_.add(fresh);
+  if (fresh) streams_.add(*fresh);
   return plain;
 }
 
