@@ -384,7 +384,7 @@ int main(int argc, char** argv) {
   std::printf("srtp_bench: %d rounds of %.2f s CPU per implementation, median round; load %.2f\n",
               o.rounds, o.seconds, parley::bench::load_average());
   std::printf(
-      "ns of CPU per RTP packet (12-byte header); libsrtp = libsrtp2 %s, raw = the cipher work via "
+      "ns of CPU per RTP packet (12-byte header); libsrtp = %s, raw = the cipher work via "
       "EVP\n",
       srtp_get_version_string());
   std::printf("%-24s %5s %-9s | %8s %8s %8s | %9s %8s\n", "profile", "bytes", "op", "libsrtp",
