@@ -16,7 +16,11 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config ccache
   clang-14 libclang-rt-14-dev
-  libboost-dev libssl-dev libsrtp2-dev zlib1g-dev libsodium-dev libsqlite3-dev sqlite3
+  libboost-dev libssl-dev zlib1g-dev libsodium-dev libsqlite3-dev sqlite3
+  # The reference our own SRTP is tested and benchmarked against (unit_media,
+  # srtp_bench); parleyd does not link it. Configuring with tests or
+  # benchmarks (the default) needs it.
+  libsrtp2-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -1,9 +1,18 @@
 #pragma once
-// SRTP and SRTCP (RFC 3711; AEAD-GCM per RFC 7714) with libsrtp2, keyed from
-// the DTLS handshake (dtls.h). One context per direction of one transport:
-// inbound unprotects what the peer sends, outbound protects what we send to
-// it, for any SSRC. Packets are transformed in place in their buffer; the
-// buffer must have room for the tag (kSrtpMaxTrailer bytes) after the packet.
+// SRTP and SRTCP (RFC 3711, AES_CM_128_HMAC_SHA1_80; RFC 7714,
+// AEAD_AES_128_GCM) written here on OpenSSL's libcrypto, keyed from the DTLS
+// handshake (dtls.h). One Srtp per direction of one transport: inbound
+// unprotects what the peer sends, outbound protects what we send to it, for
+// any SSRC. Packets are transformed in place in their buffer; the buffer
+// must have room for the trailer (kSrtpMaxTrailer bytes) after the packet.
+//
+// Each SSRC gets its own stream state (rollover counter, highest index,
+// replay window, SRTCP index) the first time it is seen; inbound, only once
+// a packet of it has authenticated. The per-packet path allocates nothing,
+// refusals included: the cipher contexts are keyed in create() and streams
+// live in a flat table sized for kSrtpInitialStreams, which grows (the only
+// allocation after create) when more SSRCs appear, up to kSrtpMaxStreams.
+// Owned by its Transport and used on its worker's thread only.
 
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +25,14 @@
 namespace parley::media {
 
 inline constexpr std::size_t kSrtpMaxTrailer = 16 + 4 + 10;  // tag, SRTCP index, MKI-free margin
+// RFC 3711 §3.3.2 asks for at least 64; a wider window keeps video bursts
+// that the path reordered.
+inline constexpr std::uint64_t kSrtpReplayWindow = 1024;
+// SSRCs per direction. A subscriber's outbound carries every track it is
+// sent (and their RTX streams); past the bound a new SSRC is refused with
+// "srtp_failed" and the streams already known go on.
+inline constexpr std::size_t kSrtpInitialStreams = 16;
+inline constexpr std::size_t kSrtpMaxStreams = 4096;
 
 class Srtp {
  public:
@@ -27,16 +44,20 @@ class Srtp {
 
   // Each returns the new length of the packet in `buffer`, or an error:
   // "srtp_auth" (tag does not verify), "srtp_replay" (seen before or too
-  // old), "srtp_failed" (anything else). The buffer is unchanged on error
-  // for unprotect; protect needs len + kSrtpMaxTrailer <= buffer.size().
+  // old), "srtp_failed" (anything else: malformed, too many SSRCs). The
+  // buffer is unchanged on error for unprotect; protect needs
+  // len + kSrtpMaxTrailer <= buffer.size(). Outbound, a sequence number
+  // already protected may be protected again (a retransmission), but not
+  // one older than the replay window.
   Expected<std::size_t> protect_rtp(std::span<std::uint8_t> buffer, std::size_t len);
   Expected<std::size_t> unprotect_rtp(std::span<std::uint8_t> buffer, std::size_t len);
   Expected<std::size_t> protect_rtcp(std::span<std::uint8_t> buffer, std::size_t len);
   Expected<std::size_t> unprotect_rtcp(std::span<std::uint8_t> buffer, std::size_t len);
 
  private:
-  Srtp() = default;
-  void* session_ = nullptr;  // srtp_t, kept opaque so that callers need no libsrtp headers
+  class Impl;
+  explicit Srtp(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;  // allocated by create()
 };
 
 }  // namespace parley::media

@@ -251,7 +251,7 @@ TEST_F(ForwardingTest, SequenceNumbersWrapWithoutLosingTheStream) {
 TEST_F(ForwardingTest, ForwardingAllocatesNothingPerPacket) {
   subscribe_audio();
   subscribe_video(kVideoTrack);
-  // Warm-up: libsrtp creates each SSRC's stream state on its first packet;
+  // Warm-up: SRTP creates each SSRC's stream state on its first packet;
   // video starts at a keyframe.
   for (std::uint16_t seq = 1; seq <= 5; ++seq) {
     ASSERT_NO_FATAL_FAILURE(send_protected(pub, rtp_packet(kAudioSsrc, seq, 111, 0, text("warm"))));
