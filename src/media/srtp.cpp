@@ -1,8 +1,10 @@
 #include "media/srtp.h"
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
+#include <cstring>
 #include <array>
 #include <optional>
 #include <vector>
@@ -23,8 +25,7 @@ constexpr std::size_t kSrtcpIndexSize = 4;
 constexpr std::uint32_t kSrtcpEBit = 0x80000000u;
 constexpr std::uint32_t kMaxSrtcpIndex = 0x7fffffffu;  // 31 bits (§3.4)
 constexpr std::uint64_t kMaxRoc = 0xffffffffu;
-// EVP lengths are ints; the old libsrtp binding refused the same sizes.
-constexpr std::size_t kMaxPacketSize = 0x7fffffff - kSrtpMaxTrailer;
+constexpr std::size_t kMaxPacketSize = kSrtpMaxPacket;
 
 // Refusals on the packet path. Each message fits std::string's in-object
 // buffer (15 characters), so that refusing a packet allocates nothing
@@ -165,6 +166,10 @@ struct Stream {
   // Outbound SRTCP: the index of the next packet, zero before the first
   // (RFC 3711 §3.4).
   std::uint32_t next_srtcp_index = 0;
+  // Outbound SRTP: the first 8 octets of the tag each index in the window
+  // was sent with (slot index mod kSrtpReplayWindow), to tell a true
+  // retransmission (the same tag) from different bytes under a used index.
+  std::shared_ptr<std::uint64_t[]> sent_tags;
   // SRTP indices. Its highest index is the ROC and s_l of §3.3.1, kept by
   // the sender as well so that packets forwarded out of order are indexed
   // as the receiver will index them.
@@ -179,7 +184,13 @@ struct Stream {
 // doubles.
 class StreamTable {
  public:
-  StreamTable() { resize(kSrtpInitialStreams); }
+  explicit StreamTable(std::size_t max) : max_(max) {
+    // Keyed hashing: a peer that cannot know the multiplier cannot choose
+    // SSRCs that all probe the same run of slots.
+    while ((multiplier_ & 1) == 0)
+      if (RAND_bytes(reinterpret_cast<unsigned char*>(&multiplier_), sizeof multiplier_) != 1) multiplier_ = 0x9e3779b97f4a7c15u;
+    resize(kSrtpInitialStreams);
+  }
 
   Stream* find(std::uint32_t ssrc) {
     const std::size_t mask = slots_.size() - 1;
@@ -190,22 +201,21 @@ class StreamTable {
     }
   }
 
-  bool full() const { return streams_.size() >= kSrtpMaxStreams; }
+  bool full() const { return streams_.size() >= max_; }
 
   // `stream.ssrc` must not be in the table, and the table not full().
   // Invalidates pointers from find().
   Stream& add(const Stream& stream) {
     if (streams_.size() == streams_.capacity())
-      resize(std::min(2 * streams_.capacity(), kSrtpMaxStreams));
+      resize(std::min(2 * streams_.capacity(), max_));
     streams_.push_back(stream);
     insert(streams_.size() - 1);
     return streams_.back();
   }
 
  private:
-  static std::size_t hash(std::uint32_t ssrc) {
-    const std::uint32_t h = ssrc * 0x9e3779b1u;  // Fibonacci hashing: spreads nearby SSRCs
-    return h ^ (h >> 16);
+  std::size_t hash(std::uint32_t ssrc) const {
+    return static_cast<std::size_t>((std::uint64_t{ssrc} * multiplier_) >> 32);  // the high bits mix best
   }
 
   void resize(std::size_t capacity) {
@@ -223,6 +233,8 @@ class StreamTable {
 
   static_assert((kSrtpInitialStreams & (kSrtpInitialStreams - 1)) == 0 &&
                 (kSrtpMaxStreams & (kSrtpMaxStreams - 1)) == 0 && kSrtpMaxStreams < 0xffff);
+  std::size_t max_;
+  std::uint64_t multiplier_ = 0;  // odd, random
   std::vector<Stream> streams_;
   std::vector<std::uint16_t> slots_;  // 0: empty, else 1 + the stream's position
 };
@@ -278,6 +290,9 @@ class Srtp::Impl {
   Opened open_rtcp(std::span<std::uint8_t> packet, std::uint32_t ssrc, std::uint32_t word,
                    const std::uint8_t* tag);
 
+  explicit Impl(Direction direction)
+      : streams_(direction == Direction::inbound ? kSrtpMaxInboundStreams : kSrtpMaxStreams) {}
+
   // Exactly one profile's pair is set.
   std::optional<CmKeys> cm_rtp_, cm_rtcp_;
   std::optional<GcmKeys> gcm_rtp_, gcm_rtcp_;
@@ -298,7 +313,7 @@ Expected<std::unique_ptr<Srtp::Impl>> Srtp::Impl::create(const SrtpKeys& keys,
   const std::span<const std::uint8_t, kMasterKeySize> master_key(material.data(), kMasterKeySize);
   const std::span<const std::uint8_t> master_salt(material.data() + kMasterKeySize, salt_size);
 
-  auto impl = std::unique_ptr<Impl>(new Impl());
+  auto impl = std::unique_ptr<Impl>(new Impl(direction));
   for (bool rtcp : {false, true}) {
     // RFC 3711 §4.3.2: labels 0-2 key SRTP, 3-5 key SRTCP.
     const auto enc = rtcp ? KdfLabel::rtcp_encryption : KdfLabel::rtp_encryption;
@@ -331,6 +346,7 @@ Stream* Srtp::Impl::outbound_stream(std::uint32_t ssrc) {
   if (streams_.full()) return nullptr;
   Stream fresh;
   fresh.ssrc = ssrc;
+  fresh.sent_tags = std::make_shared<std::uint64_t[]>(kSrtpReplayWindow);
   return &streams_.add(fresh);
 }
 
@@ -457,7 +473,19 @@ Expected<std::size_t> Srtp::Impl::protect_rtp(std::span<std::uint8_t> buffer, st
   const auto verdict = stream->rtp.check(*index);
   if (verdict == ReplayWindow::Verdict::too_old) return refuse("srtp_replay", "too old");
   if (!seal_rtp(packet, header, ssrc, *index)) return malformed("cipher failure");
-  if (verdict == ReplayWindow::Verdict::fresh) stream->rtp.accept(*index);
+  // The tag is a function of the key, the index and every byte of the
+  // packet: the same tag, the same packet. Different bytes under a used
+  // index were sealed with a keystream (and for GCM, an IV) already spent,
+  // and the caller must drop them (RFC 3711 §9.1, RFC 7714 §14.1).
+  std::uint64_t fingerprint = 0;
+  std::memcpy(&fingerprint, packet.data() + packet.size(), sizeof fingerprint);
+  std::uint64_t& sent = stream->sent_tags[static_cast<std::size_t>(*index % kSrtpReplayWindow)];
+  if (verdict == ReplayWindow::Verdict::replayed) {
+    if (sent != fingerprint) return refuse("srtp_reuse", "index reused");
+  } else {
+    stream->rtp.accept(*index);
+    sent = fingerprint;
+  }
   return len + tag_size();
 }
 

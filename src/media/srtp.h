@@ -33,6 +33,14 @@ inline constexpr std::uint64_t kSrtpReplayWindow = 1024;
 // "srtp_failed" and the streams already known go on.
 inline constexpr std::size_t kSrtpInitialStreams = 16;
 inline constexpr std::size_t kSrtpMaxStreams = 4096;
+// Inbound, a peer sends a handful of SSRCs (each track's layers and their
+// RTX, its RTCP senders); a bound far above that keeps a peer from
+// spending the worker's memory and time on SSRCs of its own invention.
+inline constexpr std::size_t kSrtpMaxInboundStreams = 256;
+// RFC 3711 §4.1.1: the AES-CM keystream of one packet has a 16-bit block
+// counter, so no packet may be longer than 2^16 blocks; far above any
+// datagram (media::kPacketCapacity), and the bound is kept for both.
+inline constexpr std::size_t kSrtpMaxPacket = 0xffff;
 
 class Srtp {
  public:
@@ -44,11 +52,16 @@ class Srtp {
 
   // Each returns the new length of the packet in `buffer`, or an error:
   // "srtp_auth" (tag does not verify), "srtp_replay" (seen before or too
-  // old), "srtp_failed" (anything else: malformed, too many SSRCs). The
-  // buffer is unchanged on error for unprotect; protect needs
-  // len + kSrtpMaxTrailer <= buffer.size(). Outbound, a sequence number
-  // already protected may be protected again (a retransmission), but not
-  // one older than the replay window.
+  // old), "srtp_reuse" (protect: different bytes under an index already
+  // used), "srtp_failed" (anything else: malformed, too many SSRCs). The
+  // buffer is unchanged on error for unprotect; after an error of protect
+  // it must not be sent. Protect needs len + kSrtpMaxTrailer <=
+  // buffer.size(). Outbound, a sequence number already protected may be
+  // protected again only with the same bytes (a retransmission: the same
+  // ciphertext, nothing new revealed); different bytes under a used index
+  // would reuse the keystream, and with GCM give away the authentication
+  // key (RFC 7714 §14.1), so they are refused. An index older than the
+  // replay window is refused too: it can no longer be checked.
   Expected<std::size_t> protect_rtp(std::span<std::uint8_t> buffer, std::size_t len);
   Expected<std::size_t> unprotect_rtp(std::span<std::uint8_t> buffer, std::size_t len);
   Expected<std::size_t> protect_rtcp(std::span<std::uint8_t> buffer, std::size_t len);

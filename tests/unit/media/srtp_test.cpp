@@ -342,9 +342,12 @@ TEST_P(SrtpTest, TheNumberOfSsrcsIsBounded) {
     forged.resize(forged.size() + tag(), 0x77);
     expect_refused(*rx, forged, forged.size(), "srtp_auth");
   }
+  // Outbound takes kSrtpMaxStreams SSRCs, inbound kSrtpMaxInboundStreams.
   for (std::uint32_t ssrc = 1; ssrc <= kSrtpMaxStreams; ++ssrc) {
     const Bytes plain = make_rtp({.ssrc = ssrc * 2654435761u, .payload = 8});
-    expect_opens(*rx, protect_rtp(*tx, plain), plain);
+    const Bytes sealed = protect_rtp(*tx, plain);
+    if (ssrc <= kSrtpMaxInboundStreams) expect_opens(*rx, sealed, plain);
+    else expect_refused(*rx, sealed, sealed.size(), "srtp_failed");
   }
   const Bytes one_more = make_rtp({.ssrc = 3, .payload = 8});
   Bytes b = with_room(one_more);
@@ -361,6 +364,34 @@ TEST_P(SrtpTest, TheNumberOfSsrcsIsBounded) {
   const int len = theirs.protect_rtp(other, 20);
   ASSERT_GT(len, 0);
   expect_refused(*rx, other, static_cast<std::size_t>(len), "srtp_failed");
+}
+
+TEST_P(SrtpTest, DifferentBytesUnderAnIndexAlreadyUsedAreRefused) {
+  auto tx = sender();
+  const Bytes first = make_rtp({.seq = 7, .payload = 64});
+  Bytes other = first;
+  other.back() ^= 1;  // one payload bit
+  Bytes header_changed = first;
+  header_changed[1] ^= 1;  // the payload type: authenticated, not encrypted
+  const Bytes sealed = protect_rtp(*tx, first);
+  for (const Bytes& b : {other, header_changed}) {
+    Bytes buffer = with_room(b);
+    auto n = tx->protect_rtp(buffer, b.size());
+    ASSERT_FALSE(n);
+    EXPECT_EQ(n.error().code, "srtp_reuse");
+  }
+  // The true retransmission still goes, byte for byte the same, and later
+  // indices are not disturbed.
+  EXPECT_EQ(protect_rtp(*tx, first), sealed);
+  auto rx = receiver();
+  expect_opens(*rx, sealed, first);
+  const Bytes next = make_rtp({.seq = 8, .payload = 64});
+  expect_opens(*rx, protect_rtp(*tx, next), next);
+  // A slot reused by an index a whole window later holds the new tag.
+  const Bytes later = make_rtp({.seq = static_cast<std::uint16_t>(7 + kSrtpReplayWindow), .payload = 64});
+  for (std::uint16_t seq = 9; seq <= 7 + kSrtpReplayWindow; ++seq) protect_rtp(*tx, make_rtp({.seq = seq, .payload = 64}));
+  Bytes again = with_room(later);
+  EXPECT_TRUE(tx->protect_rtp(again, later.size()));
 }
 
 TEST_P(SrtpTest, KeysOfTheWrongSizeAreRefused) {
