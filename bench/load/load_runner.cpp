@@ -290,9 +290,13 @@ LoadResults LoadRunner::results(std::int64_t t0, std::int64_t t1) const {
       if (stamp >= t0 && stamp < t1) ++sent_per_stream[s];
   for (auto n : sent_per_stream) r.sent += n;
   std::vector<std::uint64_t> expected_per_subscriber(subscribers_.size(), 0);
+  r.streams.assign(streams_, StreamOutcome{});
   for (std::size_t sub = 0; sub < subscribers_.size(); ++sub) {
     for (std::size_t s = 0; s < streams_; ++s)
-      if (expects_[sub * streams_ + s]) expected_per_subscriber[sub] += sent_per_stream[s];
+      if (expects_[sub * streams_ + s]) {
+        expected_per_subscriber[sub] += sent_per_stream[s];
+        r.streams[s].expected += sent_per_stream[s];
+      }
     r.expected += expected_per_subscriber[sub];
   }
 
@@ -313,6 +317,7 @@ LoadResults LoadRunner::results(std::int64_t t0, std::int64_t t1) const {
       continue;
     }
     ++r.received;
+    ++r.streams[in[i].stream].received;
     ++per_subscriber[in[i].subscriber];
     delays.push_back(in[i].delay_ns);
   }

@@ -30,6 +30,9 @@ Expected<std::unique_ptr<Worker>> Worker::start(WorkerConfig config, std::shared
   if (auto s = w->loop_->watch(w->socket_->fd(), [wp = w.get()] { wp->on_readable(); }); !s) return s.error();
   // DTLS retransmissions and consent expiry: a coarse tick is enough.
   w->loop_->every(std::chrono::milliseconds(50), [wp = w.get()] { wp->tick(); });
+  w->governor_ = PressureGovernor(w->config_.pressure);
+  w->last_measure_ = std::chrono::steady_clock::now();
+  w->loop_->every(std::chrono::milliseconds(100), [wp = w.get()] { wp->measure(); });
   w->thread_ = std::thread([wp = w.get()] { wp->loop_->run(); });
   // Named for ps, top and the benchmark, which reads its CPU time.
   pthread_setname_np(w->thread_.native_handle(), "parley-media");
@@ -282,6 +285,28 @@ void Worker::flush() {
   }
   for (auto& q : out_) pool_->release(q.packet);
   out_.clear();
+}
+
+// Every 100 ms: the busy time since the last sample into the one-second
+// window, the level from it; every PressureGovernor::kStepInterval the
+// governor's decisions (docs/media.md §Behaviour at the limit).
+void Worker::measure() {
+  const auto now = std::chrono::steady_clock::now();
+  const auto busy = loop_->busy();
+  meter_.add(busy - last_busy_, now - last_measure_);
+  last_busy_ = busy;
+  last_measure_ = now;
+  const double load = load_override_ ? *load_override_ : meter_.load();
+  const Pressure level = governor_.update(load);
+  constexpr unsigned kSamplesPerStep = PressureGovernor::kStepInterval / std::chrono::milliseconds(100);
+  if (++measures_ % kSamplesPerStep == 0) {
+    auto r = governor_.step();
+    if (r.paused) stats_.video_paused.fetch_add(r.paused, std::memory_order_relaxed);
+    if (r.resumed) stats_.video_resumed.fetch_add(r.resumed, std::memory_order_relaxed);
+    stats_.paused_subscribers.store(governor_.paused_count(), std::memory_order_relaxed);
+  }
+  stats_.load.store(load, std::memory_order_relaxed);
+  stats_.pressure.store(static_cast<std::uint64_t>(level), std::memory_order_relaxed);
 }
 
 void Worker::tick() {
