@@ -53,6 +53,7 @@ struct RunnerOptions {
 // expect it, and how many of those (distinct) arrived.
 struct StreamOutcome {
   std::uint64_t expected = 0, received = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;  // of what arrived
   double loss() const {
     return expected ? 1.0 - static_cast<double>(received) / static_cast<double>(expected) : 0;
   }

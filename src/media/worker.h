@@ -128,8 +128,7 @@ class Worker {
   LoadMeter meter_;
   std::optional<double> load_override_;
   std::chrono::nanoseconds last_busy_{0};
-  std::chrono::steady_clock::time_point last_measure_{};
-  unsigned measures_ = 0;
+  std::chrono::steady_clock::time_point last_measure_{}, last_step_{};
   MediaHandler on_media_;
   StateHandler on_state_;
   TransportId next_id_ = 1;
