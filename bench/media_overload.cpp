@@ -76,17 +76,20 @@ struct Options {
   double share = 0.5;   // of the CPU parleyd was measured to need, during the overload
   int server_cpu = 0, tool_cpu = 1;
   bool verbose = false;
+  bool hog = false;  // limit parleyd's CPU with the SCHED_FIFO hog even where cgroups work
 };
 
 void usage(std::ostream& out) {
   out << "usage: media_overload [--parleyd PATH] [--pool N] [--newcomers N] [--seconds S]\n"
-         "                      [--share F] [--server-cpu N] [--tool-cpu N] [--verbose]\n"
+         "                      [--share F] [--server-cpu N] [--tool-cpu N] [--hog] [--verbose]\n"
          "  --pool N        press pool subscribers beside meeting A (default 80)\n"
          "  --newcomers N   members who try to join during the overload (default 12)\n"
          "  --seconds S     length of the overload window (default 15; 3 s more follow, still\n"
          "                  limited, for packets still queued)\n"
          "  --share F       CPU given to parleyd during the overload, as a fraction of what\n"
          "                  it was measured to use just before (default 0.5)\n"
+         "  --hog           limit parleyd with the SCHED_FIFO duty-cycle hog on its CPU even\n"
+         "                  where a cgroup CPU quota could be used (the fallback, tried alone)\n"
          "  --verbose       print every /metrics sample and join attempt\n";
 }
 
@@ -100,6 +103,10 @@ Expected<Options> parse_args(int argc, char** argv) {
     if (arg == "--help" || arg == "-h") return make_error("help", "");
     if (arg == "--verbose") {
       o.verbose = true;
+      continue;
+    }
+    if (arg == "--hog") {
+      o.hog = true;
       continue;
     }
     if (i + 1 >= argc) return make_error("usage", arg + " needs a value");
@@ -251,7 +258,7 @@ int run(const Options& o) {
   };
   if (pin)
     if (auto st = pin_to_cpu(o.tool_cpu); !st) return fail(st.error().message);
-  auto made_limit = CpuLimit::create(parleyd.pid(), o.server_cpu);
+  auto made_limit = CpuLimit::create(parleyd.pid(), o.server_cpu, o.hog);
   if (!made_limit) return fail(made_limit.error().message);
   std::unique_ptr<CpuLimit> limit = std::move(*made_limit);
 

@@ -58,17 +58,19 @@ std::int64_t now_ns() {
 
 }  // namespace
 
-Expected<std::unique_ptr<CpuLimit>> CpuLimit::create(pid_t pid, int cpu) {
+Expected<std::unique_ptr<CpuLimit>> CpuLimit::create(pid_t pid, int cpu, bool hog_only) {
   if (::geteuid() != 0) return make_error("setup", "limiting a process's CPU needs root");
   std::unique_ptr<CpuLimit> l(new CpuLimit());
   l->pid_ = pid;
   l->cpu_ = cpu;
   std::string why;
-  if (auto st = l->try_cgroup_v1(); st) return l;
-  else why += st.error().message + "; ";
-  for (const char* root : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
-    if (auto st = l->try_cgroup_v2(root); st) return l;
+  if (!hog_only) {
+    if (auto st = l->try_cgroup_v1(); st) return l;
     else why += st.error().message + "; ";
+    for (const char* root : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
+      if (auto st = l->try_cgroup_v2(root); st) return l;
+      else why += st.error().message + "; ";
+    }
   }
   // The hog: started idle; it reports whether it could become SCHED_FIFO.
   std::promise<std::string> started;

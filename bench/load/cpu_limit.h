@@ -29,8 +29,9 @@ namespace parley::load {
 
 class CpuLimit {
  public:
-  // `cpu`: the CPU the process is pinned to (used by the hog).
-  static Expected<std::unique_ptr<CpuLimit>> create(pid_t pid, int cpu);
+  // `cpu`: the CPU the process is pinned to (used by the hog). `hog_only`
+  // skips the cgroups (to try the fallback where cgroups work).
+  static Expected<std::unique_ptr<CpuLimit>> create(pid_t pid, int cpu, bool hog_only = false);
   ~CpuLimit();
   CpuLimit(const CpuLimit&) = delete;
   CpuLimit& operator=(const CpuLimit&) = delete;
