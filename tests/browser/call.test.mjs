@@ -254,7 +254,10 @@ test('a join refused because the media server is at its limit is tried again by 
       real.send(text);
     });
   });
+  // Olga's page is still the call page she left: a reload (the same URL
+  // would only change the hash) opens a new WebSocket, through the route.
   await olga.page.goto(`${server.url}/call#${meeting}`);
+  await olga.page.reload();
   await olga.page.waitForFunction(() => document.getElementById('preview').srcObject);
   await olga.page.click('#join');
   await olga.page.locator('#notice.warn').waitFor();
