@@ -70,10 +70,10 @@ struct Options {
   fs::path video = fs::path(PARLEY_LOAD_MEDIA_DIR) / "clip.ivf";
   fs::path audio = fs::path(PARLEY_LOAD_MEDIA_DIR) / "clip.opus";
   fs::path tmp_root = "/tmp";
-  int pool = 80;        // subscribers of the press pool
-  int newcomers = 12;   // further members of the pool's roster who try to join during the overload
-  int seconds = 15;     // of overload (then 3 s more, still limited, for late packets)
-  double share = 0.5;   // of the CPU parleyd was measured to need, during the overload
+  int pool = 80;       // subscribers of the press pool
+  int newcomers = 12;  // further members of the pool's roster who try to join during the overload
+  int seconds = 15;    // of overload (then 3 s more, still limited, for late packets)
+  double share = 0.5;  // of the CPU parleyd was measured to need, during the overload
   int server_cpu = 0, tool_cpu = 1;
   bool verbose = false;
   bool hog = false;  // limit parleyd's CPU with the SCHED_FIFO hog even where cgroups work
@@ -97,7 +97,8 @@ Expected<Options> parse_args(int argc, char** argv) {
   Options o;
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  o.parleyd = ((ec ? fs::current_path() : self.parent_path()) / ".." / "src" / "app" / "parleyd").lexically_normal();
+  o.parleyd = ((ec ? fs::current_path() : self.parent_path()) / ".." / "src" / "app" / "parleyd")
+                  .lexically_normal();
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return make_error("help", "");
@@ -114,15 +115,24 @@ Expected<Options> parse_args(int argc, char** argv) {
     char* end = nullptr;
     const double x = std::strtod(v.c_str(), &end);
     const bool number = !v.empty() && *end == '\0';
-    if (arg == "--parleyd") o.parleyd = v;
-    else if (arg == "--tmp-dir") o.tmp_root = v;
-    else if (arg == "--pool" && number && x >= 1 && x <= 95) o.pool = static_cast<int>(x);
-    else if (arg == "--newcomers" && number && x >= 1 && x + o.pool <= 98) o.newcomers = static_cast<int>(x);
-    else if (arg == "--seconds" && number && x >= 3 && x <= 600) o.seconds = static_cast<int>(x);
-    else if (arg == "--share" && number && x > 0.05 && x < 1) o.share = x;
-    else if (arg == "--server-cpu" && number && x >= 0) o.server_cpu = static_cast<int>(x);
-    else if (arg == "--tool-cpu" && number && x >= 0) o.tool_cpu = static_cast<int>(x);
-    else return make_error("usage", "bad option or value: " + arg + " " + v);
+    if (arg == "--parleyd")
+      o.parleyd = v;
+    else if (arg == "--tmp-dir")
+      o.tmp_root = v;
+    else if (arg == "--pool" && number && x >= 1 && x <= 95)
+      o.pool = static_cast<int>(x);
+    else if (arg == "--newcomers" && number && x >= 1 && x + o.pool <= 98)
+      o.newcomers = static_cast<int>(x);
+    else if (arg == "--seconds" && number && x >= 3 && x <= 600)
+      o.seconds = static_cast<int>(x);
+    else if (arg == "--share" && number && x > 0.05 && x < 1)
+      o.share = x;
+    else if (arg == "--server-cpu" && number && x >= 0)
+      o.server_cpu = static_cast<int>(x);
+    else if (arg == "--tool-cpu" && number && x >= 0)
+      o.tool_cpu = static_cast<int>(x);
+    else
+      return make_error("usage", "bad option or value: " + arg + " " + v);
   }
   return o;
 }
@@ -158,9 +168,9 @@ struct Joined {
   ServerTransport server;
 };
 
-Expected<Joined> join_one(const std::string& url, const std::string& meeting, const Participant& who,
-                          std::shared_ptr<parley::media::DtlsContext> dtls, const PublisherSetup* publishes,
-                          bool receives) {
+Expected<Joined> join_one(const std::string& url, const std::string& meeting,
+                          const Participant& who, std::shared_ptr<parley::media::DtlsContext> dtls,
+                          const PublisherSetup* publishes, bool receives) {
   Joined j;
   auto mc = MediaClient::create(std::move(dtls), "127.0.0.1");
   if (!mc) return mc.error();
@@ -169,10 +179,10 @@ Expected<Joined> join_one(const std::string& url, const std::string& meeting, co
   j.session->transport = j.client->transport();
   j.session->receive = receives;
   if (publishes) {
-    j.session->tracks.push_back({TrackKind::audio, "0", publishes->audio.ssrc, publishes->cname, who.id,
-                                 "audio-" + std::to_string(publishes->audio.ssrc)});
-    j.session->tracks.push_back({TrackKind::video, "1", publishes->video.ssrc, publishes->cname, who.id,
-                                 "video-" + std::to_string(publishes->video.ssrc)});
+    j.session->tracks.push_back({TrackKind::audio, "0", publishes->audio.ssrc, publishes->cname,
+                                 who.id, "audio-" + std::to_string(publishes->audio.ssrc)});
+    j.session->tracks.push_back({TrackKind::video, "1", publishes->video.ssrc, publishes->cname,
+                                 who.id, "video-" + std::to_string(publishes->video.ssrc)});
   }
   auto sig = ParleySignalling::connect(url, who.token, std::chrono::seconds(10));
   if (!sig) return sig.error();
@@ -196,7 +206,8 @@ Status connect_all(std::vector<Joined>& all) {
     });
   for (auto& t : pool) t.join();
   for (std::size_t i = 0; i < errors.size(); ++i)
-    if (!errors[i].empty()) return make_error("setup", "client " + std::to_string(i) + ": " + errors[i]);
+    if (!errors[i].empty())
+      return make_error("setup", "client " + std::to_string(i) + ": " + errors[i]);
   return ok_status();
 }
 
@@ -224,7 +235,8 @@ int run(const Options& o) {
   auto vclip = read_ivf(o.video);
   auto aclip = read_ogg_opus(o.audio);
   if (!vclip || !aclip) {
-    std::cerr << "media_overload: " << (!vclip ? vclip.error().message : aclip.error().message) << "\n";
+    std::cerr << "media_overload: " << (!vclip ? vclip.error().message : aclip.error().message)
+              << "\n";
     return 1;
   }
   auto video = schedule_video(*vclip, 2.5);
@@ -249,11 +261,11 @@ int run(const Options& o) {
   auto& parleyd = **server;
   auto fail = [&](const std::string& why) {
     std::cerr << "media_overload: " << why << "\nparleyd log (tail):\n"
-              << [&] {
-                   auto log = parleyd.log();
-                   return log.size() > 3000 ? log.substr(log.size() - 3000) : log;
-                 }()
-              << "\n";
+              <<
+        [&] {
+          auto log = parleyd.log();
+          return log.size() > 3000 ? log.substr(log.size() - 3000) : log;
+        }() << "\n";
     return 1;
   };
   if (pin)
@@ -285,7 +297,8 @@ int run(const Options& o) {
   for (int g = 0; g < 3; ++g) publishers.push_back(publisher_setup(nullptr, g, 3, *video));
   const auto started = SteadyClock::now();
   for (int i = 0; i < 2; ++i) {
-    auto j = join_one(parleyd.url(), meeting_a.meeting, meeting_a.participants[static_cast<std::size_t>(i)], *dtls,
+    auto j = join_one(parleyd.url(), meeting_a.meeting,
+                      meeting_a.participants[static_cast<std::size_t>(i)], *dtls,
                       &publishers[static_cast<std::size_t>(i)], true);
     if (!j) return fail("meeting A: " + j.error().message);
     joined.push_back(std::move(*j));
@@ -294,13 +307,15 @@ int run(const Options& o) {
   subscribers.push_back({joined[0].client.get(), {2, 3}});
   subscribers.push_back({joined[1].client.get(), {0, 1}});
   {
-    auto j = join_one(parleyd.url(), pool.meeting, pool.participants[0], *dtls, &publishers[2], false);
+    auto j =
+        join_one(parleyd.url(), pool.meeting, pool.participants[0], *dtls, &publishers[2], false);
     if (!j) return fail("pool publisher: " + j.error().message);
     joined.push_back(std::move(*j));
     publishers[2].client = joined.back().client.get();
   }
   for (int i = 1; i <= o.pool; ++i) {
-    auto j = join_one(parleyd.url(), pool.meeting, pool.participants[static_cast<std::size_t>(i)], *dtls, nullptr, true);
+    auto j = join_one(parleyd.url(), pool.meeting, pool.participants[static_cast<std::size_t>(i)],
+                      *dtls, nullptr, true);
     if (!j) return fail("pool subscriber " + std::to_string(i) + ": " + j.error().message);
     joined.push_back(std::move(*j));
     subscribers.push_back({joined.back().client.get(), {4, 5}});
@@ -316,10 +331,12 @@ int run(const Options& o) {
   ro.send_slack_ns = 500'000;
   LoadRunner runner(*audio, *video, publishers, subscribers, ro);
   if (auto st = runner.start(); !st) return fail(st.error().message);
-  for (int i = 0; i < 600 && !runner.warm(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  if (!runner.warm()) return fail(std::to_string(runner.missing_pairs()) + " streams never arrived");
-  std::cout << "media_overload: " << 3 + o.pool << " participants connected in " << seconds_since(started)
-            << " s; CPU limit by " << limit->how() << "\n";
+  for (int i = 0; i < 600 && !runner.warm(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  if (!runner.warm())
+    return fail(std::to_string(runner.missing_pairs()) + " streams never arrived");
+  std::cout << "media_overload: " << 3 + o.pool << " participants connected in "
+            << seconds_since(started) << " s; CPU limit by " << limit->how() << "\n";
 
   auto http = parley::client::HttpClient::create(parleyd.url());
   if (!http) return fail(http.error().message);
@@ -338,9 +355,10 @@ int run(const Options& o) {
   std::this_thread::sleep_for(std::chrono::seconds(3));
   const double need = (parleyd.cpu_seconds() - cpu0) / seconds_since(m0);
   const double given = std::max(0.02, o.share * need);
-  std::cout << "media_overload: parleyd uses " << 100 * need << "% of a CPU at this load (worker load "
-            << metric_value(before, load_series) << ", pressure " << metric_value(before, pressure_series)
-            << "); now limited to " << 100 * given << "% for " << o.seconds << " s\n";
+  std::cout << "media_overload: parleyd uses " << 100 * need
+            << "% of a CPU at this load (worker load " << metric_value(before, load_series)
+            << ", pressure " << metric_value(before, pressure_series) << "); now limited to "
+            << 100 * given << "% for " << o.seconds << " s\n";
 
   // The overload.
   std::vector<Sample> samples;
@@ -349,7 +367,8 @@ int run(const Options& o) {
   std::vector<const Participant*> candidates;
   for (int i = 0; i < o.newcomers; ++i)
     candidates.push_back(&pool.participants[static_cast<std::size_t>(1 + o.pool + i)]);
-  std::vector<const Participant*> new_meeting = {&meeting_c.participants[0], &meeting_c.participants[1]};
+  std::vector<const Participant*> new_meeting = {&meeting_c.participants[0],
+                                                 &meeting_c.participants[1]};
   const std::int64_t t0 = monotonic_ns();
   runner.open_window(t0);
   const auto overload_start = SteadyClock::now();
@@ -359,9 +378,10 @@ int run(const Options& o) {
   while (seconds_since(overload_start) < o.seconds) {
     const std::string text = metrics();
     if (!text.empty())
-      samples.push_back({seconds_since(overload_start), metric_value(text, load_series),
-                         static_cast<int>(metric_value(text, pressure_series)),
-                         static_cast<int>(metric_value(text, "parley_media_video_paused_subscribers"))});
+      samples.push_back(
+          {seconds_since(overload_start), metric_value(text, load_series),
+           static_cast<int>(metric_value(text, pressure_series)),
+           static_cast<int>(metric_value(text, "parley_media_video_paused_subscribers"))});
     if (SteadyClock::now() >= next_attempt) {
       // Alternately a newcomer to the pool (a call on the saturated worker)
       // and to meeting C (a new call, which would go to the same worker).
@@ -395,9 +415,10 @@ int run(const Options& o) {
   while (seconds_since(overload_start) < o.seconds + 3) {
     const std::string text = metrics();
     if (!text.empty())
-      samples.push_back({seconds_since(overload_start), metric_value(text, load_series),
-                         static_cast<int>(metric_value(text, pressure_series)),
-                         static_cast<int>(metric_value(text, "parley_media_video_paused_subscribers"))});
+      samples.push_back(
+          {seconds_since(overload_start), metric_value(text, load_series),
+           static_cast<int>(metric_value(text, pressure_series)),
+           static_cast<int>(metric_value(text, "parley_media_video_paused_subscribers"))});
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   runner.stop();
@@ -406,7 +427,9 @@ int run(const Options& o) {
   const LoadResults r = runner.results(t0, t1);
 
   // ---------------------------------------------------------------- report
-  auto delta = [&](const std::string& series) { return metric_value(after, series) - metric_value(before, series); };
+  auto delta = [&](const std::string& series) {
+    return metric_value(after, series) - metric_value(before, series);
+  };
   const double refused_counted = delta("parley_media_joins_refused_total");
   const double paused = delta("parley_media_video_paused_total");
   const double resumed = delta("parley_media_video_resumed_total");
@@ -442,39 +465,51 @@ int run(const Options& o) {
   for (std::size_t i = 0; i < samples.size(); ++i) {
     max_pressure = std::max(max_pressure, samples[i].pressure);
     max_load = std::max(max_load, samples[i].load);
-    if (samples[i].pressure == 2 && i + 1 < samples.size()) saturated_seconds += samples[i + 1].at - samples[i].at;
+    if (samples[i].pressure == 2 && i + 1 < samples.size())
+      saturated_seconds += samples[i + 1].at - samples[i].at;
   }
   if (o.verbose) {
     for (const auto& s : samples)
-      std::printf("  t=%5.2f s  load %.3f  pressure %d  video paused for %d\n", s.at, s.load, s.pressure, s.paused);
+      std::printf("  t=%5.2f s  load %.3f  pressure %d  video paused for %d\n", s.at, s.load,
+                  s.pressure, s.paused);
     for (const auto& a : attempts)
-      std::printf("  t=%5.2f s  join %-4s (load %.3f): %s\n", a.at, a.meeting.c_str(), a.load, a.outcome.c_str());
+      std::printf("  t=%5.2f s  join %-4s (load %.3f): %s\n", a.at, a.meeting.c_str(), a.load,
+                  a.outcome.c_str());
   }
   std::printf(
-      "media_overload: %d s past the limit: pressure up to %d, load up to %.3f, saturated %.1f s of %.1f observed\n"
-      "  joins tried %zu: refused media_saturated %d (server counted %.0f; first at load %.3f), let in %d, "
+      "media_overload: %d s past the limit: pressure up to %d, load up to %.3f, saturated %.1f s "
+      "of %.1f observed\n"
+      "  joins tried %zu: refused media_saturated %d (server counted %.0f; first at load %.3f), "
+      "let in %d, "
       "other failures %d\n"
       "  video paused for %.0f subscribers, resumed for %.0f\n"
-      "  meeting A audio loss %.3f%% (%llu of %llu), video loss %.3f%%; pool audio loss %.3f%%, video loss "
+      "  meeting A audio loss %.3f%% (%llu of %llu), video loss %.3f%%; pool audio loss %.3f%%, "
+      "video loss "
       "%.3f%%\n"
       "  meeting A audio delay (not judged): p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
-      o.seconds, max_pressure, max_load, saturated_seconds, samples.empty() ? 0.0 : samples.back().at, attempts.size(),
-      refusals, refused_counted, first_refusal_load, joins, other_failures, paused, resumed,
-      100 * a_audio.loss(), static_cast<unsigned long long>(a_audio.expected - a_audio.received),
-      static_cast<unsigned long long>(a_audio.expected), 100 * a_video.loss(), 100 * pool_audio.loss(),
-      100 * pool_video.loss(), a_audio_p50, a_audio_p99, a_audio_max);
+      o.seconds, max_pressure, max_load, saturated_seconds,
+      samples.empty() ? 0.0 : samples.back().at, attempts.size(), refusals, refused_counted,
+      first_refusal_load, joins, other_failures, paused, resumed, 100 * a_audio.loss(),
+      static_cast<unsigned long long>(a_audio.expected - a_audio.received),
+      static_cast<unsigned long long>(a_audio.expected), 100 * a_video.loss(),
+      100 * pool_audio.loss(), 100 * pool_video.loss(), a_audio_p50, a_audio_p99, a_audio_max);
 
   std::vector<std::string> failures;
   if (refusals == 0) failures.push_back("(a) no newcomer was refused with media_saturated");
-  if (other_failures > 0) failures.push_back("(a) a join failed otherwise than with media_saturated");
+  if (other_failures > 0)
+    failures.push_back("(a) a join failed otherwise than with media_saturated");
   if (static_cast<int>(refused_counted) != refusals)
-    failures.push_back("(a) parley_media_joins_refused_total rose by " + std::to_string(refused_counted) +
-                       ", not by the " + std::to_string(refusals) + " refusals seen");
+    failures.push_back("(a) parley_media_joins_refused_total rose by " +
+                       std::to_string(refused_counted) + ", not by the " +
+                       std::to_string(refusals) + " refusals seen");
   if (a_audio.expected == 0) failures.push_back("(b) meeting A sent no audio in the window");
-  if (a_audio.loss() >= kMaxAudioLoss) failures.push_back("(b) meeting A's audio loss is 2% or more");
+  if (a_audio.loss() >= kMaxAudioLoss)
+    failures.push_back("(b) meeting A's audio loss is 2% or more");
   // Those whose video was paused keep their audio too (never paused).
-  if (pool_audio.loss() >= kMaxAudioLoss) failures.push_back("(b) the pool's audio loss is 2% or more");
-  if (max_pressure != 2) failures.push_back("(c) /metrics never showed the worker saturated (pressure 2)");
+  if (pool_audio.loss() >= kMaxAudioLoss)
+    failures.push_back("(b) the pool's audio loss is 2% or more");
+  if (max_pressure != 2)
+    failures.push_back("(c) /metrics never showed the worker saturated (pressure 2)");
   if (max_load < 0.85) failures.push_back("(c) /metrics never showed a load at the limit (0.85)");
   if (paused < 1) failures.push_back("(c) no video was paused (parley_media_video_paused_total)");
   for (const auto& f : failures) std::cout << "FAILED " << f << "\n";

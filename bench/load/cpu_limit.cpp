@@ -45,7 +45,8 @@ bool has_word(const fs::path& p, const std::string& word) {
 // the throttled stretches short (the server is frozen for the rest of each
 // period once its quota is spent).
 std::pair<long, long> quota_and_period_us(double share) {
-  const long period = std::clamp(static_cast<long>(std::ceil(1000.0 / std::max(share, 1e-3))), 20'000L, 1'000'000L);
+  const long period =
+      std::clamp(static_cast<long>(std::ceil(1000.0 / std::max(share, 1e-3))), 20'000L, 1'000'000L);
   const long quota = std::max(1000L, static_cast<long>(share * static_cast<double>(period)));
   return {quota, period};
 }
@@ -65,11 +66,15 @@ Expected<std::unique_ptr<CpuLimit>> CpuLimit::create(pid_t pid, int cpu, bool ho
   l->cpu_ = cpu;
   std::string why;
   if (!hog_only) {
-    if (auto st = l->try_cgroup_v1(); st) return l;
-    else why += st.error().message + "; ";
+    if (auto st = l->try_cgroup_v1(); st)
+      return l;
+    else
+      why += st.error().message + "; ";
     for (const char* root : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
-      if (auto st = l->try_cgroup_v2(root); st) return l;
-      else why += st.error().message + "; ";
+      if (auto st = l->try_cgroup_v2(root); st)
+        return l;
+      else
+        why += st.error().message + "; ";
     }
   }
   // The hog: started idle; it reports whether it could become SCHED_FIFO.
@@ -92,7 +97,8 @@ Expected<std::unique_ptr<CpuLimit>> CpuLimit::create(pid_t pid, int cpu, bool ho
       while (now_ns() < busy_until) {
       }
       cycle += kPeriodNs;
-      timespec ts{static_cast<time_t>(cycle / 1'000'000'000), static_cast<long>(cycle % 1'000'000'000)};
+      timespec ts{static_cast<time_t>(cycle / 1'000'000'000),
+                  static_cast<long>(cycle % 1'000'000'000)};
       ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
       if (now_ns() - cycle > kPeriodNs) cycle = now_ns();  // fell behind: no burst to catch up
     }
@@ -107,10 +113,12 @@ Expected<std::unique_ptr<CpuLimit>> CpuLimit::create(pid_t pid, int cpu, bool ho
 
 Status CpuLimit::try_cgroup_v1() {
   const fs::path root = "/sys/fs/cgroup/cpu";
-  if (!fs::exists(root / "cpu.cfs_quota_us")) return make_error("setup", "no cgroup v1 cpu controller");
+  if (!fs::exists(root / "cpu.cfs_quota_us"))
+    return make_error("setup", "no cgroup v1 cpu controller");
   const fs::path group = root / ("parley-cpu-limit-" + std::to_string(::getpid()));
   std::error_code ec;
-  if (!fs::create_directory(group, ec) && ec) return make_error("setup", "cgroup v1: " + ec.message());
+  if (!fs::create_directory(group, ec) && ec)
+    return make_error("setup", "cgroup v1: " + ec.message());
   if (auto st = write_file(group / "cgroup.procs", std::to_string(pid_)); !st) {
     fs::remove(group, ec);
     return make_error("setup", "cgroup v1: " + st.error().message);
@@ -123,13 +131,15 @@ Status CpuLimit::try_cgroup_v1() {
 }
 
 Status CpuLimit::try_cgroup_v2(const fs::path& root) {
-  if (!has_word(root / "cgroup.controllers", "cpu")) return make_error("setup", "no cgroup v2 cpu controller at " + root.string());
+  if (!has_word(root / "cgroup.controllers", "cpu"))
+    return make_error("setup", "no cgroup v2 cpu controller at " + root.string());
   if (!has_word(root / "cgroup.subtree_control", "cpu"))
     if (auto st = write_file(root / "cgroup.subtree_control", "+cpu"); !st)
       return make_error("setup", "cgroup v2: " + st.error().message);
   const fs::path group = root / ("parley-cpu-limit-" + std::to_string(::getpid()));
   std::error_code ec;
-  if (!fs::create_directory(group, ec) && ec) return make_error("setup", "cgroup v2: " + ec.message());
+  if (!fs::create_directory(group, ec) && ec)
+    return make_error("setup", "cgroup v2: " + ec.message());
   if (auto st = write_file(group / "cgroup.procs", std::to_string(pid_)); !st) {
     fs::remove(group, ec);
     return make_error("setup", "cgroup v2: " + st.error().message);
@@ -148,7 +158,8 @@ Status CpuLimit::set(double share) {
     return ok_status();
   }
   const auto [quota, period] = quota_and_period_us(share);
-  if (v2_) return write_file(group_ / "cpu.max", std::to_string(quota) + " " + std::to_string(period));
+  if (v2_)
+    return write_file(group_ / "cpu.max", std::to_string(quota) + " " + std::to_string(period));
   // v1 refuses a period under the current quota's constraints in some
   // orders: lift the quota first, then set the period, then the quota.
   if (auto st = write_file(group_ / "cpu.cfs_quota_us", "-1"); !st) return st;
@@ -161,7 +172,8 @@ Status CpuLimit::lift() {
     hog_share_.store(1.0);
     return ok_status();
   }
-  return v2_ ? write_file(group_ / "cpu.max", "max") : write_file(group_ / "cpu.cfs_quota_us", "-1");
+  return v2_ ? write_file(group_ / "cpu.max", "max")
+             : write_file(group_ / "cpu.cfs_quota_us", "-1");
 }
 
 void CpuLimit::stop_hog() {

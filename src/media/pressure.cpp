@@ -6,15 +6,19 @@ namespace parley::media {
 
 const char* pressure_name(Pressure p) {
   switch (p) {
-    case Pressure::normal: return "normal";
-    case Pressure::high: return "high";
-    case Pressure::saturated: return "saturated";
+    case Pressure::normal:
+      return "normal";
+    case Pressure::high:
+      return "high";
+    case Pressure::saturated:
+      return "saturated";
   }
   return "normal";
 }
 
 void LoadMeter::add(std::chrono::nanoseconds busy, std::chrono::nanoseconds wall) {
-  ring_[next_] = Sample{std::max<std::int64_t>(0, busy.count()), std::max<std::int64_t>(0, wall.count())};
+  ring_[next_] =
+      Sample{std::max<std::int64_t>(0, busy.count()), std::max<std::int64_t>(0, wall.count())};
   next_ = (next_ + 1) % kSamples;
 }
 
@@ -38,10 +42,16 @@ Pressure PressureGovernor::update(double load) {
     next = Pressure::saturated;
   } else {
     switch (level_) {
-      case Pressure::normal: next = load >= high ? Pressure::high : Pressure::normal; break;
-      case Pressure::high: next = load < high - h ? Pressure::normal : Pressure::high; break;
+      case Pressure::normal:
+        next = load >= high ? Pressure::high : Pressure::normal;
+        break;
+      case Pressure::high:
+        next = load < high - h ? Pressure::normal : Pressure::high;
+        break;
       case Pressure::saturated:
-        next = load < high - h ? Pressure::normal : load < max - h ? Pressure::high : Pressure::saturated;
+        next = load < high - h  ? Pressure::normal
+               : load < max - h ? Pressure::high
+                                : Pressure::saturated;
         break;
     }
   }
@@ -88,7 +98,8 @@ PressureGovernor::StepResult PressureGovernor::step() {
       }
     ++saturated_steps_;
     settled_steps_ = lowerable ? 0 : settled_steps_ + 1;
-    if (active > 0 && (settled_steps_ >= kShedAfterSteps || saturated_steps_ >= kShedAnywayAfterSteps)) {
+    if (active > 0 &&
+        (settled_steps_ >= kShedAfterSteps || saturated_steps_ >= kShedAnywayAfterSteps)) {
       // A quarter (at least one) of those still receiving video, the most
       // recently joined first: a multiplicative step, since how far the
       // load is beyond the limit cannot be seen once it is saturated.

@@ -37,9 +37,9 @@ enum class Pressure : std::uint8_t { normal = 0, high = 1, saturated = 2 };
 const char* pressure_name(Pressure p);
 
 struct PressureConfig {
-  double max_load = 0.85;   // saturated at or above this load
-  double high_band = 0.15;  // high from max_load − high_band
-  double hysteresis = 0.05; // a level is left this far below where it was entered
+  double max_load = 0.85;    // saturated at or above this load
+  double high_band = 0.15;   // high from max_load − high_band
+  double hysteresis = 0.05;  // a level is left this far below where it was entered
   double high_mark() const { return max_load > high_band ? max_load - high_band : 0.0; }
 };
 
@@ -113,11 +113,11 @@ class PressureGovernor {
   Pressure level_ = Pressure::normal;
   double load_ = 0;
   Key next_key_ = 1;
-  std::map<Key, Entry> entries_;  // by join order
-  std::vector<Key> paused_order_; // a stack: the last paused resumes first
-  int saturated_steps_ = 0;       // consecutive saturated steps since the last pause
-  int settled_steps_ = 0;         // ... of which the last ones with nothing left to lower
-  int calm_steps_ = 0;            // consecutive normal steps since the last resume
+  std::map<Key, Entry> entries_;   // by join order
+  std::vector<Key> paused_order_;  // a stack: the last paused resumes first
+  int saturated_steps_ = 0;        // consecutive saturated steps since the last pause
+  int settled_steps_ = 0;          // ... of which the last ones with nothing left to lower
+  int calm_steps_ = 0;             // consecutive normal steps since the last resume
   std::uint64_t generation_ = 0;
 };
 

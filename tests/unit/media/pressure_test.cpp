@@ -55,7 +55,8 @@ TEST(PressureGovernorTest, LevelsFollowTheLoadWithHysteresis) {
 
 // Steps the governor at `load` until something is paused or resumed, or
 // `max` steps; returns what the last step did and how many steps it took.
-std::pair<PressureGovernor::StepResult, int> step_until_change(PressureGovernor& g, double load, int max) {
+std::pair<PressureGovernor::StepResult, int> step_until_change(PressureGovernor& g, double load,
+                                                               int max) {
   for (int i = 1; i <= max; ++i) {
     g.update(load);
     auto r = g.step();
@@ -118,7 +119,8 @@ TEST(PressureGovernorTest, ManySubscribersArePausedAQuarterAtATime) {
   for (auto k : keys) g.report(k, true, false);
   EXPECT_EQ(step_until_change(g, 1.0, 10).first.paused, 10u);
   EXPECT_EQ(step_until_change(g, 1.0, 10).first.paused, 7u);  // 30 / 4
-  for (int i = 0; i < 40; ++i) EXPECT_EQ(g.video_paused(keys[static_cast<std::size_t>(i)]), i >= 23) << i;
+  for (int i = 0; i < 40; ++i)
+    EXPECT_EQ(g.video_paused(keys[static_cast<std::size_t>(i)]), i >= 23) << i;
 }
 
 TEST(PressureGovernorTest, PausedVideoResumesOneAtATimeLastPausedFirstBelowTheHighMark) {
