@@ -12,6 +12,11 @@
 //    rest. The server must be pinned to that CPU; so is everything else
 //    that runs there, which is why the cgroups come first.
 //
+// The limit is a ceiling; so that the process really gets its share on a
+// machine busy with other work, it is also given precedence up to it: the
+// group's weight at the maximum (cpu.shares, cpu.weight), or with the hog a
+// nice value of −10 on each of its threads.
+//
 // The limit can be changed and lifted while the process runs; the group is
 // removed (the process moved back to the root group) on destruction.
 
