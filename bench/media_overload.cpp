@@ -5,7 +5,7 @@
 // the other. The worker carries meeting A (two participants sending each
 // other Opus and VP8) and, joined after it, a press pool (one publisher,
 // N subscribers). Once media flows, the test measures the CPU parleyd needs
-// for it, then lets parleyd have only about half of that for several
+// for it, then lets parleyd have only 60% of that for several
 // seconds — a cgroup CPU quota, or a SCHED_FIFO duty-cycle hog on its CPU
 // (load/cpu_limit.h) — while newcomers keep trying to join the pool and a
 // new meeting. It then checks what a person would:
