@@ -292,9 +292,14 @@ class ParleyServer : public Server {
                                                        int cpu, int max_participants) {
     std::unique_ptr<ParleyServer> s(new ParleyServer());
     s->dir_ = dir;
+    // --media-max-load 1: the worker saturates (refuses joins, pauses
+    // video) only when fully busy, so that the ladder finds where forwarding
+    // itself stops holding, as it does for Janus, which sheds nothing
+    // (docs/media.md §Behaviour at the limit).
     auto p = ParleydProcess::start(binary, dir / "data", dir / "parleyd.log",
                                    {"--media-workers", "1", "--call-max-participants",
-                                    std::to_string(std::max(50, max_participants))},
+                                    std::to_string(std::max(50, max_participants)),
+                                    "--media-max-load", "1"},
                                    cpu);
     if (!p) return p.error();
     s->process_ = std::move(*p);

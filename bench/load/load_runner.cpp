@@ -290,9 +290,13 @@ LoadResults LoadRunner::results(std::int64_t t0, std::int64_t t1) const {
       if (stamp >= t0 && stamp < t1) ++sent_per_stream[s];
   for (auto n : sent_per_stream) r.sent += n;
   std::vector<std::uint64_t> expected_per_subscriber(subscribers_.size(), 0);
+  r.streams.assign(streams_, StreamOutcome{});
   for (std::size_t sub = 0; sub < subscribers_.size(); ++sub) {
     for (std::size_t s = 0; s < streams_; ++s)
-      if (expects_[sub * streams_ + s]) expected_per_subscriber[sub] += sent_per_stream[s];
+      if (expects_[sub * streams_ + s]) {
+        expected_per_subscriber[sub] += sent_per_stream[s];
+        r.streams[s].expected += sent_per_stream[s];
+      }
     r.expected += expected_per_subscriber[sub];
   }
 
@@ -305,6 +309,7 @@ LoadResults LoadRunner::results(std::int64_t t0, std::int64_t t1) const {
   });
   std::vector<std::int64_t> delays;
   delays.reserve(in.size());
+  std::vector<std::vector<std::int64_t>> stream_delays(streams_);
   std::vector<std::uint64_t> per_subscriber(subscribers_.size(), 0);
   for (std::size_t i = 0; i < in.size(); ++i) {
     if (i > 0 && in[i].subscriber == in[i - 1].subscriber && in[i].stream == in[i - 1].stream &&
@@ -313,8 +318,17 @@ LoadResults LoadRunner::results(std::int64_t t0, std::int64_t t1) const {
       continue;
     }
     ++r.received;
+    ++r.streams[in[i].stream].received;
     ++per_subscriber[in[i].subscriber];
     delays.push_back(in[i].delay_ns);
+    stream_delays[in[i].stream].push_back(in[i].delay_ns);
+  }
+  for (std::size_t s = 0; s < streams_; ++s) {
+    auto& d = stream_delays[s];
+    std::sort(d.begin(), d.end());
+    r.streams[s].p50_ms = percentile_ms(d, 0.50);
+    r.streams[s].p99_ms = percentile_ms(d, 0.99);
+    r.streams[s].max_ms = d.empty() ? 0 : static_cast<double>(d.back()) / 1e6;
   }
   std::sort(delays.begin(), delays.end());
   r.p50_ms = percentile_ms(delays, 0.50);

@@ -49,6 +49,16 @@ struct RunnerOptions {
   std::int64_t send_slack_ns = 0;
 };
 
+// One stream over the window: packets sent times the subscribers that
+// expect it, and how many of those (distinct) arrived.
+struct StreamOutcome {
+  std::uint64_t expected = 0, received = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;  // of what arrived
+  double loss() const {
+    return expected ? 1.0 - static_cast<double>(received) / static_cast<double>(expected) : 0;
+  }
+};
+
 struct LoadResults {
   double seconds = 0;          // t1 - t0
   std::uint64_t sent = 0;      // packets publishers sent in the window
@@ -62,6 +72,7 @@ struct LoadResults {
   std::uint64_t unexpected = 0;              // RTP of a stream its subscriber was not meant to get
   std::uint64_t publisher_rtp_received = 0;  // publishers receive none: they answer inactive
   ClientCounters publishers, subscribers;    // summed
+  std::vector<StreamOutcome> streams;        // by stream number
 };
 
 class LoadRunner {

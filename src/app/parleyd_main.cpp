@@ -146,6 +146,7 @@ int main(int argc, char** argv) {
   cc.max_packet = static_cast<std::size_t>(cfg->media_max_packet);
   cc.cache_packets = static_cast<std::size_t>(cfg->media_cache_packets);
   cc.sample_payloads = cfg->media_sample_payloads;
+  cc.max_load = cfg->media_max_load;
   auto calls = call::CallService::start(cc, [&loop](std::function<void()> f) { loop.post(std::move(f)); });
   if (!calls) return fail(calls.error().message);
   for (const auto& w : (*calls)->load()) spdlog::info("event=media_worker address={} port={}", cc.bind_address, w.port);

@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <thread>
 #include <tuple>
 
@@ -92,6 +93,7 @@ Expected<std::unique_ptr<CallService>> CallService::start(CallConfig config, Pos
     wc.port = s->config_.base_port ? static_cast<std::uint16_t>(s->config_.base_port + i) : 0;
     wc.pool_packets = s->config_.pool_packets;
     wc.max_datagram = s->config_.max_packet;
+    wc.pressure.max_load = s->config_.max_load;
     auto w = media::Worker::start(wc, s->dtls_);
     if (!w) return w.error();
     media::Worker* wp = w->get();
@@ -149,11 +151,65 @@ CallService::Peer* CallService::find_peer(Call& c, ConnectionId conn) {
   return nullptr;
 }
 
+std::size_t CallService::least_loaded_worker() const {
+  std::vector<std::size_t> participants(workers_.size(), 0);
+  for (const auto& [_, c] : calls_) participants[c.worker] += c.peers.size();
+  // Loads within the same 5% count as equal: the measure moves by that much
+  // from one second to the next, and the count of participants then decides.
+  // A saturated worker comes last even when its load has eased to within
+  // the hysteresis of the limit, below another's.
+  auto key = [&](std::size_t i) {
+    const double load = workers_[i].worker->stats().load.load(std::memory_order_relaxed);
+    return std::make_tuple(saturated(i), static_cast<long>(load * 20), participants[i], workers_[i].calls, i);
+  };
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < workers_.size(); ++i)
+    if (key(i) < key(best)) best = i;
+  return best;
+}
+
+bool CallService::saturated(std::size_t worker) const {
+  return workers_[worker].worker->stats().pressure.load(std::memory_order_relaxed) ==
+         static_cast<std::uint64_t>(media::Pressure::saturated);
+}
+
+void CallService::forget_departures(std::chrono::steady_clock::time_point now) {
+  for (auto m = departed_.begin(); m != departed_.end();) {
+    std::erase_if(m->second, [&](const auto& e) { return now - e.second > config_.rejoin_grace; });
+    m = m->second.empty() ? departed_.erase(m) : std::next(m);
+  }
+}
+
+void CallService::set_worker_load_for_test(std::size_t worker, std::optional<double> load) {
+  auto* w = workers_.at(worker).worker.get();
+  w->post([w, load] { w->set_load_for_test(load); });
+}
+
 Status CallService::join(ConnectionId conn, const std::string& meeting, const Joiner& who, std::string_view offer_text,
                          Sink sink) {
   auto parsed_offer = sdp::parse(offer_text);
   if (!parsed_offer) return sdp_error(parsed_offer.error());
   Call* c = find(meeting);
+  // A member already in the call (another connection, a reload the server
+  // has not noticed yet) or who left it within the grace (a dropped network)
+  // is returning, not new: the limit of the worker does not keep them out.
+  forget_departures(std::chrono::steady_clock::now());
+  bool returning = false;
+  if (c)
+    for (const auto& [_, p] : c->peers) returning = returning || p.who.admitted.member == who.admitted.member;
+  if (auto d = departed_.find(meeting); d != departed_.end() && d->second.count(who.admitted.member))
+    returning = true;
+  if (c && !returning && c->peers.size() >= config_.max_participants)
+    return make_error("call_full", "this call has its maximum of " + std::to_string(config_.max_participants) + " participants");
+  // Refused before anything is made or replaced: a saturated worker keeps
+  // the calls it carries, and a new call would go to it only if every
+  // worker is saturated.
+  if (const std::size_t target = c ? c->worker : least_loaded_worker(); !returning && saturated(target)) {
+    workers_[target].worker->counters().joins_refused.fetch_add(1, std::memory_order_relaxed);
+    return make_error("media_saturated",
+                      "the media server carrying this meeting is at its limit and cannot take another "
+                      "participant now (those in the call go on); try again in a few seconds");
+  }
   // The same member joining again (a reconnection) replaces their old place.
   if (c)
     for (auto& [pid, p] : c->peers)
@@ -164,13 +220,7 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
   c = find(meeting);
   if (c && c->peers.size() >= config_.max_participants)
     return make_error("call_full", "this call has its maximum of " + std::to_string(config_.max_participants) + " participants");
-  std::size_t worker = 0;
-  if (c) {
-    worker = c->worker;
-  } else {
-    for (std::size_t i = 1; i < workers_.size(); ++i)
-      if (workers_[i].calls < workers_[worker].calls) worker = i;
-  }
+  const std::size_t worker = c ? c->worker : least_loaded_worker();
   auto* w = workers_[worker].worker.get();
 
   sdp::LocalTransport lt;
@@ -505,6 +555,7 @@ Status CallService::view(ConnectionId conn, const std::string& meeting, const Js
 void CallService::remove(Call& c, media::ParticipantId id) {
   auto it = c.peers.find(id);
   if (it == c.peers.end()) return;
+  departed_[c.meeting][it->second.who.admitted.member] = std::chrono::steady_clock::now();
   c.peers.erase(it);
   auto* w = workers_[c.worker].worker.get();
   media::Call* mc = c.media.get();
@@ -650,6 +701,10 @@ std::string CallService::metrics_text() const {
       {"parley_media_rtx_received_total", "RTX packets (RFC 4588) received from publishers", &media::WorkerStats::rtx_received},
       {"parley_media_layer_switches_total", "Simulcast layer switches made for subscribers (at keyframes)", &media::WorkerStats::layer_switches},
       {"parley_media_twcc_feedback_sent_total", "Transport-wide congestion feedback packets sent", &media::WorkerStats::twcc_feedback_sent},
+      {"parley_media_joins_refused_total", "New participants refused because the worker was saturated (media_saturated)", &media::WorkerStats::joins_refused},
+      {"parley_media_layer_caps_total", "Subscriber video tracks capped to a lower simulcast layer by the worker's pressure", &media::WorkerStats::layer_caps},
+      {"parley_media_video_paused_total", "Subscribers whose video the saturated worker paused (audio goes on)", &media::WorkerStats::video_paused},
+      {"parley_media_video_resumed_total", "Subscribers whose paused video resumed", &media::WorkerStats::video_resumed},
   };
   std::string out;
   for (const auto& c : kCounters) {
@@ -665,6 +720,24 @@ std::string CallService::metrics_text() const {
   for (std::size_t i = 0; i < workers_.size(); ++i)
     out += "parley_media_transports{worker=\"" + std::to_string(i) + "\"} " +
            std::to_string(workers_[i].worker->stats().transports.load(std::memory_order_relaxed)) + "\n";
+  out += "# HELP parley_media_worker_load Busy fraction of a media worker's loop over the last second "
+         "(not blocked waiting for packets)\n# TYPE parley_media_worker_load gauge\n";
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    char value[32];
+    std::snprintf(value, sizeof value, "%.3f", workers_[i].worker->stats().load.load(std::memory_order_relaxed));
+    out += "parley_media_worker_load{worker=\"" + std::to_string(i) + "\"} " + value + "\n";
+  }
+  out += "# HELP parley_media_worker_pressure Pressure level of a media worker: 0 normal, 1 high (video one "
+         "layer down), 2 saturated (lowest layers, new joins refused, video shed)\n"
+         "# TYPE parley_media_worker_pressure gauge\n";
+  for (std::size_t i = 0; i < workers_.size(); ++i)
+    out += "parley_media_worker_pressure{worker=\"" + std::to_string(i) + "\"} " +
+           std::to_string(workers_[i].worker->stats().pressure.load(std::memory_order_relaxed)) + "\n";
+  out += "# HELP parley_media_video_paused_subscribers Subscribers whose video a media worker has paused now\n"
+         "# TYPE parley_media_video_paused_subscribers gauge\n";
+  for (std::size_t i = 0; i < workers_.size(); ++i)
+    out += "parley_media_video_paused_subscribers{worker=\"" + std::to_string(i) + "\"} " +
+           std::to_string(workers_[i].worker->stats().paused_subscribers.load(std::memory_order_relaxed)) + "\n";
   return out;
 }
 

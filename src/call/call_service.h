@@ -17,6 +17,7 @@
 #include <map>
 #include <set>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,14 @@ struct CallConfig {
   std::size_t max_packet = 1500;       // larger datagrams are dropped (bytes, at most media::kPacketCapacity)
   std::size_t cache_packets = 512;     // retransmission cache per video layer
   bool sample_payloads = false;        // media::PayloadSampler per worker
+  // A worker at or above this load is saturated: new participants are
+  // refused there (media_saturated) and its video shed (docs/media.md
+  // §Behaviour at the limit).
+  double max_load = 0.85;
+  // A member who left a meeting's call this recently is let back in even
+  // when its worker is saturated: a reload or a dropped network, not a
+  // newcomer.
+  std::chrono::milliseconds rejoin_grace{60'000};
 };
 
 using ConnectionId = std::uint64_t;
@@ -75,7 +84,9 @@ class CallService {
 
   // Answers with {"type":"call.joined",...} and later "call.offer" and
   // "call.participants" messages through `sink`, or returns an error (nothing
-  // created).
+  // created). A new meeting's call is placed on the least loaded worker; a
+  // newcomer to a call whose worker is saturated is refused with
+  // media_saturated, a member returning within `rejoin_grace` is not.
   Status join(ConnectionId conn, const std::string& meeting, const Joiner& who, std::string_view offer, Sink sink);
   Status answer(ConnectionId conn, const std::string& meeting, std::string_view sdp);
   // ICE restart asked by the client (its connection dropped): the server's
@@ -109,6 +120,9 @@ class CallService {
   // bytes, to check that the server forwards only what it cannot read.
   json::Json payload_samples() const;
   std::size_t calls() const { return calls_.size(); }
+  // Test seam: worker `worker` judges its pressure from `load` instead of
+  // its measured load (media::Worker::set_load_for_test).
+  void set_worker_load_for_test(std::size_t worker, std::optional<double> load);
 
  private:
   // One simulcast layer a client publishes: by rid, or by SSRC (with its
@@ -182,6 +196,12 @@ class CallService {
   void announce_participants(Call& c);
   json::Json participant_json(const Peer& p) const;
   void on_transport_state(media::Transport& t, std::size_t worker);
+  // The worker for a new call: not saturated, the lowest load (in steps of
+  // 5%), then the fewest participants (one transport each, counted here so that joins not
+  // yet carried out by the worker count too), then the fewest calls.
+  std::size_t least_loaded_worker() const;
+  bool saturated(std::size_t worker) const;
+  void forget_departures(std::chrono::steady_clock::time_point now);
   void apply_ice_restart(Call& c, Peer& p, const std::string& remote_ufrag);
 
   CallConfig config_;
@@ -190,6 +210,8 @@ class CallService {
   std::vector<std::uint8_t> fingerprint_bytes_;
   std::vector<Worker> workers_;
   std::map<std::string, Call> calls_;
+  // meeting → member → when they last left its call (within rejoin_grace).
+  std::map<std::string, std::map<std::string, std::chrono::steady_clock::time_point>> departed_;
   media::ParticipantId next_participant_ = 1;
   sdp::Capabilities caps_;
 };

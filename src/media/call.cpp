@@ -48,6 +48,7 @@ Call::Incoming Call::describe(const rtp::RtpPacket& rtp, PayloadFormat format, s
 
 Call::~Call() {
   if (timer_) worker_.loop().cancel(timer_);
+  for (const auto& [_, p] : participants_) worker_.pressure().withdraw(p.pressure_key);
 }
 
 void Call::add_participant(ParticipantId id, Transport* transport, ParticipantExtensions extensions) {
@@ -55,6 +56,9 @@ void Call::add_participant(ParticipantId id, Transport* transport, ParticipantEx
   p.transport = transport;
   p.ext = extensions;
   p.estimate = BandwidthEstimate(limits_.initial_bandwidth_bps);
+  if (auto old = participants_.find(id); old != participants_.end())
+    worker_.pressure().withdraw(old->second.pressure_key);
+  p.pressure_key = worker_.pressure().enroll();
   participants_[id] = std::move(p);
   transport->owner = this;
   // The call is made on the service thread; its timer starts here, on the
@@ -69,6 +73,9 @@ void Call::tick() {
       for (auto& o : t->outbounds) o.retransmit_budget = kRetransmitBudget;
   ++ticks_;
   if (ticks_ % 3 == 0) update_active_speaker();
+  // The worker's pressure level or its paused set changed: choose again now
+  // rather than at the next interval.
+  if (ticks_ % 5 != 0 && worker_.pressure().generation() != pressure_generation_) choose_layers();
   if (ticks_ % 5 == 0) {
     // Each layer's rate over the last interval, smoothed.
     constexpr double kSeconds = std::chrono::duration<double>(kLayerInterval).count();
@@ -145,6 +152,7 @@ Transport* Call::remove_participant(ParticipantId id) {
     for (auto& t : p.tracks) std::erase_if(t->outbounds, [id](const Outbound& o) { return o.subscriber == id; });
   Transport* t = it->second.transport;
   t->owner = nullptr;
+  worker_.pressure().withdraw(it->second.pressure_key);
   participants_.erase(it);
   if (active_speaker_ == id) active_speaker_ = 0;
   rebuild_receiving();
@@ -259,6 +267,12 @@ Call::Receiving* Call::find_outbound(ParticipantId subscriber, std::uint32_t ssr
 // goes above what its size needs. A tile whose target differs from what it
 // gets asks the publisher for a keyframe of the target layer; the switch
 // happens when that keyframe arrives (forward()).
+//
+// Then the worker's pressure (docs/media.md §Behaviour at the limit): under
+// high pressure every tile gets one layer below that choice, saturated the
+// lowest layer; a subscriber whose video the worker paused gets none until
+// it is resumed (the keyframe request above then brings it back). Audio is
+// not chosen here and never capped.
 void Call::choose_layers() {
   struct Choice {
     Receiving* r;
@@ -267,6 +281,9 @@ void Call::choose_layers() {
     int pos = -1;
   };
   auto cutoff = Clock::now() - kLayerTimeout;
+  PressureGovernor& governor = worker_.pressure();
+  const Pressure level = governor.level();
+  pressure_generation_ = governor.generation();
   for (auto& [_, sub] : participants_) {
     std::vector<Choice> choices;
     double used = 0;
@@ -301,6 +318,26 @@ void Call::choose_layers() {
         raised = true;
       }
     }
+    const bool paused = governor.video_paused(sub.pressure_key);
+    bool receives_video = false, lowerable = false;
+    for (auto& c : choices) {
+      Outbound& o = *c.r->out;
+      if (c.pos < 0) {
+        o.capped = 0;
+        continue;
+      }
+      receives_video = true;
+      const int own = c.pos;
+      if (level == Pressure::saturated) c.pos = 0;
+      else if (level == Pressure::high && c.pos > 0) --c.pos;
+      if (own - c.pos > o.capped) count(stats_.layer_caps, worker_.counters().layer_caps);
+      o.capped = own - c.pos;
+      // Still on a higher layer than its lowest (its switch waits for a
+      // keyframe): lowering layers may yet help.
+      if (o.current >= 0 && o.current != c.ranked[0]) lowerable = true;
+      if (paused) c.pos = -1;
+    }
+    governor.report(sub.pressure_key, receives_video, lowerable);
     for (auto& c : choices) {
       Outbound& o = *c.r->out;
       o.target = c.pos < 0 ? -1 : c.ranked[static_cast<std::size_t>(c.pos)];

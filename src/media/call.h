@@ -34,6 +34,7 @@ struct CallStats {
   std::uint64_t unknown_ssrc = 0, keyframe_requests_sent = 0, keyframe_requests_suppressed = 0;
   std::uint64_t nacked_packets = 0, retransmitted_from_cache = 0, nack_misses = 0, nacks_sent = 0;
   std::uint64_t rtx_received = 0, twcc_feedback_sent = 0, layer_switches = 0;
+  std::uint64_t layer_caps = 0;  // a subscriber's track capped lower by the worker's pressure
 };
 
 // The header extension ids one participant negotiated (0: none).
@@ -124,6 +125,7 @@ class Call {
     Transport* to = nullptr;
     OutboundSpec spec;
     int current = -1, target = -1;  // layer indices; -1: none
+    int capped = 0;  // layers below its own choice the worker's pressure put it at the last choice
     // The rewrite of the current layer: out = in + delta (mod 2^n).
     bool started = false;
     // Packets of the current layer older than this are not sent: at first
@@ -170,6 +172,7 @@ class Call {
     double loudness = 0;  // smoothed 127 - level (dBov below full scale): higher is louder
     BandwidthEstimate estimate{0};
     std::vector<Receiving> receiving;  // rebuilt on every subscription change
+    PressureGovernor::Key pressure_key = 0;  // its place in the worker's shedding order
   };
   // What forwarding reads from an incoming packet once, for every subscriber.
   struct Incoming {
@@ -199,6 +202,7 @@ class Call {
   void send_transport_feedback();
   void choose_layers();
   Loop::TimerId timer_ = 0;
+  std::uint64_t pressure_generation_ = 0;  // of the worker's governor at the last choice
 
   void on_rtp(Transport& from, Packet& packet);
   // `repaired`: a retransmission (rebuilt from RTX); it never opens a

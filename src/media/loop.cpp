@@ -153,10 +153,18 @@ void Loop::fire_timers() {
   rearm_timer();
 }
 
+std::chrono::nanoseconds Loop::busy() const { return busy_ + (std::chrono::steady_clock::now() - woke_); }
+
 void Loop::run() {
   epoll_event events[kMaxEvents];
+  woke_ = std::chrono::steady_clock::now();
   while (!stopping_) {
+    // steady_clock is CLOCK_MONOTONIC (vDSO: no system call). A thread
+    // preempted while handling events counts as busy; once blocked in
+    // epoll_wait it does not, whatever keeps it from running after.
+    busy_ += std::chrono::steady_clock::now() - woke_;
     int n = epoll_wait(epoll_fd_, events, kMaxEvents, -1);
+    woke_ = std::chrono::steady_clock::now();
     if (n < 0) {
       if (errno == EINTR) continue;
       break;  // the epoll fd itself failed: nothing more can be served

@@ -40,6 +40,12 @@ class Loop {
   // Tasks posted and not yet run (for the load report).
   std::size_t pending() const;
 
+  // Loop thread only. Wall-clock time spent outside epoll_wait since run()
+  // began, the current wake included: handling events, or waiting for a
+  // CPU while not blocked (docs/media.md §Behaviour at the limit). Two
+  // CLOCK_MONOTONIC reads per wake.
+  std::chrono::nanoseconds busy() const;
+
  private:
   Loop(int epoll_fd, int wake_fd, int timer_fd);
   void drain_posted();
@@ -50,6 +56,10 @@ class Loop {
   int wake_fd_;
   int timer_fd_;
   bool stopping_ = false;  // loop thread only
+  // Loop thread only: busy time of the wakes that ended, and when the
+  // current one began.
+  std::chrono::nanoseconds busy_{0};
+  std::chrono::steady_clock::time_point woke_ = std::chrono::steady_clock::now();
   mutable std::mutex mu_;
   std::vector<std::function<void()>> posted_;  // guarded by mu_
   bool stop_requested_ = false;                // guarded by mu_

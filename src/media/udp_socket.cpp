@@ -88,10 +88,16 @@ Expected<UdpSocket> UdpSocket::bind(const std::string& address, std::uint16_t po
   int fd = socket(ep->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return make_error("media_system", std::string("socket: ") + std::strerror(errno));
   // Generous kernel buffers: a burst of video keyframes from several
-  // publishers must not overflow between two reads.
+  // publishers must not overflow between two reads, nor the seconds of
+  // backlog of a worker past its limit while it lowers layers and sheds
+  // video (docs/media.md §Behaviour at the limit). The kernel caps the plain
+  // options at net.core.rmem_max / wmem_max (208 KiB by default); with
+  // CAP_NET_ADMIN the FORCE variants are not capped.
   int size = 4 << 20;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&ep->addr), ep->len) != 0) {
     int err = errno;
     close(fd);

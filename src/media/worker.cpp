@@ -30,6 +30,9 @@ Expected<std::unique_ptr<Worker>> Worker::start(WorkerConfig config, std::shared
   if (auto s = w->loop_->watch(w->socket_->fd(), [wp = w.get()] { wp->on_readable(); }); !s) return s.error();
   // DTLS retransmissions and consent expiry: a coarse tick is enough.
   w->loop_->every(std::chrono::milliseconds(50), [wp = w.get()] { wp->tick(); });
+  w->governor_ = PressureGovernor(w->config_.pressure);
+  w->last_measure_ = w->last_step_ = std::chrono::steady_clock::now();
+  w->loop_->every(std::chrono::milliseconds(100), [wp = w.get()] { wp->measure(); });
   w->thread_ = std::thread([wp = w.get()] { wp->loop_->run(); });
   // Named for ps, top and the benchmark, which reads its CPU time.
   pthread_setname_np(w->thread_.native_handle(), "parley-media");
@@ -112,8 +115,13 @@ void Worker::changed(Transport& t) {
 void Worker::on_readable() {
   std::array<Datagram, UdpSocket::kBatch> batch;
   // Drain what is waiting, a batch at a time, then send what the batch
-  // produced; bounded so that a flood cannot starve timers and posted tasks.
+  // produced; bounded so that a flood cannot starve timers and posted tasks:
+  // at most 8 batches, and none begun after 10 ms of wall time — a worker
+  // short of CPU (past its limit) takes far longer per batch, and its
+  // timers (the load measure and the decisions taken on it) must still run.
+  const auto began = std::chrono::steady_clock::now();
   for (int round = 0; round < 8; ++round) {
+    if (round > 0 && std::chrono::steady_clock::now() - began > std::chrono::milliseconds(10)) break;
     std::size_t n = socket_->receive(*pool_, batch);
     if (n == 0) {
       if (pool_->available() == 0) stats_.pool_exhausted.fetch_add(1, std::memory_order_relaxed);
@@ -282,6 +290,30 @@ void Worker::flush() {
   }
   for (auto& q : out_) pool_->release(q.packet);
   out_.clear();
+}
+
+// Every 100 ms: the busy time since the last sample into the one-second
+// window, the level from it; every PressureGovernor::kStepInterval the
+// governor's decisions (docs/media.md §Behaviour at the limit).
+void Worker::measure() {
+  const auto now = std::chrono::steady_clock::now();
+  const auto busy = loop_->busy();
+  meter_.add(busy - last_busy_, now - last_measure_);
+  last_busy_ = busy;
+  last_measure_ = now;
+  const double load = load_override_ ? *load_override_ : meter_.load();
+  const Pressure level = governor_.update(load);
+  // By the clock, not by counting samples: a worker past its limit runs its
+  // timers late, and its decisions must not slow down with them.
+  if (now - last_step_ >= PressureGovernor::kStepInterval) {
+    last_step_ = now;
+    auto r = governor_.step();
+    if (r.paused) stats_.video_paused.fetch_add(r.paused, std::memory_order_relaxed);
+    if (r.resumed) stats_.video_resumed.fetch_add(r.resumed, std::memory_order_relaxed);
+    stats_.paused_subscribers.store(governor_.paused_count(), std::memory_order_relaxed);
+  }
+  stats_.load.store(load, std::memory_order_relaxed);
+  stats_.pressure.store(static_cast<std::uint64_t>(level), std::memory_order_relaxed);
 }
 
 void Worker::tick() {

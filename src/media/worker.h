@@ -19,6 +19,7 @@
 #include "media/dtls.h"
 #include "media/loop.h"
 #include "media/packet_pool.h"
+#include "media/pressure.h"
 #include "media/transport.h"
 #include "media/udp_socket.h"
 
@@ -31,6 +32,7 @@ struct WorkerConfig {
   std::size_t max_datagram = kPacketCapacity;  // larger ones are dropped and counted as truncated
   std::size_t max_transports = 1024;
   std::chrono::seconds consent_timeout{30};  // no check from a bound peer for this long: failed
+  PressureConfig pressure;  // --media-max-load (docs/media.md §Behaviour at the limit)
 };
 
 // Counters a worker keeps; read from any thread (relaxed atomics).
@@ -45,6 +47,13 @@ struct WorkerStats {
   std::atomic<std::uint64_t> keyframe_requests_sent{0}, keyframe_requests_suppressed{0};
   std::atomic<std::uint64_t> nacked_packets{0}, retransmitted_from_cache{0}, nack_misses{0}, nacks_sent{0};
   std::atomic<std::uint64_t> rtx_received{0}, twcc_feedback_sent{0}, layer_switches{0};
+  // Behaviour at the limit (docs/media.md): the worker's load (busy
+  // fraction over the last second) and pressure level (media::Pressure),
+  // what it did about them, and the joins the control plane refused.
+  std::atomic<double> load{0};
+  std::atomic<std::uint64_t> pressure{0};
+  std::atomic<std::uint64_t> layer_caps{0}, video_paused{0}, video_resumed{0}, paused_subscribers{0};
+  std::atomic<std::uint64_t> joins_refused{0};  // written by the control plane
 };
 
 class Worker {
@@ -80,6 +89,13 @@ class Worker {
                                    std::string remote_ufrag);
   Transport* find(TransportId id);
   PacketPool& pool() { return *pool_; }
+  // The load, its pressure level and the shedding decisions of this worker.
+  PressureGovernor& pressure() { return governor_; }
+  // Test seam (docs/media.md §Behaviour at the limit): judge pressure from
+  // `load` instead of the measured load, until called with nullopt. The
+  // measurement goes on; the level, the stats and every decision then follow
+  // the given load exactly as they follow a measured one.
+  void set_load_for_test(std::optional<double> load) { load_override_ = load; }
   // Protects `packet` (taken: released after sending) for `to` and queues
   // it; sent at the end of the current batch. Dropped and counted if `to`
   // is not connected.
@@ -98,6 +114,7 @@ class Worker {
   void send_protected(Transport& to, Packet* p, bool rtcp);
   void flush();
   void tick();
+  void measure();
   void changed(Transport& t);
 
   WorkerConfig config_;
@@ -107,6 +124,11 @@ class Worker {
   std::optional<UdpSocket> socket_;
   std::uint16_t port_ = 0;
   WorkerStats stats_;
+  PressureGovernor governor_;
+  LoadMeter meter_;
+  std::optional<double> load_override_;
+  std::chrono::nanoseconds last_busy_{0};
+  std::chrono::steady_clock::time_point last_measure_{}, last_step_{};
   MediaHandler on_media_;
   StateHandler on_state_;
   TransportId next_id_ = 1;

@@ -30,7 +30,8 @@ Status apply_toml(Config& c, const std::filesystem::path& file) {
       {"auth", {"session_ttl_minutes", "max_clock_skew_seconds"}},
       {"admin", {"remote"}},
       {"log", {"level"}},
-      {"media", {"workers", "address", "public_address", "port", "max_packet", "cache_packets", "sample_payloads"}},
+      {"media", {"workers", "address", "public_address", "port", "max_packet", "cache_packets", "sample_payloads",
+                 "max_load"}},
       {"call", {"lead_minutes", "grace_minutes", "max_participants", "max_tracks"}}};
   for (const auto& [section, node] : t) {
     std::string s(section.str());
@@ -59,6 +60,14 @@ Status apply_toml(Config& c, const std::filesystem::path& file) {
   auto str = [&](const char* sec, const char* key, std::string& out) { typed(sec, key, out, "a string"); };
   auto num = [&](const char* sec, const char* key, auto& out) { typed(sec, key, out, "an integer"); };
   auto boolean = [&](const char* sec, const char* key, bool& out) { typed(sec, key, out, "true or false"); };
+  // A fraction: 0.85, or 1 written as an integer.
+  auto fraction = [&](const char* sec, const char* key, double& out) {
+    auto node = t[sec][key];
+    if (!node) return;
+    if (auto v = node.value_exact<double>()) out = *v;
+    else if (auto i = node.value_exact<std::int64_t>()) out = static_cast<double>(*i);
+    else if (type_error.empty()) type_error = std::string(sec) + "." + key + " must be a number";
+  };
   str("server", "listen", c.listen);
   num("server", "port", c.port);
   str("server", "public_url", c.public_url);
@@ -83,6 +92,7 @@ Status apply_toml(Config& c, const std::filesystem::path& file) {
   num("media", "max_packet", c.media_max_packet);
   num("media", "cache_packets", c.media_cache_packets);
   boolean("media", "sample_payloads", c.media_sample_payloads);
+  fraction("media", "max_load", c.media_max_load);
   num("call", "lead_minutes", c.call_lead_minutes);
   num("call", "grace_minutes", c.call_grace_minutes);
   num("call", "max_participants", c.call_max_participants);
@@ -160,6 +170,11 @@ Expected<Config> parse_config(int argc, char** argv) {
   auto* o_msample = app.add_flag("--media-sample-payloads", flags.media_sample_payloads,
                                  "Keep the first bytes of recent forwarded payloads for GET /admin/v1/media/samples "
                                  "(to check end-to-end encryption; off by default)");
+  auto* o_mload = app.add_option("--media-max-load", flags.media_max_load,
+                                 "Load (busy fraction of a media worker's loop over a second) at which the worker "
+                                 "is saturated: new participants are refused there, video goes to the lowest "
+                                 "simulcast layer and then pauses; one layer down from 0.15 below it "
+                                 "(default 0.85, 0.2 to 1)");
   app.set_version_flag("--version", "parleyd 0.1.0");
   try {
     app.parse(argc, argv);
@@ -198,6 +213,7 @@ Expected<Config> parse_config(int argc, char** argv) {
   if (o_mpacket->count()) c.media_max_packet = flags.media_max_packet;
   if (o_mcache->count()) c.media_cache_packets = flags.media_cache_packets;
   if (o_msample->count()) c.media_sample_payloads = flags.media_sample_payloads;
+  if (o_mload->count()) c.media_max_load = flags.media_max_load;
   c.print_routes = flags.print_routes;
   // The same ranges as the flags, whichever source set the value.
   if (c.port < 0 || c.port > 65535) return make_error("bad_config", "port must be 0 to 65535");
@@ -223,6 +239,8 @@ Expected<Config> parse_config(int argc, char** argv) {
     return make_error("bad_config", "media_max_packet must be 200 to 1600 bytes");
   if (c.media_cache_packets < 0 || c.media_cache_packets > 8192)
     return make_error("bad_config", "media_cache_packets must be 0 to 8192");
+  if (!(c.media_max_load >= 0.2 && c.media_max_load <= 1.0))  // NaN fails too
+    return make_error("bad_config", "media_max_load must be 0.2 to 1");
   if (c.tls_cert.empty() != c.tls_key.empty())
     return make_error("bad_config", "--tls-cert and --tls-key go together");
   return c;

@@ -40,6 +40,7 @@ struct Config {
   int media_max_packet = 1500;        // bytes; larger datagrams are dropped and counted
   int media_cache_packets = 512;      // retransmission cache per video layer (0: no cache)
   bool media_sample_payloads = false; // keep the first bytes of recent forwarded payloads (tests, audits)
+  double media_max_load = 0.85;       // a worker this busy is saturated (docs/media.md §Behaviour at the limit)
   bool print_routes = false;
   bool use_tls() const;
 };

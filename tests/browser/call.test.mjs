@@ -229,3 +229,48 @@ test('admission: a member not on the signed roster is refused before anything is
   assert.match(await page.locator('#notice').textContent(), /not on this meeting's signed roster/);
   assert.equal(await page.locator('#in-call').isVisible(), false);
 });
+
+// The media server at its limit (docs/media.md §Behaviour at the limit),
+// played by the test on Olga's WebSocket: her first call.join is answered
+// with media_saturated and goes no further. The page says so as a warning,
+// not a final refusal, and joins again by itself after its back-off; that
+// join reaches the real server and gets her in.
+test('a join refused because the media server is at its limit is tried again by itself', async () => {
+  const { olga, helen } = people;
+  const joins = [];
+  await olga.page.routeWebSocket(/\/api\/v1\/live$/, (ws) => {
+    const real = ws.connectToServer();
+    real.onMessage((text) => ws.send(text));
+    ws.onMessage((text) => {
+      const msg = JSON.parse(text);
+      if (msg.type === 'call.join') {
+        joins.push(msg);
+        if (joins.length === 1) {
+          ws.send(JSON.stringify({ type: 'call.error', meeting: msg.meeting, code: 'media_saturated',
+            message: 'the media server carrying this meeting is at its limit and cannot take another participant now (those in the call go on); try again in a few seconds' }));
+          return;
+        }
+      }
+      real.send(text);
+    });
+  });
+  // Olga's page is still the call page she left: a reload (the same URL
+  // would only change the hash) opens a new WebSocket, through the route.
+  await olga.page.goto(`${server.url}/call#${meeting}`);
+  await olga.page.reload();
+  await olga.page.waitForFunction(() => document.getElementById('preview').srcObject);
+  await olga.page.click('#join');
+  await olga.page.locator('#notice.warn').waitFor();
+  assert.match(await olga.page.locator('#notice').textContent(), /media server is at its limit.*Trying again in \d+ s/);
+  assert.equal(await olga.page.locator('#in-call').isVisible(), false);
+  assert.equal(await olga.page.locator('#join').isDisabled(), true, 'still trying: no Join button to press');
+  await olga.page.locator('#in-call').waitFor({ timeout: 20000 });
+  assert.equal(joins.length, 2, 'one refusal, then the join that got in');
+  assert.equal(await olga.page.evaluate(() => window.parleyCall.saturatedRefusals), 1);
+  assert.equal(await olga.page.locator('#notice').textContent(), '', 'the refusal\'s notice is gone');
+  await waitFor(async () => {
+    const r = await received(olga, helen);
+    return (r.frames > 5 && r.audio > 5) || r;
+  }, 'Olga receives Helen once in');
+  assert.deepEqual(olga.errors, [], 'no script errors');
+});

@@ -25,12 +25,15 @@ class ServerConfigTest(unittest.TestCase):
         for opt in ["--config", "--listen", "--port", "--data-dir", "--tls-cert", "--tls-key", "--tls",
                     "--max-body-bytes", "--session-ttl-minutes", "--max-clock-skew-seconds",
                     "--admin-remote", "--log-level", "--public-url", "--media-workers", "--call-max-participants",
-                    "--call-max-tracks", "--media-max-packet", "--media-cache-packets"]:
+                    "--call-max-tracks", "--media-max-packet", "--media-cache-packets", "--media-max-load"]:
             self.assertIn(opt, p.stdout)
 
     def test_bad_flags_and_config(self):
         p = run("--port", "99999")
         self.assertEqual(p.returncode, 2)
+        p = run("--media-max-load", "0.1")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("media_max_load must be 0.2 to 1", p.stderr)
         with tempfile.TemporaryDirectory() as d:
             cfg = os.path.join(d, "parleyd.toml")
             with open(cfg, "w") as f:
@@ -47,7 +50,9 @@ class ServerConfigTest(unittest.TestCase):
                                   ('[auth]\nsession_ttl_minutes = 0\n', "session_ttl_minutes must be"),
                                   ('[media]\nmax_packet = 2000\n', "media_max_packet must be 200 to 1600"),
                                   ('[media]\ncache_packets = -1\n', "media_cache_packets must be 0 to 8192"),
-                                  ('[call]\nmax_tracks = 0\n', "call_max_tracks must be 1 to 16")]:
+                                  ('[call]\nmax_tracks = 0\n', "call_max_tracks must be 1 to 16"),
+                                  ('[media]\nmax_load = 1.5\n', "media_max_load must be 0.2 to 1"),
+                                  ('[media]\nmax_load = "high"\n', "media.max_load must be a number")]:
                 with open(cfg, "w") as f:
                     f.write(text)
                 p = run("--config", cfg)

@@ -28,6 +28,7 @@ const state = {
   pcConnected: false, // the current RTCPeerConnection has been connected at least once
   lost: null,         // null, or what dropped and is being recovered: 'media' or 'server'
   recoverTimer: null, recoverDelay: 0, graceTimer: null,
+  saturatedTimer: null, saturatedDelay: 0, saturatedRefusals: 0,  // joining again after media_saturated
   e2ee: null,         // CallE2EE: the verified roster, key manager and transform worker
   record: null,       // RecordPanel: the record of the talks beside the call (call-record.js)
 };
@@ -41,6 +42,11 @@ const RECOVER_MAX_DELAY = 16000;
 // ICE "disconnected" often heals by itself within a moment (a lost burst of
 // checks): only after this long is it treated as lost.
 const DISCONNECTED_GRACE = 2000;
+// A join refused because the media server is at its limit (media_saturated)
+// is tried again after 2 s, then 4, 8, 16, 30, 30…, each ±25% so that
+// people refused together do not all come back in the same instant.
+const SATURATED_FIRST_DELAY = 2000;
+const SATURATED_MAX_DELAY = 30000;
 
 function say(text, kind = 'error') {
   notice.className = `notice ${kind}`;
@@ -57,6 +63,7 @@ const REASONS = {
   call_full: 'The call is full.',
   connection_failed: 'The media connection failed.',
   restart_failed: 'The media connection could not be restarted.',
+  media_saturated: 'The media server is at its limit and cannot take you into the call just now; those already in it go on.',
 };
 // Refusals after which joining again cannot help: the page stops trying.
 const FINAL = new Set(['call_not_open', 'call_not_yet', 'call_over', 'not_on_roster', 'key_changed', 'not_found', 'call_full', 'invalid_sdp', 'too_many_streams']);
@@ -228,6 +235,9 @@ async function onMessage(msg) {
   if (msg.type === 'call.joined') {
     state.joining = false;
     state.everJoined = true;
+    if (state.saturatedDelay && !state.lost) say('');  // the refusal's notice is over
+    state.saturatedDelay = 0;
+    clearTimeout(state.saturatedTimer);
     state.me = msg.self;
     await state.pc.setRemoteDescription({ type: 'answer', sdp: msg.answer });
     state.joined = true;
@@ -263,6 +273,7 @@ async function onMessage(msg) {
     renderParticipants();
     if (state.record) state.record.draw();  // who would be recorded as present
   } else if (msg.type === 'call.error') {
+    if (msg.code === 'media_saturated') return saturated();
     if (msg.code === 'not_connected') return;  // a restart asked too early: the next step asks again
     if (msg.code === 'recipient_not_in_call') return;  // a key for someone who has just left
     if (state.inCall && state.everJoined && !FINAL.has(msg.code)) {
@@ -294,6 +305,24 @@ async function onMessage(msg) {
   } else if (msg.type === 'call.left') {
     state.joined = false;
   }
+}
+
+// The media server refused the join because it is at its limit
+// (docs/protocol.md §Calls): not final. The page says so and joins again
+// after a back-off for as long as the person stays; during a recovery the
+// recovery's own steps join again.
+function saturated() {
+  state.joining = false;
+  if (!state.inCall) return;
+  state.saturatedDelay = state.saturatedDelay ? Math.min(state.saturatedDelay * 2, SATURATED_MAX_DELAY) : SATURATED_FIRST_DELAY;
+  const wait = Math.round(state.saturatedDelay * (0.75 + Math.random() * 0.5));
+  state.saturatedRefusals += 1;
+  say(`${REASONS.media_saturated} Trying again in ${Math.max(1, Math.round(wait / 1000))} s.`, 'warn');
+  if (state.lost) return;
+  clearTimeout(state.saturatedTimer);
+  state.saturatedTimer = setTimeout(() => {
+    if (state.inCall && !state.joined && !state.joining) rejoin();
+  }, wait);
 }
 
 // --- End-to-end encryption (docs/e2ee.md): what the page shows of it.
@@ -522,6 +551,8 @@ function stopCall() {
   clearTimeout(state.recoverTimer);
   clearTimeout(state.graceTimer);
   state.graceTimer = null;
+  clearTimeout(state.saturatedTimer);
+  state.saturatedDelay = 0;
   clearInterval(state.statsTimer);
   if (state.pc) state.pc.close();
   state.pc = null;

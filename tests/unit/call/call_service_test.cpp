@@ -110,6 +110,15 @@ class CallServiceTest : public ::testing::Test {
   void SetUp() override {
     CallConfig config;
     config.workers = 1;
+    ASSERT_NO_FATAL_FAILURE(start(config));
+  }
+  // (Re)starts the service; what the old one posted is dropped unrun.
+  void start(const CallConfig& config) {
+    service.reset();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      posted.clear();
+    }
     auto s = CallService::start(config, [this](std::function<void()> f) {
       std::lock_guard<std::mutex> lock(mu);
       posted.push_back(std::move(f));
@@ -149,13 +158,30 @@ class CallServiceTest : public ::testing::Test {
     return p ? (*p)["participants"][0]["state"].get<std::string>() : "";
   }
 
-  Status join() {
+  Status join(ConnectionId conn = 1, const std::string& member = "mem_helen", const std::string& in = "") {
     std::string offer = read_data("chromium-publish-audio-video.sdp");
     offer = replace_lines(offer,
                           "a=fingerprint:", "a=fingerprint:sha-256 " + client.ctx->fingerprint());
-    negotiation::Admitted admitted{"mem_helen", "west", "leader", "a2V5"};
-    return service->join(1, meeting, Joiner{admitted, "Helen Brooks"}, offer,
+    negotiation::Admitted admitted{member, "west", "leader", "a2V5"};
+    return service->join(conn, in.empty() ? meeting : in, Joiner{admitted, member}, offer,
                          [this](const call::Outgoing& m) { sent.push_back(Json::parse(*m.text)); });
+  }
+
+  // The value of one series of the service's /metrics text ("" if absent).
+  std::string metric(const std::string& series) const {
+    std::istringstream in(service->metrics_text());
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind(series + " ", 0) == 0) return line.substr(series.size() + 1);
+    return "";
+  }
+  // Makes worker `w` judge its pressure from `load` and waits until the
+  // service sees the level.
+  bool set_load(std::size_t w, double load, media::Pressure level) {
+    service->set_worker_load_for_test(w, load);
+    const std::string series = "parley_media_worker_pressure{worker=\"" + std::to_string(w) + "\"}";
+    const std::string want = std::to_string(static_cast<int>(level));
+    return run_until([&] { return metric(series) == want; });
   }
 
   // A binding request from the client; true if the server answered it.
@@ -253,6 +279,85 @@ TEST_F(CallServiceTest, RestartFromAConnectionNotInTheCallIsRefused) {
   EXPECT_EQ(s.error().code, "not_in_call");
   // The participant's own connection, once the transport exists.
   ASSERT_TRUE(run_until([&] { return static_cast<bool>(service->restart(1, meeting)); }));
+}
+
+// docs/media.md §Behaviour at the limit: on a saturated worker a newcomer
+// is refused with media_saturated and nothing is made; a member already in
+// the call, or who left it within the rejoin grace, comes back.
+TEST_F(CallServiceTest, ASaturatedWorkerRefusesNewcomersButLetsReturningMembersBackIn) {
+  ASSERT_TRUE(join(1, "mem_helen"));
+  ASSERT_TRUE(set_load(0, 0.95, media::Pressure::saturated));
+  EXPECT_EQ(metric("parley_media_worker_load{worker=\"0\"}"), "0.950");
+  const std::size_t messages = sent.size();
+
+  auto refused = join(2, "mem_olga");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "media_saturated");
+  EXPECT_NE(refused.error().message.find("at its limit"), std::string::npos) << refused.error().message;
+  // A new meeting would go to the same (only) worker: refused too.
+  refused = join(3, "mem_pierre", "mtg_other");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "media_saturated");
+  EXPECT_EQ(metric("parley_media_joins_refused_total{worker=\"0\"}"), "2");
+  EXPECT_EQ(service->calls(), 1u);
+  EXPECT_EQ(sent.size(), messages) << "nothing was sent to anyone: nothing changed";
+
+  // Helen reloads her page: her new connection replaces her place.
+  ASSERT_TRUE(join(4, "mem_helen"));
+  EXPECT_EQ(last("call.participants")->at("participants").size(), 1u);
+  // She leaves (the call ends with her) and comes back within the grace.
+  service->leave(4, meeting);
+  EXPECT_EQ(service->calls(), 0u);
+  ASSERT_TRUE(join(5, "mem_helen"));
+  EXPECT_EQ(service->calls(), 1u);
+  EXPECT_EQ(metric("parley_media_joins_refused_total{worker=\"0\"}"), "2");
+
+  // Below the limit newcomers are welcome again.
+  ASSERT_TRUE(set_load(0, 0.5, media::Pressure::normal));
+  ASSERT_TRUE(join(2, "mem_olga"));
+  EXPECT_EQ(last("call.participants")->at("participants").size(), 2u);
+}
+
+TEST_F(CallServiceTest, AfterTheRejoinGraceAReturningMemberCountsAsNew) {
+  CallConfig config;
+  config.workers = 1;
+  config.rejoin_grace = std::chrono::milliseconds(50);
+  ASSERT_NO_FATAL_FAILURE(start(config));
+  ASSERT_TRUE(join(1, "mem_helen"));
+  ASSERT_TRUE(join(2, "mem_olga"));
+  ASSERT_TRUE(set_load(0, 0.95, media::Pressure::saturated));
+  service->leave(2, meeting);
+  std::this_thread::sleep_for(100ms);
+  auto refused = join(3, "mem_olga");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "media_saturated");
+}
+
+// A new meeting's call goes to the worker with the lowest load, and among
+// workers equally loaded (within 5%) to the one with fewest participants.
+TEST_F(CallServiceTest, ANewCallIsPlacedOnTheLeastLoadedWorker) {
+  CallConfig config;
+  config.workers = 2;
+  ASSERT_NO_FATAL_FAILURE(start(config));
+  auto calls_on = [&](int w) { return metric("parley_media_calls{worker=\"" + std::to_string(w) + "\"}"); };
+  ASSERT_TRUE(set_load(0, 0.5, media::Pressure::normal));
+  ASSERT_TRUE(set_load(1, 0.1, media::Pressure::normal));
+  ASSERT_TRUE(run_until([&] { return metric("parley_media_worker_load{worker=\"0\"}") == "0.500"; }));
+  ASSERT_TRUE(join(1, "mem_helen", "mtg_a"));
+  ASSERT_TRUE(join(2, "mem_olga", "mtg_b"));
+  EXPECT_EQ(calls_on(0), "0");
+  EXPECT_EQ(calls_on(1), "2") << "load first, though worker 1 has more participants";
+  ASSERT_TRUE(set_load(0, 0.12, media::Pressure::normal));
+  ASSERT_TRUE(run_until([&] { return metric("parley_media_worker_load{worker=\"0\"}") == "0.120"; }));
+  ASSERT_TRUE(join(3, "mem_pierre", "mtg_c"));
+  EXPECT_EQ(calls_on(0), "1") << "equal loads: the fewest participants";
+  // A saturated worker is never chosen while another is not.
+  ASSERT_TRUE(set_load(0, 0.95, media::Pressure::saturated));
+  ASSERT_TRUE(join(4, "mem_anna", "mtg_d"));
+  EXPECT_EQ(calls_on(1), "3");
+  // Joining a call goes to its worker whatever the others' loads.
+  ASSERT_TRUE(join(5, "mem_boris", "mtg_b"));
+  EXPECT_EQ(calls_on(1), "3");
 }
 
 }  // namespace

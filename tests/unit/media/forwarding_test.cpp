@@ -174,6 +174,44 @@ class ForwardingTest : public ::testing::Test {
   }
   int layer_of(std::uint32_t track) { return on_worker(*worker, [&] { return call->current_layer(2, 1, track); }); }
 
+  // A video track of three layers announced by rid: "l" 320 × 180, "m"
+  // 640 × 360, "h" 1280 × 720, each larger layer costing more.
+  static constexpr std::uint32_t kThreeLayerTrack = 3;
+  std::uint16_t tri_seq[3] = {10, 2000, 40000}, tri_pid[3] = {1, 300, 9000};
+  std::uint32_t tri_ts[3] = {0, 100, 200};
+  void publish_three_layers() {
+    TrackSpec t;
+    t.id = kThreeLayerTrack;
+    t.mid = "3";
+    t.kind = StreamKind::video;
+    t.layers = {{"l", 0, 0}, {"m", 0, 0}, {"h", 0, 0}};
+    t.formats[96] = PayloadFormat::vp8;
+    on_worker(*worker, [&] {
+      call->publish(1, t);
+      return 0;
+    });
+  }
+  void three_layer_frame(int layer, bool key) {
+    static constexpr const char* kRids[] = {"l", "m", "h"};
+    static constexpr std::uint16_t kWidth[] = {320, 640, 1280}, kHeight[] = {180, 360, 720};
+    const auto l = static_cast<std::size_t>(layer);
+    Extensions ext = {{kMidExtension, text("3")}, {kRidExtension, text(kRids[l])}};
+    auto payload = vp8_payload(tri_pid[l]++, 0, key, kWidth[l], kHeight[l]);
+    payload.resize(400 + 300 * l, 0x55);
+    tri_ts[l] += 3000;
+    send_protected(pub, rtp_packet(0x0300 + static_cast<std::uint32_t>(l), tri_seq[l]++, 96, tri_ts[l], payload, ext));
+  }
+  // Judges the worker's pressure from `load` (nullopt: the measured load).
+  void set_load(std::optional<double> load) {
+    on_worker(*worker, [&] {
+      worker->set_load_for_test(load);
+      return 0;
+    });
+  }
+  std::uint64_t worker_count(const std::atomic<std::uint64_t> WorkerStats::*field) {
+    return (worker->stats().*field).load();
+  }
+
   void send_protected(Client& c, const std::vector<std::uint8_t>& plain, bool rtcp = false) {
     std::vector<std::uint8_t> buf(plain.size() + kSrtpMaxTrailer);
     std::copy(plain.begin(), plain.end(), buf.begin());
@@ -519,6 +557,110 @@ TEST_F(ForwardingTest, TheLoudestPublisherBecomesTheActiveSpeaker) {
   }
   for (int i = 0; i < 50 && on_worker(*worker, [&] { return speaker; }) == 0; ++i) std::this_thread::sleep_for(20ms);
   EXPECT_EQ(on_worker(*worker, [&] { return speaker; }), 1u);
+}
+
+// Behaviour at the limit (docs/media.md): under high pressure a subscriber
+// gets one layer below its own choice, saturated the lowest layer; still
+// saturated with nothing lower, its video is paused; below the high mark it
+// comes back. Each step happens at a keyframe of the new layer, as any
+// switch. (The load is set through the worker's test seam: the levels and
+// decisions are those a measured load would bring.)
+TEST_F(ForwardingTest, PressureLowersLayersThenPausesVideoAndReleasesThemWhenItEases) {
+  publish_three_layers();
+  subscribe_video(kThreeLayerTrack);
+  auto run_until = [&](auto&& done, int frames = 500) {
+    for (int i = 0; i < frames && !done(); ++i) {
+      for (int l = 0; l < 3; ++l) three_layer_frame(l, i % 10 == 0);
+      std::this_thread::sleep_for(10ms);
+      while (!sub.receive(0).empty()) {
+      }
+    }
+    return done();
+  };
+  auto layer_is = [&](int want) { return [&, want] { return layer_of(kThreeLayerTrack) == want; }; };
+  ASSERT_TRUE(run_until(layer_is(2))) << "a large tile gets the top layer";
+
+  set_load(0.75);  // high: one layer below
+  ASSERT_TRUE(run_until(layer_is(1))) << layer_of(kThreeLayerTrack);
+  EXPECT_EQ(on_worker(*worker, [&] { return call->stats().layer_caps; }), 1u);
+  EXPECT_EQ(worker->stats().pressure.load(), static_cast<std::uint64_t>(Pressure::high));
+
+  set_load(0.95);  // saturated: the lowest layer
+  ASSERT_TRUE(run_until(layer_is(0))) << layer_of(kThreeLayerTrack);
+  EXPECT_EQ(on_worker(*worker, [&] { return call->stats().layer_caps; }), 2u);
+  EXPECT_EQ(worker_count(&WorkerStats::video_paused), 0u) << "lowering came first";
+
+  // Still saturated, nothing lower: the video is paused.
+  ASSERT_TRUE(run_until(layer_is(-1))) << layer_of(kThreeLayerTrack);
+  EXPECT_EQ(worker_count(&WorkerStats::video_paused), 1u);
+  EXPECT_EQ(worker_count(&WorkerStats::paused_subscribers), 1u);
+
+  // The load eases below the high mark: the video resumes, on the layer the
+  // subscriber's own choice gives.
+  set_load(0.2);
+  ASSERT_TRUE(run_until(layer_is(2))) << layer_of(kThreeLayerTrack);
+  EXPECT_EQ(worker_count(&WorkerStats::video_resumed), 1u);
+  EXPECT_EQ(worker_count(&WorkerStats::paused_subscribers), 0u);
+  EXPECT_EQ(worker_count(&WorkerStats::layer_caps), 2u);
+  set_load(std::nullopt);
+}
+
+// A single-layer publisher under saturation: nothing can be lowered, so
+// the subscriber's video is paused while its audio goes on; once the load
+// eases, the publisher is asked for a keyframe and the video comes back.
+TEST_F(ForwardingTest, SaturatedWithASingleLayerVideoIsPausedAudioGoesOnAndVideoResumesAtAKeyframe) {
+  subscribe_audio();
+  subscribe_video(kVideoTrack);
+  std::uint16_t aseq = 1, vseq = 1;
+  // Sends one audio and one video packet and counts what the subscriber got
+  // of each.
+  std::size_t audio = 0, video = 0;
+  auto send_both = [&](bool key) {
+    send_protected(pub, rtp_packet(kAudioSsrc, aseq, 111, 960u * aseq, text("opus")));
+    ++aseq;
+    send_protected(pub, rtp_packet(kVideoSsrc, vseq, 96, 3000u * vseq, vp8_payload(vseq, 0, key)));
+    ++vseq;
+    std::this_thread::sleep_for(10ms);
+    for (auto d = receive_plain(sub, false, 0); !d.empty(); d = receive_plain(sub, false, 0)) {
+      if (ssrc_of(d) == kOutAudio) ++audio;
+      if (ssrc_of(d) == kOutVideo) ++video;
+    }
+  };
+  for (int i = 0; i < 10; ++i) send_both(i == 0);
+  for (int i = 0; i < 50 && (audio < 10 || video < 10); ++i) send_both(false);
+  ASSERT_GE(video, 10u);
+
+  set_load(0.95);
+  for (int i = 0; i < 500 && worker_count(&WorkerStats::video_paused) == 0; ++i) send_both(i % 10 == 0);
+  ASSERT_EQ(worker_count(&WorkerStats::video_paused), 1u);
+  for (int i = 0; i < 30 && layer_of(kVideoTrack) != -1; ++i) send_both(false);
+  ASSERT_EQ(layer_of(kVideoTrack), -1);
+  // Paused: audio only, keyframes or not.
+  audio = video = 0;
+  for (int i = 0; i < 20; ++i) send_both(i % 5 == 0);
+  EXPECT_EQ(video, 0u);
+  EXPECT_GE(audio, 18u) << "audio is never paused";
+  auto stats = on_worker(*worker, [&] { return call->stats(); });
+  EXPECT_EQ(stats.layer_caps, 0u) << "a single layer cannot be lowered";
+
+  // Eased: a keyframe request reaches the publisher; the video comes back
+  // from the next keyframe.
+  while (!pub.receive(0).empty()) {
+  }  // earlier keyframe requests (the subscription's)
+  set_load(0.2);
+  std::vector<std::uint8_t> buf;
+  std::optional<rtp::RtcpPacket> pli;
+  for (int i = 0; i < 500 && worker_count(&WorkerStats::video_resumed) == 0; ++i) send_both(false);
+  ASSERT_EQ(worker_count(&WorkerStats::video_resumed), 1u);
+  pli = publisher_rtcp(buf, 206, 1);
+  ASSERT_TRUE(pli) << "the resumed subscriber needs a keyframe";
+  EXPECT_EQ(rtp::parse_pli(*pli)->media_ssrc, kVideoSsrc);
+  video = 0;
+  for (int i = 0; i < 5; ++i) send_both(false);
+  EXPECT_EQ(video, 0u) << "not before a keyframe";
+  for (int i = 0; i < 10; ++i) send_both(i == 0);
+  EXPECT_GE(video, 9u);
+  set_load(std::nullopt);
 }
 
 }  // namespace
