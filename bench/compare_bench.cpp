@@ -881,18 +881,25 @@ RunnerOptions runner_options(const Options& o) {
   return ro;
 }
 
-Step run_server_step(const Options& o, const Media& media, const std::string& which,
-                     const PrivateNetwork& net, const Shape& shape, int load, StallProbe& probe) {
+// A step of `server` at `load` in `shape`, sized by its layout and members.
+Step new_step(const std::string& server, const Shape& shape, int load, const Layout& layout,
+              const std::vector<Member>& members) {
   Step step;
-  step.server = which;
+  step.server = server;
   step.shape = shape.id;
   step.load = load;
   step.load_average = load_average();
-  const Layout layout = layout_for(shape.id, load);
-  const std::vector<Member> members = plan(layout);
   step.meetings = static_cast<int>(layout.size());
   step.members = static_cast<int>(members.size());
   step.receivers = receivers(members);
+  return step;
+}
+
+Step run_server_step(const Options& o, const Media& media, const std::string& which,
+                     const PrivateNetwork& net, const Shape& shape, int load, StallProbe& probe) {
+  const Layout layout = layout_for(shape.id, load);
+  const std::vector<Member> members = plan(layout);
+  Step step = new_step(which, shape, load, layout, members);
   auto dir = TempDir::create(o.tmp_root, "parley-compare-" + which);
   if (!dir) {
     step.error = dir.error().message;
@@ -965,16 +972,9 @@ Step run_server_step(const Options& o, const Media& media, const std::string& wh
 // keyed directly, one thread pinned where the server was.
 Step run_raw_step(const Options& o, const Media& media, const Shape& shape, int load,
                   parley::media::SrtpProfile profile, StallProbe& probe) {
-  Step step;
-  step.server = "raw";
-  step.shape = shape.id;
-  step.load = load;
-  step.load_average = load_average();
   const Layout layout = layout_for(shape.id, load);
   const std::vector<Member> members = plan(layout);
-  step.meetings = static_cast<int>(layout.size());
-  step.members = static_cast<int>(members.size());
-  step.receivers = receivers(members);
+  Step step = new_step("raw", shape, load, layout, members);
   auto fwd = RawForwarder::create("127.0.0.1");
   if (!fwd) {
     step.error = fwd.error().message;
