@@ -52,6 +52,7 @@
 #include "load/janus_signalling.h"
 #include "load/load_runner.h"
 #include "load/media_client.h"
+#include "load/options.h"
 #include "load/parley_signalling.h"
 #include "load/parleyd_process.h"
 #include "load/private_network.h"
@@ -167,6 +168,11 @@ int receivers(const std::vector<Member>& members) {
       std::count_if(members.begin(), members.end(), [](const Member& m) { return m.receives; }));
 }
 
+int publisher_count(const std::vector<Member>& members) {
+  return static_cast<int>(
+      std::count_if(members.begin(), members.end(), [](const Member& m) { return m.publishes; }));
+}
+
 // Stream state of publisher `g` of `count`: random SSRCs and sequence
 // numbers, loops started g/count of the way in so that keyframes spread.
 PublisherSetup publisher_setup(MediaClient* client, int g, int count, const TrackSchedule& video) {
@@ -192,6 +198,24 @@ struct Clients {
   std::vector<std::unique_ptr<MediaClient>> media;  // owned here
   std::vector<PublisherSetup> publishers;
   std::vector<SubscriberSetup> subscribers;
+
+  // A new client on `address`, owned here.
+  Expected<MediaClient*> add_client(const std::shared_ptr<parley::media::DtlsContext>& dtls,
+                                    const std::string& address) {
+    auto mc = MediaClient::create(dtls, address);
+    if (!mc) return mc.error();
+    media.push_back(std::move(*mc));
+    return media.back().get();
+  }
+  // Publisher `p` sending in session `s`: its audio and video tracks, in the
+  // stream `stream_id` (a browser's MediaStream id), and its media in the load.
+  void add_publisher(ClientSession& s, const PublisherSetup& p, const std::string& stream_id) {
+    s.tracks.push_back({TrackKind::audio, "0", p.audio.ssrc, p.cname, stream_id,
+                        "audio-" + std::to_string(p.audio.ssrc)});
+    s.tracks.push_back({TrackKind::video, "1", p.video.ssrc, p.cname, stream_id,
+                        "video-" + std::to_string(p.video.ssrc)});
+    publishers.push_back(p);
+  }
 };
 
 // ICE + DTLS for many clients at once: a server that drops a ClientHello
@@ -324,30 +348,22 @@ class ParleyServer : public Server {
               Clients& clients) override {
     auto dtls = parley::media::DtlsContext::create();
     if (!dtls) return dtls.error();
-    int publishers = 0;
-    for (const auto& m : members) publishers += m.publishes;
+    const int publishers = publisher_count(members);
     sessions_.resize(members.size());
     std::vector<std::size_t> taken(calls_.size(), 0);
     std::vector<Connection> connections;
     for (std::size_t i = 0; i < members.size(); ++i) {
       const Member& m = members[i];
-      auto mc = MediaClient::create(*dtls, "127.0.0.1");
-      if (!mc) return mc.error();
-      MediaClient* client = mc->get();
-      clients.media.push_back(std::move(*mc));
+      auto added = clients.add_client(*dtls, "127.0.0.1");
+      if (!added) return added.error();
+      MediaClient* client = *added;
       const CallMeeting& call = calls_[static_cast<std::size_t>(m.meeting)];
       const Participant& who = call.participants[taken[static_cast<std::size_t>(m.meeting)]++];
       ClientSession& s = sessions_[i];
       s.transport = client->transport();
       s.receive = m.receives;
-      if (m.publishes) {
-        PublisherSetup p = publisher_setup(client, m.publisher, publishers, video);
-        s.tracks.push_back({TrackKind::audio, "0", p.audio.ssrc, p.cname, who.id,
-                            "audio-" + std::to_string(p.audio.ssrc)});
-        s.tracks.push_back({TrackKind::video, "1", p.video.ssrc, p.cname, who.id,
-                            "video-" + std::to_string(p.video.ssrc)});
-        clients.publishers.push_back(p);
-      }
+      if (m.publishes)
+        clients.add_publisher(s, publisher_setup(client, m.publisher, publishers, video), who.id);
       if (m.receives) clients.subscribers.push_back({client, m.expects});
       auto sig = ParleySignalling::connect(process_->url(), who.token, std::chrono::seconds(10));
       if (!sig) return sig.error();
@@ -466,8 +482,7 @@ class JanusServer : public Server {
               Clients& clients) override {
     auto dtls = parley::media::DtlsContext::create();
     if (!dtls) return dtls.error();
-    int publishers = 0;
-    for (const auto& m : members) publishers += m.publishes;
+    const int publishers = publisher_count(members);
     const auto timeout = std::chrono::seconds(10);
     std::vector<Connection> connections;
     // Publishers first (their PeerConnections), then one subscription
@@ -476,20 +491,14 @@ class JanusServer : public Server {
     for (std::size_t i = 0; i < members.size(); ++i) {
       const Member& m = members[i];
       if (!m.publishes) continue;
-      auto mc = MediaClient::create(*dtls, address_);
-      if (!mc) return mc.error();
-      MediaClient* client = mc->get();
-      clients.media.push_back(std::move(*mc));
-      PublisherSetup p = publisher_setup(client, m.publisher, publishers, video);
+      auto added = clients.add_client(*dtls, address_);
+      if (!added) return added.error();
+      MediaClient* client = *added;
+      const PublisherSetup p = publisher_setup(client, m.publisher, publishers, video);
       ClientSession& s = sessions_.emplace_back();
       s.transport = client->transport();
       s.receive = false;
-      const std::string stream_id = "load-publisher-" + std::to_string(m.publisher);
-      s.tracks.push_back({TrackKind::audio, "0", p.audio.ssrc, p.cname, stream_id,
-                          "audio-" + std::to_string(p.audio.ssrc)});
-      s.tracks.push_back({TrackKind::video, "1", p.video.ssrc, p.cname, stream_id,
-                          "video-" + std::to_string(p.video.ssrc)});
-      clients.publishers.push_back(p);
+      clients.add_publisher(s, p, "load-publisher-" + std::to_string(m.publisher));
       auto handle = session_->attach("janus.plugin.videoroom");
       if (!handle) return handle.error();
       auto joined = room_->publish(*handle, room_id(m.meeting), p.cname, s, timeout);
@@ -509,10 +518,9 @@ class JanusServer : public Server {
         if (j != i && members[j].publishes && members[j].meeting == m.meeting)
           wanted.push_back(feeds[j]);
       if (wanted.empty()) continue;
-      auto mc = MediaClient::create(*dtls, address_);
-      if (!mc) return mc.error();
-      MediaClient* client = mc->get();
-      clients.media.push_back(std::move(*mc));
+      auto added = clients.add_client(*dtls, address_);
+      if (!added) return added.error();
+      MediaClient* client = *added;
       ClientSession& s = sessions_.emplace_back();
       s.transport = client->transport();
       s.receive = true;
@@ -658,27 +666,16 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
-std::optional<int> parse_int(const std::string& s, int lo, int hi) {
-  char* end = nullptr;
-  long v = std::strtol(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0' || v < lo || v > hi) return std::nullopt;
-  return static_cast<int>(v);
-}
-
-fs::path self_dir() {
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::current_path() : self.parent_path();
-}
-
 Expected<Options> parse_args(int argc, char** argv) {
   Options o;
-  o.parleyd = (self_dir() / ".." / "src" / "app" / "parleyd").lexically_normal();
-  o.out_dir = self_dir();
+  const fs::path self = self_dir().value_or(fs::current_path());
+  o.parleyd = built_parleyd(self);
+  o.out_dir = self;
   bool seconds_given = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") return make_error("help", "");
+  ArgWalker args(argc, argv);
+  while (args.next()) {
+    const std::string& arg = args.arg();
+    if (args.is_help()) return make_error("help", "");
     if (arg == "--quick") {
       o.quick = true;
       continue;
@@ -695,16 +692,8 @@ Expected<Options> parse_args(int argc, char** argv) {
       o.netns = false;
       continue;
     }
-    if (i + 1 >= argc) return make_error("usage", arg + " needs a value");
-    std::string v = argv[++i];
-    auto number = [&](int lo, int hi, int& into) -> Status {
-      auto n = parse_int(v, lo, hi);
-      if (!n)
-        return make_error("usage", arg + " takes an integer from " + std::to_string(lo) + " to " +
-                                       std::to_string(hi));
-      into = *n;
-      return ok_status();
-    };
+    if (auto st = args.take_value(); !st) return st.error();
+    const std::string& v = args.value();
     Status st = ok_status();
     if (arg == "--parleyd")
       o.parleyd = v;
@@ -738,20 +727,20 @@ Expected<Options> parse_args(int argc, char** argv) {
       }
       o.ladders[v.substr(0, eq)] = steps;
     } else if (arg == "--seconds") {
-      st = number(1, 600, o.seconds);
+      st = args.number(1, 600, o.seconds);
       seconds_given = true;
     } else if (arg == "--warmup-timeout")
-      st = number(1, 600, o.warmup_timeout);
+      st = args.number(1, 600, o.warmup_timeout);
     else if (arg == "--server-cpu")
-      st = number(0, 1023, o.server_cpu);
+      st = args.number(0, 1023, o.server_cpu);
     else if (arg == "--tool-cpu")
-      st = number(0, 1023, o.tool_cpu);
+      st = args.number(0, 1023, o.tool_cpu);
     else if (arg == "--janus-event-loops")
-      st = number(0, 64, o.janus_event_loops);
+      st = args.number(0, 64, o.janus_event_loops);
     else if (arg == "--send-slack-us")
-      st = number(0, 20000, o.send_slack_us);
+      st = args.number(0, 20000, o.send_slack_us);
     else if (arg == "--nice")
-      st = number(-20, 19, o.nice);
+      st = args.number(-20, 19, o.nice);
     else
       return make_error("usage", "unknown option " + arg);
     if (!st) return st.error();
@@ -892,18 +881,25 @@ RunnerOptions runner_options(const Options& o) {
   return ro;
 }
 
-Step run_server_step(const Options& o, const Media& media, const std::string& which,
-                     const PrivateNetwork& net, const Shape& shape, int load, StallProbe& probe) {
+// A step of `server` at `load` in `shape`, sized by its layout and members.
+Step new_step(const std::string& server, const Shape& shape, int load, const Layout& layout,
+              const std::vector<Member>& members) {
   Step step;
-  step.server = which;
+  step.server = server;
   step.shape = shape.id;
   step.load = load;
   step.load_average = load_average();
-  const Layout layout = layout_for(shape.id, load);
-  const std::vector<Member> members = plan(layout);
   step.meetings = static_cast<int>(layout.size());
   step.members = static_cast<int>(members.size());
   step.receivers = receivers(members);
+  return step;
+}
+
+Step run_server_step(const Options& o, const Media& media, const std::string& which,
+                     const PrivateNetwork& net, const Shape& shape, int load, StallProbe& probe) {
+  const Layout layout = layout_for(shape.id, load);
+  const std::vector<Member> members = plan(layout);
+  Step step = new_step(which, shape, load, layout, members);
   auto dir = TempDir::create(o.tmp_root, "parley-compare-" + which);
   if (!dir) {
     step.error = dir.error().message;
@@ -976,16 +972,9 @@ Step run_server_step(const Options& o, const Media& media, const std::string& wh
 // keyed directly, one thread pinned where the server was.
 Step run_raw_step(const Options& o, const Media& media, const Shape& shape, int load,
                   parley::media::SrtpProfile profile, StallProbe& probe) {
-  Step step;
-  step.server = "raw";
-  step.shape = shape.id;
-  step.load = load;
-  step.load_average = load_average();
   const Layout layout = layout_for(shape.id, load);
   const std::vector<Member> members = plan(layout);
-  step.meetings = static_cast<int>(layout.size());
-  step.members = static_cast<int>(members.size());
-  step.receivers = receivers(members);
+  Step step = new_step("raw", shape, load, layout, members);
   auto fwd = RawForwarder::create("127.0.0.1");
   if (!fwd) {
     step.error = fwd.error().message;
@@ -997,8 +986,7 @@ Step run_raw_step(const Options& o, const Media& media, const Shape& shape, int 
     return step;
   }
   Clients clients;
-  int publishers = 0;
-  for (const auto& m : members) publishers += m.publishes;
+  const int publishers = publisher_count(members);
   for (const auto& m : members) {
     auto mc = MediaClient::create(*dtls, "127.0.0.1");
     if (!mc) {
@@ -1562,15 +1550,7 @@ Expected<std::optional<int>> run_as_own_group(int nice) {
 
 int main(int argc, char** argv) {
   auto o = parse_args(argc, argv);
-  if (!o) {
-    if (o.error().code == "help") {
-      usage(std::cout);
-      return 0;
-    }
-    std::cerr << "compare_bench: " << o.error().message << "\n";
-    usage(std::cerr);
-    return 2;
-  }
+  if (!o) return usage_exit("compare_bench", o.error(), usage);
   if (o->nice != 0) {
     auto parent = run_as_own_group(o->nice);
     if (!parent) {

@@ -39,6 +39,7 @@
 #include "load/clip.h"
 #include "load/load_runner.h"
 #include "load/media_client.h"
+#include "load/options.h"
 #include "load/parley_signalling.h"
 #include "load/parleyd_process.h"
 #include "load/raw_forwarder.h"
@@ -48,6 +49,7 @@ namespace fs = std::filesystem;
 using parley::Error;
 using parley::Expected;
 using parley::make_error;
+using parley::ok_status;
 using parley::Status;
 using parley::json::Json;
 using namespace parley::load;
@@ -99,26 +101,14 @@ void usage(std::ostream& out) {
          "                     (for the smoke test; no timing is judged)\n";
 }
 
-std::optional<int> parse_int(const std::string& s, int lo, int hi) {
-  char* end = nullptr;
-  long v = std::strtol(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0' || v < lo || v > hi) return std::nullopt;
-  return static_cast<int>(v);
-}
-
-fs::path default_parleyd() {
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return "parleyd";
-  return (self.parent_path() / ".." / "src" / "app" / "parleyd").lexically_normal();
-}
-
 Expected<Options> parse_args(int argc, char** argv) {
   Options o;
-  o.parleyd = default_parleyd();
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") return make_error("help", "");
+  const auto self = self_dir();
+  o.parleyd = self ? built_parleyd(*self) : fs::path("parleyd");
+  ArgWalker args(argc, argv);
+  while (args.next()) {
+    const std::string& arg = args.arg();
+    if (args.is_help()) return make_error("help", "");
     if (arg == "--no-raw") {
       o.raw = false;
       continue;
@@ -127,16 +117,9 @@ Expected<Options> parse_args(int argc, char** argv) {
       o.check = true;
       continue;
     }
-    if (i + 1 >= argc) return make_error("usage", arg + " needs a value");
-    std::string v = argv[++i];
-    auto number = [&](int lo, int hi) -> Expected<int> {
-      auto n = parse_int(v, lo, hi);
-      if (!n)
-        return make_error("usage", arg + " takes an integer from " + std::to_string(lo) + " to " +
-                                       std::to_string(hi));
-      return *n;
-    };
-    Expected<int> n = 0;
+    if (auto st = args.take_value(); !st) return st.error();
+    const std::string& v = args.value();
+    Status st = ok_status();
     if (arg == "--parleyd")
       o.parleyd = v;
     else if (arg == "--tmp-dir")
@@ -152,24 +135,19 @@ Expected<Options> parse_args(int argc, char** argv) {
       o.pacing = std::strtod(v.c_str(), &end);
       if (*end != '\0' || o.pacing < 0 || o.pacing > 100)
         return make_error("usage", "--pacing takes a number from 0 to 100");
-    } else if (arg == "--publishers") {
-      if (!(n = number(1, 100))) return n.error();
-      o.publishers = *n;
-    } else if (arg == "--subscribers") {
-      if (!(n = number(1, 100))) return n.error();
-      o.subscribers = *n;
-    } else if (arg == "--seconds") {
-      if (!(n = number(1, 3600))) return n.error();
-      o.seconds = *n;
-    } else if (arg == "--media-workers") {
-      if (!(n = number(1, 64))) return n.error();
-      o.media_workers = *n;
-    } else if (arg == "--warmup-timeout") {
-      if (!(n = number(1, 600))) return n.error();
-      o.warmup_timeout = *n;
-    } else {
+    } else if (arg == "--publishers")
+      st = args.number(1, 100, o.publishers);
+    else if (arg == "--subscribers")
+      st = args.number(1, 100, o.subscribers);
+    else if (arg == "--seconds")
+      st = args.number(1, 3600, o.seconds);
+    else if (arg == "--media-workers")
+      st = args.number(1, 64, o.media_workers);
+    else if (arg == "--warmup-timeout")
+      st = args.number(1, 600, o.warmup_timeout);
+    else
       return make_error("usage", "unknown option " + arg);
-    }
+    if (!st) return st.error();
   }
   // Each subscriber gets one m= section per published stream besides its own
   // two, and the server stops at 64 sections (sdp::Capabilities): at most
@@ -750,14 +728,6 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   auto o = parse_args(argc, argv);
-  if (!o) {
-    if (o.error().code == "help") {
-      usage(std::cout);
-      return 0;
-    }
-    std::cerr << "media_bench: " << o.error().message << "\n";
-    usage(std::cerr);
-    return 2;
-  }
+  if (!o) return usage_exit("media_bench", o.error(), usage);
   return run(*o);
 }

@@ -47,6 +47,7 @@
 #include "load/cpu_limit.h"
 #include "load/load_runner.h"
 #include "load/media_client.h"
+#include "load/options.h"
 #include "load/parley_signalling.h"
 #include "load/parleyd_process.h"
 #include "load/schedule.h"
@@ -96,13 +97,11 @@ void usage(std::ostream& out) {
 
 Expected<Options> parse_args(int argc, char** argv) {
   Options o;
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  o.parleyd = ((ec ? fs::current_path() : self.parent_path()) / ".." / "src" / "app" / "parleyd")
-                  .lexically_normal();
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") return make_error("help", "");
+  o.parleyd = built_parleyd(self_dir().value_or(fs::current_path()));
+  ArgWalker args(argc, argv);
+  while (args.next()) {
+    const std::string& arg = args.arg();
+    if (args.is_help()) return make_error("help", "");
     if (arg == "--verbose") {
       o.verbose = true;
       continue;
@@ -111,8 +110,8 @@ Expected<Options> parse_args(int argc, char** argv) {
       o.hog = true;
       continue;
     }
-    if (i + 1 >= argc) return make_error("usage", arg + " needs a value");
-    const std::string v = argv[++i];
+    if (auto st = args.take_value(); !st) return st.error();
+    const std::string& v = args.value();
     char* end = nullptr;
     const double x = std::strtod(v.c_str(), &end);
     const bool number = !v.empty() && *end == '\0';
@@ -367,6 +366,16 @@ int run(const Options& o) {
 
   // The overload.
   std::vector<Sample> samples;
+  // One reading of /metrics into `samples`, timed from `start`; none when
+  // /metrics did not answer.
+  auto sample = [&](SteadyClock::time_point start) {
+    const std::string text = metrics();
+    if (!text.empty())
+      samples.push_back(
+          {seconds_since(start), metric_value(text, load_series),
+           static_cast<int>(metric_value(text, pressure_series)),
+           static_cast<int>(metric_value(text, "parley_media_video_paused_subscribers"))});
+  };
   std::vector<AttemptResult> attempts;
   std::vector<Joined> admitted;  // newcomers let in: kept connected to the end
   std::vector<const Participant*> candidates;
@@ -381,12 +390,7 @@ int run(const Options& o) {
   auto next_attempt = overload_start + std::chrono::milliseconds(300);
   bool turn_new_meeting = false;
   while (seconds_since(overload_start) < o.seconds) {
-    const std::string text = metrics();
-    if (!text.empty())
-      samples.push_back(
-          {seconds_since(overload_start), metric_value(text, load_series),
-           static_cast<int>(metric_value(text, pressure_series)),
-           static_cast<int>(metric_value(text, "parley_media_video_paused_subscribers"))});
+    sample(overload_start);
     if (SteadyClock::now() >= next_attempt) {
       // Alternately a newcomer to the pool (a call on the saturated worker)
       // and to meeting C (a new call, which would go to the same worker).
@@ -418,12 +422,7 @@ int run(const Options& o) {
   // means. (Lifting the limit first would let a server that never sheds
   // anything drain seconds-old audio at full speed and pass.)
   while (seconds_since(overload_start) < o.seconds + 3) {
-    const std::string text = metrics();
-    if (!text.empty())
-      samples.push_back(
-          {seconds_since(overload_start), metric_value(text, load_series),
-           static_cast<int>(metric_value(text, pressure_series)),
-           static_cast<int>(metric_value(text, "parley_media_video_paused_subscribers"))});
+    sample(overload_start);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   runner.stop();
@@ -527,14 +526,6 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   auto o = parse_args(argc, argv);
-  if (!o) {
-    if (o.error().code == "help") {
-      usage(std::cout);
-      return 0;
-    }
-    std::cerr << "media_overload: " << o.error().message << "\n";
-    usage(std::cerr);
-    return 2;
-  }
+  if (!o) return usage_exit("media_overload", o.error(), usage);
   return run(*o);
 }

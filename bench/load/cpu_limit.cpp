@@ -122,20 +122,8 @@ Status CpuLimit::try_cgroup_v1() {
   const fs::path root = "/sys/fs/cgroup/cpu";
   if (!fs::exists(root / "cpu.cfs_quota_us"))
     return make_error("setup", "no cgroup v1 cpu controller");
-  const fs::path group = root / ("parley-cpu-limit-" + std::to_string(::getpid()));
-  std::error_code ec;
-  if (!fs::create_directory(group, ec) && ec)
-    return make_error("setup", "cgroup v1: " + ec.message());
-  if (auto st = write_file(group / "cgroup.procs", std::to_string(pid_)); !st) {
-    fs::remove(group, ec);
-    return make_error("setup", "cgroup v1: " + st.error().message);
-  }
-  (void)write_file(group / "cpu.shares", "262144");  // the most: first to the CPU, up to its quota
-  root_ = root;
-  group_ = group;
-  v2_ = false;
-  how_ = "cgroup v1 " + group.string();
-  return ok_status();
+  // cpu.shares: the most, first to the CPU, up to its quota.
+  return enter_group(root, false, "cpu.shares", "262144");
 }
 
 Status CpuLimit::try_cgroup_v2(const fs::path& root) {
@@ -144,19 +132,26 @@ Status CpuLimit::try_cgroup_v2(const fs::path& root) {
   if (!has_word(root / "cgroup.subtree_control", "cpu"))
     if (auto st = write_file(root / "cgroup.subtree_control", "+cpu"); !st)
       return make_error("setup", "cgroup v2: " + st.error().message);
+  // cpu.weight: the most, first to the CPU, up to its quota.
+  return enter_group(root, true, "cpu.weight", "10000");
+}
+
+Status CpuLimit::enter_group(const fs::path& root, bool v2, const char* weight_file,
+                             const char* weight) {
+  const std::string version = v2 ? "cgroup v2" : "cgroup v1";
   const fs::path group = root / ("parley-cpu-limit-" + std::to_string(::getpid()));
   std::error_code ec;
   if (!fs::create_directory(group, ec) && ec)
-    return make_error("setup", "cgroup v2: " + ec.message());
+    return make_error("setup", version + ": " + ec.message());
   if (auto st = write_file(group / "cgroup.procs", std::to_string(pid_)); !st) {
     fs::remove(group, ec);
-    return make_error("setup", "cgroup v2: " + st.error().message);
+    return make_error("setup", version + ": " + st.error().message);
   }
-  (void)write_file(group / "cpu.weight", "10000");  // the most: first to the CPU, up to its quota
+  (void)write_file(group / weight_file, weight);
   root_ = root;
   group_ = group;
-  v2_ = true;
-  how_ = "cgroup v2 " + group.string();
+  v2_ = v2;
+  how_ = version + " " + group.string();
   return ok_status();
 }
 

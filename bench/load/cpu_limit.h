@@ -52,6 +52,10 @@ class CpuLimit {
   CpuLimit() = default;
   Status try_cgroup_v1();
   Status try_cgroup_v2(const std::filesystem::path& root);
+  // Moves the process into a new group of ours under `root` (a v1 or v2
+  // hierarchy) with `weight_file` set to `weight`, and keeps it.
+  Status enter_group(const std::filesystem::path& root, bool v2, const char* weight_file,
+                     const char* weight);
   void stop_hog();
 
   pid_t pid_ = 0;

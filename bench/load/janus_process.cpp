@@ -250,20 +250,9 @@ std::string JanusProcess::log() const {
 
 int JanusProcess::stop() {
   if (pid_ <= 0) return exit_status_;
-  ::kill(pid_, SIGTERM);
-  const auto deadline = SteadyClock::now() + std::chrono::seconds(15);
-  int status = 0;
-  while (::waitpid(pid_, &status, WNOHANG) == 0) {
-    if (SteadyClock::now() > deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  exit_status_ = terminate_child(pid_, std::chrono::seconds(15));
   pid_ = -1;
-  exit_status_ = status;
-  return status;
+  return exit_status_;
 }
 
 }  // namespace parley::load

@@ -158,22 +158,26 @@ std::vector<ThreadCpu> ParleydProcess::threads() const {
   return out;
 }
 
-int ParleydProcess::stop() {
-  if (pid_ <= 0) return exit_status_;
-  ::kill(pid_, SIGTERM);
-  auto deadline = SteadyClock::now() + std::chrono::seconds(30);
+int terminate_child(pid_t pid, std::chrono::seconds grace) {
+  ::kill(pid, SIGTERM);
+  const auto deadline = SteadyClock::now() + grace;
   int status = 0;
-  while (::waitpid(pid_, &status, WNOHANG) == 0) {
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
     if (SteadyClock::now() > deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  pid_ = -1;
-  exit_status_ = status;
   return status;
+}
+
+int ParleydProcess::stop() {
+  if (pid_ <= 0) return exit_status_;
+  exit_status_ = terminate_child(pid_, std::chrono::seconds(30));
+  pid_ = -1;
+  return exit_status_;
 }
 
 // parleyd logs `event=listening url=http://127.0.0.1:PORT` once bound.

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -48,6 +49,10 @@ std::uint64_t proc_rss_bytes(pid_t pid);
 // Restricts the calling thread (and the threads and processes it creates
 // from now on) to one CPU.
 Status pin_to_cpu(int cpu);
+
+// Ends a child process: SIGTERM, up to `grace` for a clean exit, then
+// SIGKILL. Reaps it; returns its wait status.
+int terminate_child(pid_t pid, std::chrono::seconds grace);
 
 // A parleyd child; SIGTERM and reaped on destruction.
 class ParleydProcess {

@@ -262,6 +262,20 @@ struct SessionSecrets {
 
 enum class Opened { ok, auth_failed };
 
+// Why a received index is refused ("replayed", "too old"), or nullptr when
+// it is fresh.
+const char* replay_refusal(ReplayWindow::Verdict verdict) {
+  switch (verdict) {
+    case ReplayWindow::Verdict::fresh:
+      return nullptr;
+    case ReplayWindow::Verdict::replayed:
+      return "replayed";
+    case ReplayWindow::Verdict::too_old:
+      return "too old";
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 class Srtp::Impl {
@@ -277,6 +291,10 @@ class Srtp::Impl {
   std::size_t tag_size() const { return gcm_rtp_ ? kGcmTagSize : kCmTagSize; }
   // The stream of an SSRC we send, made on first use.
   Stream* outbound_stream(std::uint32_t ssrc);
+  // The stream of an SSRC we receive: the known one, else a fresh state
+  // built in `fresh` (added by the caller once the packet authenticates);
+  // nullptr when the table is full.
+  Stream* inbound_stream(std::uint32_t ssrc, std::optional<Stream>& fresh);
 
   // The transforms proper. `packet` is the whole packet without its
   // trailer; seal writes the tag (and for SRTCP the index word) after it.
@@ -348,6 +366,13 @@ Stream* Srtp::Impl::outbound_stream(std::uint32_t ssrc) {
   fresh.ssrc = ssrc;
   fresh.sent_tags = std::make_shared<std::uint64_t[]>(kSrtpReplayWindow);
   return &streams_.add(fresh);
+}
+
+Stream* Srtp::Impl::inbound_stream(std::uint32_t ssrc, std::optional<Stream>& fresh) {
+  if (Stream* known = streams_.find(ssrc)) return known;
+  if (streams_.full()) return nullptr;
+  fresh.emplace().ssrc = ssrc;
+  return &*fresh;
 }
 
 bool Srtp::Impl::seal_rtp(std::span<std::uint8_t> packet, std::size_t header, std::uint32_t ssrc,
@@ -499,30 +524,22 @@ Expected<std::size_t> Srtp::Impl::unprotect_rtp(std::span<std::uint8_t> buffer, 
   const std::uint32_t ssrc = get_u32(packet.data() + 8);
   // A stream unknown so far is tried on a fresh state and kept only if the
   // packet authenticates: forged SSRCs cannot fill the table.
-  Stream* known = streams_.find(ssrc);
-  if (known == nullptr && streams_.full()) return malformed("too many SSRCs");
   std::optional<Stream> fresh;  // built only for a new SSRC: it is a few hundred bytes
-  if (known == nullptr) fresh.emplace().ssrc = ssrc;
-  Stream& stream = known != nullptr ? *known : *fresh;
-  const auto index = estimate_index(stream.rtp, get_u16(packet.data() + 2));
+  Stream* stream = inbound_stream(ssrc, fresh);
+  if (stream == nullptr) return malformed("too many SSRCs");
+  const auto index = estimate_index(stream->rtp, get_u16(packet.data() + 2));
   if (!index) return malformed("ROC used up");
   // §3.3 step 3: replayed and too-old packets are dropped before any
   // cryptography is spent on them.
-  switch (stream.rtp.check(*index)) {
-    case ReplayWindow::Verdict::fresh:
-      break;
-    case ReplayWindow::Verdict::replayed:
-      return refuse("srtp_replay", "replayed");
-    case ReplayWindow::Verdict::too_old:
-      return refuse("srtp_replay", "too old");
-  }
+  if (const char* why = replay_refusal(stream->rtp.check(*index)))
+    return refuse("srtp_replay", why);
   if (open_rtp(packet, header, ssrc, *index, packet.data() + packet.size()) != Opened::ok)
     return refuse("srtp_auth", "tag mismatch");
   if (!padding_valid(packet, header)) {
     undo_open_rtp(packet, header, ssrc, *index);
     return malformed("bad padding");
   }
-  stream.rtp.accept(*index);
+  stream->rtp.accept(*index);
   if (fresh) streams_.add(*fresh);
   return packet.size();
 }
@@ -558,22 +575,14 @@ Expected<std::size_t> Srtp::Impl::unprotect_rtcp(std::span<std::uint8_t> buffer,
   const std::uint32_t word = get_u32(word_at);
   const std::uint32_t index = word & kMaxSrtcpIndex;
   const std::uint32_t ssrc = get_u32(packet.data() + 4);
-  Stream* known = streams_.find(ssrc);
-  if (known == nullptr && streams_.full()) return malformed("too many SSRCs");
   std::optional<Stream> fresh;  // built only for a new SSRC: it is a few hundred bytes
-  if (known == nullptr) fresh.emplace().ssrc = ssrc;
-  Stream& stream = known != nullptr ? *known : *fresh;
-  switch (stream.rtcp.check(index)) {
-    case ReplayWindow::Verdict::fresh:
-      break;
-    case ReplayWindow::Verdict::replayed:
-      return refuse("srtp_replay", "replayed");
-    case ReplayWindow::Verdict::too_old:
-      return refuse("srtp_replay", "too old");
-  }
+  Stream* stream = inbound_stream(ssrc, fresh);
+  if (stream == nullptr) return malformed("too many SSRCs");
+  if (const char* why = replay_refusal(stream->rtcp.check(index)))
+    return refuse("srtp_replay", why);
   if (open_rtcp(packet, ssrc, word, tag_at) != Opened::ok)
     return refuse("srtp_auth", "tag mismatch");
-  stream.rtcp.accept(index);
+  stream->rtcp.accept(index);
   if (fresh) streams_.add(*fresh);
   return plain;
 }

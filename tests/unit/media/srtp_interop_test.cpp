@@ -207,14 +207,8 @@ TEST_P(SrtpInterop, UnencryptedSrtcpFromLibsrtpIsAccepted) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Profiles, SrtpInterop,
-                         ::testing::Values(SrtpProfile::aead_aes_128_gcm,
-                                           SrtpProfile::aes128_cm_sha1_80),
-                         [](const auto& info) {
-                           return info.param == SrtpProfile::aead_aes_128_gcm
-                                      ? std::string("AeadAes128Gcm")
-                                      : std::string("AesCm128HmacSha1_80");
-                         });
+INSTANTIATE_TEST_SUITE_P(Profiles, SrtpInterop, ::testing::ValuesIn(srtp_testing::kProfiles),
+                         srtp_testing::ProfileName());
 
 }  // namespace
 }  // namespace parley::media

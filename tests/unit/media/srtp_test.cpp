@@ -461,14 +461,8 @@ TEST_P(SrtpTest, NothingIsAllocatedPerPacket) {
   EXPECT_EQ(ossl_used, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Profiles, SrtpTest,
-                         ::testing::Values(SrtpProfile::aead_aes_128_gcm,
-                                           SrtpProfile::aes128_cm_sha1_80),
-                         [](const auto& info) {
-                           return info.param == SrtpProfile::aead_aes_128_gcm
-                                      ? std::string("AeadAes128Gcm")
-                                      : std::string("AesCm128HmacSha1_80");
-                         });
+INSTANTIATE_TEST_SUITE_P(Profiles, SrtpTest, ::testing::ValuesIn(srtp_testing::kProfiles),
+                         srtp_testing::ProfileName());
 
 }  // namespace
 }  // namespace parley::media

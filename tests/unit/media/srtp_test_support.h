@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <random>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "media/dtls.h"
@@ -33,6 +34,17 @@ inline SrtpKeys peer_of(SrtpKeys k) {
   std::swap(k.local, k.remote);
   return k;
 }
+
+// Both profiles, and the name each gives its tests: for
+// INSTANTIATE_TEST_SUITE_P(Profiles, Suite, ::testing::ValuesIn(kProfiles), ProfileName()).
+inline constexpr SrtpProfile kProfiles[] = {SrtpProfile::aead_aes_128_gcm,
+                                            SrtpProfile::aes128_cm_sha1_80};
+struct ProfileName {
+  template <class ParamInfo>
+  std::string operator()(const ParamInfo& info) const {
+    return info.param == SrtpProfile::aead_aes_128_gcm ? "AeadAes128Gcm" : "AesCm128HmacSha1_80";
+  }
+};
 
 inline std::size_t tag_size(SrtpProfile p) {
   return p == SrtpProfile::aead_aes_128_gcm ? 16 : 10;
