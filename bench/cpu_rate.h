@@ -1,6 +1,6 @@
 #pragma once
 // CPU-time measurement shared by the micro-benchmarks (sframe_bench,
-// tlog_bench): rates per CPU-second of this thread, so that other load on a
+// srtp_bench, tlog_bench): rates per CPU-second of this thread, so that other load on a
 // shared machine slows the wall clock but not the figure.
 
 #include <time.h>
@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <sstream>
+#include <string>
 #include <vector>
 
 namespace parley::bench {
@@ -53,6 +55,22 @@ inline double load_average() {
 inline double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
+}
+
+// A comma-separated list of positive integers ("80,1200"); false when
+// empty or when an item is not one.
+template <class T>
+bool parse_list(const std::string& text, std::vector<T>& out) {
+  out.clear();
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || v == 0) return false;
+    out.push_back(static_cast<T>(v));
+  }
+  return !out.empty();
 }
 
 }  // namespace parley::bench

@@ -50,20 +50,6 @@ struct Options {
   std::vector<std::size_t> sizes = {80, 160, 1200, 3000, 30000, 60000};
 };
 
-template <class T>
-bool parse_list(const std::string& text, std::vector<T>& out) {
-  out.clear();
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    char* end = nullptr;
-    const unsigned long long v = std::strtoull(item.c_str(), &end, 10);
-    if (item.empty() || *end != '\0' || v == 0) return false;
-    out.push_back(static_cast<T>(v));
-  }
-  return !out.empty();
-}
-
 bool parse_args(int argc, char** argv, Options& o) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -76,11 +62,11 @@ bool parse_args(int argc, char** argv, Options& o) {
       o.rounds = std::atoi(v.c_str());
       if (o.rounds <= 0) return false;
     } else if (arg == "--suites") {
-      if (!parse_list(v, o.suites)) return false;
+      if (!parley::bench::parse_list(v, o.suites)) return false;
       for (int s : o.suites)
         if (parley::sframe::find_suite(static_cast<std::uint16_t>(s)) == nullptr) return false;
     } else if (arg == "--sizes") {
-      if (!parse_list(v, o.sizes)) return false;
+      if (!parley::bench::parse_list(v, o.sizes)) return false;
     } else {
       return false;
     }

@@ -65,15 +65,9 @@ bool parse_args(int argc, char** argv, Options& o) {
       o.rounds = std::atoi(v.c_str());
       if (o.rounds <= 0) return false;
     } else if (arg == "--sizes") {
-      o.sizes.clear();
-      std::stringstream in(v);
-      std::string item;
-      while (std::getline(in, item, ',')) {
-        const long n = std::atol(item.c_str());
-        if (n < static_cast<long>(kHeader) || n > 1500) return false;
-        o.sizes.push_back(static_cast<std::size_t>(n));
-      }
-      if (o.sizes.empty()) return false;
+      if (!parley::bench::parse_list(v, o.sizes)) return false;
+      for (std::size_t n : o.sizes)
+        if (n < kHeader || n > 1500) return false;
     } else {
       return false;
     }
