@@ -238,3 +238,15 @@ export async function tileReceived(person, from) {
     audio: Number((await tile.getAttribute('data-audio-packets')) || 0),
   };
 }
+
+// Fills a field of a section that redraws itself on live events (the record
+// panels): a redraw that moves the kept form while Playwright types takes
+// the focus and the text with it, so the value is read back and the fill
+// made again until it holds.
+export async function fillSteady(locator, text) {
+  for (let i = 0; i < 5; i++) {
+    await locator.fill(text);
+    if ((await locator.inputValue()) === text) return;
+  }
+  throw new Error(`the field would not keep its text: ${text.slice(0, 40)}`);
+}

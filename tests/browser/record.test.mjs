@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, PARLEY, Person, agreedCall, enrollPeople, joinCall, twoDelegations } from './harness.mjs';
+import { ARTIFACTS, PARLEY, Person, agreedCall, enrollPeople, fillSteady, joinCall, twoDelegations } from './harness.mjs';
 import { canonicalize } from '../../web/js/canonical.js';
 import { fromBase64url, sha256Hex, toHex, utf8 } from '../../web/js/encoding.js';
 import { MerkleTree } from '../../web/js/merkle.js';
@@ -98,17 +98,17 @@ test('in the call: session, minute, statement, an assurance drafted, signed and 
   for (const p of [mikhail, helen]) assert.equal(await panel(p).getAttribute('data-session'), 'open');
 
   await anna.page.selectOption('#minute-item', '0');
-  await anna.page.fill('#minute-text', 'The parties reviewed the agenda and agreed to proceed.');
+  await fillSteady(anna.page.locator('#minute-text'), 'The parties reviewed the agenda and agreed to proceed.');
   await anna.page.click('#minute-submit');
-  await helen.page.fill('#statement-text', 'We welcome the opportunity to talk.');
+  await fillSteady(helen.page.locator('#statement-text'), 'We welcome the opportunity to talk.');
   await helen.page.click('#statement-submit');
   await allSee(start + 3, 'the minute and the statement');
   assert.match(await mikhail.page.locator('#record-feed').textContent(), /We welcome the opportunity to talk\./);
 
   // Anna drafts an assurance for East to give; only East's leader may sign it.
   await anna.page.selectOption('#assurance-giver', 'east');
-  await anna.page.fill('#assurance-text', 'East will share the inspection schedule before 1 March.');
-  await anna.page.fill('#assurance-scope', 'Inspection schedule for the northern sites');
+  await fillSteady(anna.page.locator('#assurance-text'), 'East will share the inspection schedule before 1 March.');
+  await fillSteady(anna.page.locator('#assurance-scope'), 'Inspection schedule for the northern sites');
   await anna.page.click('#assurance-draft');
   await allSee(start + 4, 'the draft');
   assert.equal(await anna.page.locator('.draft .sign-draft').count(), 0, 'a rapporteur cannot sign the assurance');
@@ -201,13 +201,13 @@ test('readouts and a joint statement are published and verify on the announcemen
   const { mikhail, helen } = people;
   await meetingPage(mikhail);
   await meetingPage(helen);
-  await mikhail.page.fill('#readout-text', 'The Eastern Delegation held constructive talks.');
+  await fillSteady(mikhail.page.locator('#readout-text'), 'The Eastern Delegation held constructive talks.');
   await mikhail.page.click('#readout-submit');
   await mikhail.page.locator('.readout[data-party="east"][data-published="true"]').waitFor();
-  await helen.page.fill('#readout-text', 'The Western Delegation raised inspections.');
+  await fillSteady(helen.page.locator('#readout-text'), 'The Western Delegation raised inspections.');
   await helen.page.click('#readout-submit');
   await helen.page.locator('.readout[data-party="west"][data-published="true"]').waitFor();
-  await helen.page.fill('#joint-text', 'Both delegations will meet again in spring.');
+  await fillSteady(helen.page.locator('#joint-text'), 'Both delegations will meet again in spring.');
   await helen.page.click('#joint-submit');
   await helen.page.locator('.joint[data-countersigned="false"]').waitFor();
   await waitFor(async () => (await mikhail.page.locator('.joint[data-countersigned="false"] .countersign').count()) === 1
@@ -256,8 +256,8 @@ test('a rapporteur corrects her minute: the latest text is shown, the original k
   const minute = anna.page.locator('#record-entries .entry[data-kind="minute"]');
   assert.equal(await helen.page.locator('#record-entries .entry[data-kind="minute"] details').count(), 0, 'West cannot correct East\'s minute');
   await minute.locator('summary').click();
-  await minute.locator('textarea').first().fill('The parties reviewed the agenda, added an item, and agreed to proceed.');
-  await minute.locator('textarea').nth(1).fill('An item was added.');
+  await fillSteady(minute.locator('textarea').first(), 'The parties reviewed the agenda, added an item, and agreed to proceed.');
+  await fillSteady(minute.locator('textarea').nth(1), 'An item was added.');
   await minute.locator('button', { hasText: 'Sign the correction' }).click();
   const seen = helen.page.locator('#record-entries .entry[data-kind="minute"] .entry-text');
   await waitFor(async () => /added an item/.test(await seen.textContent()) || await seen.textContent(), 'West sees the corrected minute');
@@ -380,7 +380,7 @@ test('the next meeting shows the previous one\'s open assurances and records the
   const original = JSON.parse(fs.readFileSync(exported, 'utf8')).acts.find((e) => e.act.kind === 'assurance');
   assert.equal(hash, await sha256Hex(canonicalize(original)), 'the assurance of the first meeting, by the hash of its envelope');
   await card.locator('select').selectOption('fulfilled');
-  await card.locator('textarea').fill('The schedule was shared on 20 February.');
+  await fillSteady(card.locator('textarea'), 'The schedule was shared on 20 February.');
   await card.locator('button', { hasText: 'Sign and record the status' }).click();
   const settled = mikhail.page.locator(`#record-predecessor-settled .predecessor-assurance[data-hash="${hash}"][data-status="fulfilled"]`);
   await settled.waitFor({ state: 'attached' });
