@@ -312,6 +312,15 @@ void Call::remove_slot(ParticipantId listener, std::uint32_t slot) {
   rebuild_receiving();
 }
 
+std::size_t Call::slot_count() const {
+  std::size_t n = parked_.size();
+  for (const auto& [_, p] : participants_)
+    for (const auto& t : p.tracks)
+      n += static_cast<std::size_t>(std::count_if(t->outbounds.begin(), t->outbounds.end(),
+                                                  [](const Outbound& o) { return o.slot >= 0; }));
+  return n;
+}
+
 void Call::set_slot_channel(ParticipantId listener, std::uint32_t slot, int channel) {
   Outbound* o = find_slot(listener, slot);
   if (!o) return;

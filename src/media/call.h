@@ -107,6 +107,7 @@ class Call {
   // -1: none (the slot sends nothing).
   void set_slot_channel(ParticipantId listener, std::uint32_t slot, int channel);
   bool empty() const { return participants_.empty(); }
+  std::size_t slot_count() const;  // wherever they are (for tests and the fuzzer)
   const CallStats& stats() const { return stats_; }
   // The layer `subscriber` now receives of a track (-1: none), for tests.
   int current_layer(ParticipantId subscriber, ParticipantId publisher, std::uint32_t track) const;
