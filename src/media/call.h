@@ -144,6 +144,9 @@ class Call {
     std::uint32_t packets = 0, octets = 0;  // for the sender reports it gets
     std::uint16_t retransmit_budget = kRetransmitBudget;  // refilled every tick
     std::unique_ptr<SentRecord[]> history;  // video only: limits_.cache_packets records
+    // Where `to`'s outbound SRTP keeps spec.ssrc's stream, for forwarding
+    // (retransmissions, on the RTX SSRC, go without it).
+    Srtp::StreamMemo srtp_memo;
   };
   struct Track {
     ParticipantId publisher = 0;
