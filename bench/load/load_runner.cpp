@@ -1,6 +1,7 @@
 #include "load/load_runner.h"
 
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +28,13 @@ std::uint64_t ntp_now() {
   std::uint64_t seconds = static_cast<std::uint64_t>(us / 1'000'000) + 2'208'988'800ull;
   std::uint64_t fraction = (static_cast<std::uint64_t>(us % 1'000'000) << 32) / 1'000'000;
   return seconds << 32 | fraction;
+}
+
+// The calling thread's CPU time (a system call, not the vDSO).
+std::int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
 double percentile_ms(const std::vector<std::int64_t>& sorted_ns, double q) {
@@ -242,7 +250,19 @@ void LoadRunner::run() {
   // nothing costs one epoll_wait, not a walk over every track; then every
   // packet due within the slack leaves with it, as after a sleep.
   std::int64_t next_due = start_ns;
+  // Idle turns are counted in the thread's CPU time, not in wall time: on a
+  // core shared with other work the thread is often descheduled in the
+  // middle of one, and that time is not the tool's CPU. The clock is read
+  // once a turn and each reading closes the turn before, so that no part
+  // of a turn (the readings themselves included) escapes the count.
+  std::int64_t cpu_mark = options_.busy_poll ? thread_cpu_ns() : 0;
+  bool idle = false;  // the turn before found nothing to do
   while (!stop_.load(std::memory_order_relaxed)) {
+    if (options_.busy_poll) {
+      const std::int64_t cpu = thread_cpu_ns();
+      if (idle) idle_poll_ns_.fetch_add(cpu - cpu_mark, std::memory_order_relaxed);
+      cpu_mark = cpu;
+    }
     std::int64_t now = monotonic_ns();
     bool worked = false;
     if (!options_.busy_poll || now >= next_due) {
@@ -295,8 +315,7 @@ void LoadRunner::run() {
       const auto idx = static_cast<std::size_t>(events[static_cast<std::size_t>(i)].data.u64);
       all[idx]->drain(handlers[idx]);
     }
-    if (options_.busy_poll && n <= 0 && !worked)
-      idle_poll_ns_.fetch_add(monotonic_ns() - now, std::memory_order_relaxed);
+    idle = n <= 0 && !worked;
   }
   close(ep);
 }

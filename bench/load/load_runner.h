@@ -110,7 +110,7 @@ class LoadRunner {
   // RTP packets every subscriber received so far, duplicates included; any
   // thread (for sampling what a server forwarded over a CPU-time window).
   std::uint64_t subscriber_rtp() const { return subscriber_rtp_.load(std::memory_order_relaxed); }
-  // With busy_poll: the wall time of the loop's turns that sent nothing and
+  // With busy_poll: the CPU time of the loop's turns that sent nothing and
   // found nothing to read, so far; any thread. The tool's CPU less this is
   // what its work used (whether the tool, not the server, is the limit).
   std::int64_t idle_poll_ns() const { return idle_poll_ns_.load(std::memory_order_relaxed); }
