@@ -704,7 +704,7 @@ void Call::forward(Track& track, std::uint8_t layer, const rtp::RtpPacket& rtp, 
     if (o.history) o.history[r.out_seq % limits_.cache_packets] = r;
     ++o.packets;
     o.octets += static_cast<std::uint32_t>(rtp.payload().size());
-    worker_.send_rtp(*o.to, copy);
+    worker_.send_rtp(*o.to, copy, o.srtp_memo);
     count(stats_.rtp_forwarded, worker_.counters().rtp_forwarded);
     if (o.counters) {
       o.counters->packets[static_cast<std::size_t>(o.channel)].fetch_add(1, std::memory_order_relaxed);

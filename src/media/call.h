@@ -185,6 +185,9 @@ class Call {
     const Track* source = nullptr;  // what fed it last: a new one restarts the rewrite
     FormatPayloadTypes formats{};
     std::shared_ptr<ChannelCounters> counters;
+    // Where `to`'s outbound SRTP keeps spec.ssrc's stream, for forwarding
+    // (retransmissions, on the RTX SSRC, go without it).
+    Srtp::StreamMemo srtp_memo;
   };
   struct Track {
     ParticipantId publisher = 0;
