@@ -210,16 +210,6 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
                       "the media server carrying this meeting is at its limit and cannot take another "
                       "participant now (those in the call go on); try again in a few seconds");
   }
-  // The same member joining again (a reconnection) replaces their old place.
-  if (c)
-    for (auto& [pid, p] : c->peers)
-      if (p.who.admitted.member == who.admitted.member) {
-        remove(*c, pid);
-        break;
-      }
-  c = find(meeting);
-  if (c && c->peers.size() >= config_.max_participants)
-    return make_error("call_full", "this call has its maximum of " + std::to_string(config_.max_participants) + " participants");
   const std::size_t worker = c ? c->worker : least_loaded_worker();
   auto* w = workers_[worker].worker.get();
 
@@ -289,6 +279,17 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
     t->channel = true;
   }
 
+  // Every check passed: the same member joining again (a reconnection)
+  // replaces their old place now, never for a join that is refused.
+  if (c)
+    for (auto& [pid, old] : c->peers)
+      if (old.who.admitted.member == who.admitted.member) {
+        remove(*c, pid);
+        break;
+      }
+  c = find(meeting);  // gone if they were its only participant: made again below, on the same worker
+  if (c && c->peers.size() >= config_.max_participants)
+    return make_error("call_full", "this call has its maximum of " + std::to_string(config_.max_participants) + " participants");
   if (!c) {
     Call fresh;
     fresh.meeting = meeting;

@@ -394,6 +394,11 @@ TEST_F(CallServiceTest, OnlyNamedInterpretersPublishIntoChannelsAndListenersChoo
   ASSERT_EQ(code(enter(4, "mem_boris", "")), "ok");
   int rounds = 0;
   run_until([&] { return ++rounds > 40; });  // the workers' reports (200 ms)
+  // ... nor replaced: Helen, in the call, refused from a second connection,
+  // keeps her place (a join replaces a member's place only once accepted).
+  EXPECT_EQ(code(enter(10, "mem_helen", "0")), "not_interpreter");
+  EXPECT_EQ(latest(4, "call.participants")["participants"].size(), 4u);
+  EXPECT_EQ((*service->describe(meeting))["participants"].size(), 4u);
 
   // Offers: a listener gets one slot ("channel"); an interpreter one per
   // channel; nobody gets an interpreter's channel track as the floor's
