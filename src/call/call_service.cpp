@@ -274,6 +274,20 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
       return make_error("too_many_streams", "at most " + std::to_string(config_.max_streams) + " published tracks per participant");
     p.tracks.push_back(std::move(t));
   }
+  // An interpreter's channel track (docs/protocol.md §Interpretation): only
+  // from an interpreter the signed terms name, refused before anything is
+  // made.
+  if (!who.channel_mid.empty()) {
+    const auto& named = who.admitted.interpretation;
+    if (std::none_of(named.begin(), named.end(), [&](const auto& i) { return i.interpreter == who.admitted.member; }))
+      return make_error("not_interpreter",
+                        "only an interpreter the signed terms name for a pair of languages may publish a language channel");
+    auto t = std::find_if(p.tracks.begin(), p.tracks.end(),
+                          [&](const Track& x) { return x.mid == who.channel_mid && x.kind == sdp::MediaKind::audio; });
+    if (t == p.tracks.end())
+      return make_error("invalid_field", "channel_mid names no audio section that this offer sends");
+    t->channel = true;
+  }
 
   if (!c) {
     Call fresh;
@@ -298,6 +312,7 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
     c = &calls_.emplace(meeting, std::move(fresh)).first->second;
     ++workers_[worker].calls;
   }
+  configure_interpretation(*c, who.admitted);
   // Within one BUNDLE group an extension has one id (RFC 8843 §9.2).
   media::ParticipantExtensions ext;
   for (const auto& sec : n->local.sections)
@@ -319,6 +334,7 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
     spec.mid = t.mid;
     spec.kind = stream_kind(t.kind);
     spec.clock_rate = t.codecs.empty() ? 90000 : t.codecs.front().clock_rate;
+    spec.channel = t.channel;
     for (const auto& l : t.layers) spec.layers.push_back(media::LayerSpec{l.rid, l.ssrc, l.rtx_ssrc});
     for (const auto& codec : t.codecs) {
       spec.formats[codec.pt & 0x7F] = payload_format(codec.codec);
@@ -350,6 +366,10 @@ Status CallService::join(ConnectionId conn, const std::string& meeting, const Jo
       Json{{"type", "call.joined"}, {"meeting", meeting}, {"answer", *answer}, {"self", participant_json(peer)}}));
   // Who is in the call before the streams that show them.
   announce_participants(*c);
+  if (!c->interpretation.channels.empty()) {
+    apply_channels(*c);  // a live interpreter back after a reconnection feeds their channel again
+    announce_interpretation(*c);
+  }
   for (auto& [oid, other] : c->peers) {
     if (oid == peer.id) continue;
     offer(*c, other);
@@ -379,7 +399,9 @@ void CallService::offer(Call& c, Peer& p) {
   std::set<std::uint32_t> taken;  // SSRCs this client already sends or receives
   for (const auto& [oid, o] : c.peers)
     if (oid != p.id)
-      for (const auto& t : o.tracks) wanted[{oid, t.id}] = {&o, &t};
+      for (const auto& t : o.tracks)
+        if (!t.channel) wanted[{oid, t.id}] = {&o, &t};
+  for (auto slot : slots_for(c, p)) wanted[{0, slot}] = {nullptr, nullptr};
   for (const auto& t : p.tracks)
     for (const auto& l : t.layers) taken.insert({l.ssrc, l.rtx_ssrc});
   for (const auto& [_, s] : sent) taken.insert({s.ssrc, s.rtx_ssrc});
@@ -397,6 +419,19 @@ void CallService::offer(Call& c, Peer& p) {
     sdp::SendTrack st;
     st.ssrc = fresh_ssrc(taken);
     taken.insert(st.ssrc);
+    if (!publisher) {
+      // A channel slot: one audio stream whatever feeds it, named for the
+      // page by its msid stream id.
+      const auto& channels = c.interpretation.channels;
+      st.cname = "interpretation";
+      st.stream_id = key.second == 0 ? "channel" : "channel-" + channels.at(key.second - 1);  // msid ids are token-chars (RFC 8830): no ":"
+      st.track_id = "channel-" + std::to_string(key.second);
+      auto mid = sdp::add_send_section(next, sdp::MediaKind::audio, st, caps_);
+      if (!mid) continue;
+      sent[key] = SentTrack{*mid, st.ssrc, 0};
+      changed = true;
+      continue;
+    }
     if (track->kind == sdp::MediaKind::video) {
       st.rtx_ssrc = fresh_ssrc(taken);
       taken.insert(*st.rtx_ssrc);
@@ -448,10 +483,31 @@ void CallService::subscribe_agreed(Call& c, Peer& p) {
   struct Sub {
     TrackKey key;
     media::OutboundSpec spec;
+    media::FormatPayloadTypes formats{};  // slots only
+    int channel = -1;                     // slots only
   };
   std::vector<Sub> subs;
   std::set<TrackKey> now;
   for (const auto& [key, st] : p.sent) {
+    if (key.first == 0) {
+      // A channel slot: its source's payload types are mapped by format on
+      // the worker (the source changes; each may number Opus its own way).
+      auto sec = std::find_if(p.local.sections.begin(), p.local.sections.end(),
+                              [&](const sdp::LocalSection& s) { return s.mid == st.mid; });
+      if (sec == p.local.sections.end() || sec->rejected || sec->direction != sdp::Direction::sendonly || !sec->track)
+        continue;
+      Sub sub{key, {}, {}, key.second == 0 ? p.listening : static_cast<int>(key.second) - 1};
+      sub.formats.fill(media::kNoPayloadType);
+      for (const auto& sc : sec->codecs)
+        if (auto f = static_cast<std::size_t>(payload_format(sc.codec)); f < sub.formats.size()) sub.formats[f] = sc.pt;
+      sub.spec.ssrc = sec->track->ssrc;
+      sub.spec.mid_extension = extension_id(*sec, sdp::kExtMid);
+      sub.spec.audio_level_extension = extension_id(*sec, sdp::kExtAudioLevel);
+      sub.spec.mid = sec->mid;
+      subs.push_back(std::move(sub));
+      now.insert(key);
+      continue;
+    }
     auto pub = c.peers.find(key.first);
     if (pub == c.peers.end()) continue;
     auto track = std::find_if(pub->second.tracks.begin(), pub->second.tracks.end(),
@@ -486,9 +542,19 @@ void CallService::subscribe_agreed(Call& c, Peer& p) {
   p.subscribed = std::move(now);
   media::Call* mc = c.media.get();
   auto pid = p.id;
-  workers_[c.worker].worker->post([mc, pid, subs = std::move(subs), unsubs] {
-    for (const auto& [publisher, track] : unsubs) mc->unsubscribe(pid, publisher, track);
-    for (const auto& s : subs) mc->subscribe(pid, s.key.first, s.key.second, s.spec);
+  workers_[c.worker].worker->post([mc, pid, subs = std::move(subs), unsubs, counters = p.received] {
+    for (const auto& [publisher, track] : unsubs) {
+      if (publisher == 0) mc->remove_slot(pid, track);
+      else mc->unsubscribe(pid, publisher, track);
+    }
+    for (const auto& s : subs) {
+      if (s.key.first != 0) {
+        mc->subscribe(pid, s.key.first, s.key.second, s.spec);
+        continue;
+      }
+      mc->add_slot(pid, s.key.second, s.spec, s.formats, counters);
+      mc->set_slot_channel(pid, s.key.second, s.channel);
+    }
   });
 }
 
@@ -573,6 +639,10 @@ void CallService::remove(Call& c, media::ParticipantId id) {
   }
   for (auto& [_, o] : c.peers) offer(c, o);
   announce_participants(c);
+  // A live interpreter who left stays live for their booth: back within
+  // moments (a reload, a dropped network) they feed their channel again;
+  // meanwhile it is silent and their partner can take over.
+  if (!c.interpretation.channels.empty()) announce_interpretation(c);
 }
 
 void CallService::leave(ConnectionId conn, const std::string& meeting) {
@@ -630,8 +700,11 @@ void CallService::apply_ice_restart(Call& c, Peer& p, const std::string& remote_
 
 Json CallService::participant_json(const Peer& p) const {
   Json streams = Json::array();
-  for (const auto& t : p.tracks)
-    streams.push_back({{"kind", t.kind == sdp::MediaKind::video ? "video" : "audio"}, {"layers", t.layers.size()}});
+  for (const auto& t : p.tracks) {
+    Json s = {{"kind", t.kind == sdp::MediaKind::video ? "video" : "audio"}, {"layers", t.layers.size()}};
+    if (t.channel) s["channel"] = true;
+    streams.push_back(std::move(s));
+  }
   return {{"member", p.who.admitted.member}, {"name", p.who.name}, {"party", p.who.admitted.party},
           {"role", p.who.admitted.role}, {"key_fingerprint", crypto::key_fingerprint(p.who.admitted.key)},
           {"state", p.state}, {"streams", streams}};
@@ -643,6 +716,217 @@ void CallService::announce_participants(Call& c) {
   auto msg = outgoing(Json{{"type", "call.participants"}, {"meeting", c.meeting}, {"epoch", c.epoch}, {"participants", list}},
                       "call.participants/" + c.meeting);
   for (auto& [_, p] : c.peers) p.sink(msg);
+}
+
+// --- Interpretation (docs/protocol.md §Interpretation, docs/media.md §Interpretation)
+
+void CallService::configure_interpretation(Call& c, const negotiation::Admitted& a) {
+  Interpretation next;
+  for (const auto& lang : a.languages)
+    for (const auto& i : a.interpretation)
+      if ((i.pair[0] == lang || i.pair[1] == lang) &&
+          std::find(next.channels.begin(), next.channels.end(), lang) == next.channels.end()) {
+        next.channels.push_back(lang);
+        break;
+      }
+  if (next.channels.size() > media::kMaxChannels) next.channels.resize(media::kMaxChannels);  // the terms allow 12
+  for (const auto& i : a.interpretation) {
+    auto same = [&](const Booth& b) {
+      return (b.pair[0] == i.pair[0] && b.pair[1] == i.pair[1]) || (b.pair[0] == i.pair[1] && b.pair[1] == i.pair[0]);
+    };
+    auto b = std::find_if(next.booths.begin(), next.booths.end(), same);
+    if (b == next.booths.end()) b = next.booths.insert(next.booths.end(), Booth{i.pair, {}, {}, -1});
+    b->interpreters.push_back(i.interpreter);
+  }
+  // The live state of a booth that is still there, with its live
+  // interpreter still named, carries over.
+  for (auto& b : next.booths)
+    for (const auto& old : c.interpretation.booths) {
+      if (old.pair != b.pair || old.live.empty() || old.into < 0) continue;
+      const auto& lang = c.interpretation.channels[static_cast<std::size_t>(old.into)];
+      auto ch = std::find(next.channels.begin(), next.channels.end(), lang);
+      if (std::count(b.interpreters.begin(), b.interpreters.end(), old.live) && ch != next.channels.end()) {
+        b.live = old.live;
+        b.into = static_cast<int>(ch - next.channels.begin());
+      }
+    }
+  const bool same_channels = next.channels == c.interpretation.channels;
+  c.interpretation = std::move(next);
+  if (!same_channels)
+    for (auto& [_, p] : c.peers) p.listening = -1;  // numbered afresh
+}
+
+bool CallService::named_interpreter(const Call& c, const std::string& member) {
+  for (const auto& b : c.interpretation.booths)
+    if (std::count(b.interpreters.begin(), b.interpreters.end(), member)) return true;
+  return false;
+}
+
+// A listener gets one slot for the channel it chooses; a named interpreter
+// one per channel (to monitor a partner, or relay from another booth).
+std::vector<std::uint32_t> CallService::slots_for(const Call& c, const Peer& p) const {
+  const auto& channels = c.interpretation.channels;
+  if (channels.empty()) return {};
+  if (!named_interpreter(c, p.who.admitted.member)) return {0};
+  std::vector<std::uint32_t> out;
+  for (std::uint32_t i = 0; i < channels.size(); ++i) out.push_back(1 + i);
+  return out;
+}
+
+// Each channel's source: the channel track of its booth's live interpreter
+// when they are in the call with one.
+void CallService::apply_channels(Call& c) {
+  std::array<std::pair<media::ParticipantId, std::uint32_t>, media::kMaxChannels> sources{};
+  for (const auto& b : c.interpretation.booths) {
+    if (b.live.empty() || b.into < 0) continue;
+    for (const auto& [pid, p] : c.peers) {
+      if (p.who.admitted.member != b.live) continue;
+      for (const auto& t : p.tracks)
+        if (t.channel) sources[static_cast<std::size_t>(b.into)] = {pid, t.id};
+    }
+  }
+  media::Call* mc = c.media.get();
+  workers_[c.worker].worker->post([mc, sources] {
+    for (std::size_t i = 0; i < sources.size(); ++i) mc->set_channel_source(i, sources[i].first, sources[i].second);
+  });
+}
+
+Json CallService::interpretation_json(const Call& c) const {
+  const auto& in = c.interpretation;
+  auto lang = [&](int i) { return i < 0 ? Json(nullptr) : Json(in.channels[static_cast<std::size_t>(i)]); };
+  auto present = [&](const std::string& member) -> const Peer* {
+    for (const auto& [_, p] : c.peers)
+      if (p.who.admitted.member == member) return &p;
+    return nullptr;
+  };
+  Json channels = Json::array();
+  for (std::size_t i = 0; i < in.channels.size(); ++i) {
+    Json ch = {{"language", in.channels[i]}, {"live", nullptr}, {"booth", nullptr}};
+    for (const auto& b : in.booths)
+      if (b.into == static_cast<int>(i) && !b.live.empty()) {
+        ch["live"] = b.live;
+        ch["booth"] = Json::array({b.pair[0], b.pair[1]});
+      }
+    channels.push_back(std::move(ch));
+  }
+  Json booths = Json::array();
+  for (const auto& b : in.booths) {
+    Json interpreters = Json::array();
+    for (const auto& m : b.interpreters) {
+      const Peer* p = present(m);
+      bool channel = p && std::any_of(p->tracks.begin(), p->tracks.end(), [](const Track& t) { return t.channel; });
+      interpreters.push_back({{"member", m}, {"present", p != nullptr}, {"channel", channel}});
+    }
+    booths.push_back({{"pair", Json::array({b.pair[0], b.pair[1]})},
+                      {"interpreters", std::move(interpreters)},
+                      {"live", b.live.empty() ? Json(nullptr) : Json(b.live)},
+                      {"into", lang(b.into)}});
+  }
+  Json listening = Json::object();
+  for (const auto& [_, p] : c.peers) listening[p.who.admitted.member] = lang(p.listening);
+  return {{"channels", std::move(channels)}, {"booths", std::move(booths)}, {"listening", std::move(listening)}};
+}
+
+void CallService::announce_interpretation(Call& c) {
+  Json msg = interpretation_json(c);
+  msg["type"] = "call.interpretation";
+  msg["meeting"] = c.meeting;
+  auto out = outgoing(msg, "call.interpretation/" + c.meeting);
+  for (auto& [_, p] : c.peers) p.sink(out);
+}
+
+Status CallService::interpret(ConnectionId conn, const std::string& meeting, const std::array<std::string, 2>& pair,
+                              const std::string& into, bool on_air) {
+  Call* c = find(meeting);
+  Peer* p = c ? find_peer(*c, conn) : nullptr;
+  if (!p) return make_error("not_in_call", "you are not in this meeting's call");
+  auto& in = c->interpretation;
+  const std::string& me = p->who.admitted.member;
+  auto booth = std::find_if(in.booths.begin(), in.booths.end(), [&](const Booth& b) {
+    return (b.pair[0] == pair[0] && b.pair[1] == pair[1]) || (b.pair[0] == pair[1] && b.pair[1] == pair[0]);
+  });
+  if (booth == in.booths.end() || !std::count(booth->interpreters.begin(), booth->interpreters.end(), me))
+    return make_error("not_interpreter", "the signed terms do not name you as an interpreter for " + pair[0] + "–" +
+                                             pair[1]);
+  if (into != pair[0] && into != pair[1])
+    return make_error("invalid_field", "\"into\" must be one of the booth's two languages");
+  auto ch = std::find(in.channels.begin(), in.channels.end(), into);
+  const int channel = static_cast<int>(ch - in.channels.begin());
+  if (!on_air) {
+    if (booth->live == me) {
+      booth->live.clear();
+      booth->into = -1;
+    }
+  } else {
+    if (std::none_of(p->tracks.begin(), p->tracks.end(), [](const Track& t) { return t.channel; }))
+      return make_error("no_channel_track", "join with a channel track (channel_mid) to interpret");
+    // A channel has one voice: another booth live into it (with its
+    // interpreter in the call) goes off air first.
+    for (const auto& b : in.booths) {
+      if (&b == &*booth || b.into != channel || b.live.empty()) continue;
+      for (const auto& [_, o] : c->peers)
+        if (o.who.admitted.member == b.live)
+          return make_error("channel_busy", "the " + b.pair[0] + "–" + b.pair[1] + " booth is live into " + into +
+                                                "; it must go off air first");
+    }
+    // One microphone: live here means off air in any other booth, and the
+    // partner live in this booth hands over.
+    for (auto& b : in.booths)
+      if (b.live == me) {
+        b.live.clear();
+        b.into = -1;
+      }
+    booth->live = me;
+    booth->into = channel;
+  }
+  apply_channels(*c);
+  announce_interpretation(*c);
+  return ok_status();
+}
+
+Status CallService::listen(ConnectionId conn, const std::string& meeting, const std::optional<std::string>& language) {
+  Call* c = find(meeting);
+  Peer* p = c ? find_peer(*c, conn) : nullptr;
+  if (!p) return make_error("not_in_call", "you are not in this meeting's call");
+  int channel = -1;
+  if (language) {
+    const auto& channels = c->interpretation.channels;
+    auto ch = std::find(channels.begin(), channels.end(), *language);
+    if (ch == channels.end())
+      return make_error("no_such_channel", "no booth of the signed terms interprets into " + language->substr(0, 35));
+    channel = static_cast<int>(ch - channels.begin());
+  }
+  p->listening = channel;
+  // The slot exists once the client has accepted it; until then the choice
+  // waits in `listening` for subscribe_agreed().
+  if (p->subscribed.count({0, 0})) {
+    media::Call* mc = c->media.get();
+    workers_[c->worker].worker->post([mc, pid = p->id, channel] { mc->set_slot_channel(pid, 0, channel); });
+  }
+  announce_interpretation(*c);
+  return ok_status();
+}
+
+std::optional<Json> CallService::describe(const std::string& meeting) const {
+  auto it = calls_.find(meeting);
+  if (it == calls_.end()) return std::nullopt;
+  const Call& c = it->second;
+  Json participants = Json::array();
+  for (const auto& [_, p] : c.peers) {
+    Json received = Json::object();
+    for (std::size_t i = 0; i < c.interpretation.channels.size(); ++i)
+      received[c.interpretation.channels[i]] = p.received->packets[i].load(std::memory_order_relaxed);
+    const auto& in = c.interpretation;
+    participants.push_back({{"member", p.who.admitted.member},
+                            {"interpreter", named_interpreter(c, p.who.admitted.member)},
+                            {"listening", p.listening < 0 ? Json(nullptr) : Json(in.channels[static_cast<std::size_t>(p.listening)])},
+                            {"received", std::move(received)}});
+  }
+  Json out = interpretation_json(c);
+  out["meeting"] = meeting;
+  out["epoch"] = c.epoch;
+  out["participants"] = std::move(participants);
+  return out;
 }
 
 Json CallService::payload_samples() const {
@@ -705,6 +989,7 @@ std::string CallService::metrics_text() const {
       {"parley_media_layer_caps_total", "Subscriber video tracks capped to a lower simulcast layer by the worker's pressure", &media::WorkerStats::layer_caps},
       {"parley_media_video_paused_total", "Subscribers whose video the saturated worker paused (audio goes on)", &media::WorkerStats::video_paused},
       {"parley_media_video_resumed_total", "Subscribers whose paused video resumed", &media::WorkerStats::video_resumed},
+      {"parley_media_channel_forwarded_total", "RTP packets sent in interpretation channel slots (also in rtp_forwarded)", &media::WorkerStats::channel_forwarded},
   };
   std::string out;
   for (const auto& c : kCounters) {

@@ -11,6 +11,7 @@
 // streams it forwards to that client change, one at a time, and applies the
 // client's answers.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -71,6 +72,9 @@ using Sink = std::function<void(const Outgoing&)>;
 struct Joiner {
   negotiation::Admitted admitted;
   std::string name;
+  // A named interpreter's channel track: the mid of an audio section of the
+  // offer (docs/protocol.md §Interpretation); empty: none.
+  std::string channel_mid;
 };
 
 class CallService {
@@ -105,6 +109,20 @@ class CallService {
   // participant `to` (a member id) or, when empty, to every other one.
   Status relay(ConnectionId conn, const std::string& meeting, const std::string& to, const json::Json& payload);
   static constexpr std::size_t kMaxRelayBytes = 16 * 1024;
+  // Interpretation (docs/protocol.md §Interpretation). A named interpreter
+  // of the booth `pair` goes live into `into` (one of the pair) or off air;
+  // going live while the booth's other interpreter is live is a hand-over.
+  // Errors: not_in_call, not_interpreter, no_channel_track, channel_busy,
+  // invalid_field.
+  Status interpret(ConnectionId conn, const std::string& meeting, const std::array<std::string, 2>& pair,
+                   const std::string& into, bool on_air);
+  // What the participant hears besides the floor: a channel's language, or
+  // none. Errors: not_in_call, no_such_channel.
+  Status listen(ConnectionId conn, const std::string& meeting, const std::optional<std::string>& language);
+  // The call's interpretation state with the server's own counts of the
+  // channel packets each participant was sent, or nullopt when the meeting
+  // has no call running (GET /api/v1/meetings/{id}/call).
+  std::optional<json::Json> describe(const std::string& meeting) const;
   void disconnected(ConnectionId conn);  // leaves every call of the connection
 
   // For /metrics and the load report.
@@ -138,7 +156,11 @@ class CallService {
     std::string mid;                          // in the publisher's session
     std::vector<sdp::NegotiatedCodec> codecs;  // as agreed with the publisher
     std::vector<Layer> layers;
+    bool channel = false;  // the interpreter's channel track: never sent as the floor's
   };
+  // Keys of `sent` with publisher 0 are the participant's channel slots
+  // (participant ids start at 1): slot 0 a listener's chosen channel, slot
+  // 1 + c an interpreter's section for channel c.
   using TrackKey = std::pair<media::ParticipantId, std::uint32_t>;  // publisher, track id
   // A section the server sends a track in, with the SSRCs it chose for
   // this subscriber (the media server rewrites to them).
@@ -164,6 +186,19 @@ class CallService {
     std::set<TrackKey> subscribed;             // what the worker was told to send it
     std::map<std::string, std::pair<std::uint16_t, std::uint16_t>> views;  // member → tile size (call.view)
     std::string state = "connecting";
+    int listening = -1;  // the channel it chose (call.listen); -1: the floor only
+    std::shared_ptr<media::ChannelCounters> received = std::make_shared<media::ChannelCounters>();
+  };
+  // Interpreters named for the same pair of languages, in either order.
+  struct Booth {
+    std::array<std::string, 2> pair;
+    std::vector<std::string> interpreters;  // member ids, in the terms' order
+    std::string live;                       // member id; empty: nobody
+    int into = -1;                          // the channel `live` speaks into
+  };
+  struct Interpretation {
+    std::vector<std::string> channels;  // the languages booths cover, in the terms' order
+    std::vector<Booth> booths;
   };
   struct Call {
     std::string meeting;
@@ -173,6 +208,7 @@ class CallService {
     // Rises on every join and leave: clients rotate their keys on it
     // (docs/e2ee-keys.md §Epochs).
     std::uint64_t epoch = 0;  // see next_epoch()
+    Interpretation interpretation;
   };
   struct Worker {
     // Before the worker: destroyed after its thread has stopped writing to it.
@@ -194,6 +230,16 @@ class CallService {
   void subscribe_agreed(Call& c, Peer& p);
   void remove(Call& c, media::ParticipantId id);
   void announce_participants(Call& c);
+  // Interpretation: the booths and channels of the terms (kept across
+  // joins; a change of terms keeps the live state of booths that remain),
+  // whether a member is named, the slots a participant receives, and the
+  // worker told which channel track feeds each channel.
+  static void configure_interpretation(Call& c, const negotiation::Admitted& a);
+  static bool named_interpreter(const Call& c, const std::string& member);
+  std::vector<std::uint32_t> slots_for(const Call& c, const Peer& p) const;
+  void apply_channels(Call& c);
+  void announce_interpretation(Call& c);
+  json::Json interpretation_json(const Call& c) const;
   json::Json participant_json(const Peer& p) const;
   void on_transport_state(media::Transport& t, std::size_t worker);
   // The worker for a new call: not saturated, the lowest load (in steps of

@@ -150,6 +150,18 @@ Transport* Call::remove_participant(ParticipantId id) {
   routes_.erase(0);
   for (auto& [_, p] : participants_)
     for (auto& t : p.tracks) std::erase_if(t->outbounds, [id](const Outbound& o) { return o.subscriber == id; });
+  std::erase_if(parked_, [id](const Outbound& o) { return o.subscriber == id; });
+  // Others' slots fed by its channel track wait in parked_, and its
+  // channels have no source.
+  for (auto& t : it->second.tracks)
+    for (auto& o : t->outbounds)
+      if (o.slot >= 0) {
+        o.source = nullptr;
+        o.current = -1;
+        parked_.push_back(std::move(o));
+      }
+  for (auto& c : channels_)
+    if (c.publisher == id) c = ChannelSource{};
   Transport* t = it->second.transport;
   t->owner = nullptr;
   worker_.pressure().withdraw(it->second.pressure_key);
@@ -191,7 +203,7 @@ void Call::subscribe(ParticipantId subscriber, ParticipantId publisher, std::uin
   for (auto& t : pub->second.tracks) {
     if (t->spec.id != track_id) continue;
     auto o = std::find_if(t->outbounds.begin(), t->outbounds.end(),
-                          [&](const Outbound& x) { return x.subscriber == subscriber; });
+                          [&](const Outbound& x) { return x.subscriber == subscriber && x.slot < 0; });
     if (o != t->outbounds.end()) {
       o->spec = std::move(spec);
     } else {
@@ -216,7 +228,7 @@ void Call::unsubscribe(ParticipantId subscriber, ParticipantId publisher, std::u
   if (pub == participants_.end()) return;
   for (auto& t : pub->second.tracks)
     if (t->spec.id == track_id)
-      std::erase_if(t->outbounds, [subscriber](const Outbound& o) { return o.subscriber == subscriber; });
+      std::erase_if(t->outbounds, [subscriber](const Outbound& o) { return o.subscriber == subscriber && o.slot < 0; });
   rebuild_receiving();
 }
 
@@ -225,7 +237,7 @@ void Call::set_view(ParticipantId subscriber, ParticipantId publisher, std::uint
   if (pub == participants_.end()) return;
   for (auto& t : pub->second.tracks)
     for (auto& o : t->outbounds)
-      if (o.subscriber == subscriber) {
+      if (o.subscriber == subscriber && o.slot < 0) {
         o.spec.view_width = width;
         o.spec.view_height = height;
       }
@@ -238,8 +250,115 @@ int Call::current_layer(ParticipantId subscriber, ParticipantId publisher, std::
   for (const auto& t : pub->second.tracks)
     if (t->spec.id == track_id)
       for (const auto& o : t->outbounds)
-        if (o.subscriber == subscriber) return o.current;
+        if (o.subscriber == subscriber && o.slot < 0) return o.current;
   return -1;
+}
+
+Call::Track* Call::find_track(ParticipantId publisher, std::uint32_t track) {
+  auto p = participants_.find(publisher);
+  if (p == participants_.end()) return nullptr;
+  for (auto& t : p->second.tracks)
+    if (t->spec.id == track) return t.get();
+  return nullptr;
+}
+
+void Call::set_channel_source(std::size_t channel, ParticipantId publisher, std::uint32_t track) {
+  if (channel >= kMaxChannels) return;
+  channels_[channel] = ChannelSource{publisher, track};
+  place_slots();
+}
+
+Call::Outbound* Call::find_slot(ParticipantId listener, std::uint32_t slot) {
+  auto match = [&](const Outbound& o) { return o.subscriber == listener && o.slot == static_cast<int>(slot); };
+  for (auto& o : parked_)
+    if (match(o)) return &o;
+  for (auto& [_, p] : participants_)
+    for (auto& t : p.tracks)
+      for (auto& o : t->outbounds)
+        if (match(o)) return &o;
+  return nullptr;
+}
+
+void Call::add_slot(ParticipantId listener, std::uint32_t slot, OutboundSpec spec, FormatPayloadTypes formats,
+                    std::shared_ptr<ChannelCounters> counters) {
+  auto sub = participants_.find(listener);
+  if (sub == participants_.end() || slot > 0x7FFF) return;
+  if (spec.mid.size() > 16) spec.mid.clear();
+  spec.rtx_ssrc = 0;  // audio: no retransmission
+  if (Outbound* o = find_slot(listener, slot)) {
+    o->spec = std::move(spec);
+    o->formats = formats;
+    o->source = nullptr;  // payload types are mapped again at placing
+    o->counters = std::move(counters);
+  } else {
+    Outbound fresh;
+    fresh.subscriber = listener;
+    fresh.to = sub->second.transport;
+    fresh.spec = std::move(spec);
+    fresh.slot = static_cast<int>(slot);
+    fresh.formats = formats;
+    fresh.counters = std::move(counters);
+    fresh.rtx_seq = static_cast<std::uint16_t>(fresh.spec.ssrc);
+    parked_.push_back(std::move(fresh));
+  }
+  place_slots();
+}
+
+void Call::remove_slot(ParticipantId listener, std::uint32_t slot) {
+  auto match = [&](const Outbound& o) { return o.subscriber == listener && o.slot == static_cast<int>(slot); };
+  std::erase_if(parked_, match);
+  for (auto& [_, p] : participants_)
+    for (auto& t : p.tracks) std::erase_if(t->outbounds, match);
+  rebuild_receiving();
+}
+
+void Call::set_slot_channel(ParticipantId listener, std::uint32_t slot, int channel) {
+  Outbound* o = find_slot(listener, slot);
+  if (!o) return;
+  o->channel = channel >= 0 && static_cast<std::size_t>(channel) < kMaxChannels ? channel : -1;
+  place_slots();
+}
+
+// Slots move between tracks' outbounds only here, on the worker's thread
+// between packets, so forward() never sees a list change under it. A slot
+// whose source changed is switched like a subscriber moved to another
+// simulcast layer: at the new source's next packet its sequence numbers and
+// timestamps continue from the last ones it sent (forward()), so that the
+// listener's jitter buffer sees one stream, paused at most.
+void Call::place_slots() {
+  std::vector<Outbound> slots = std::move(parked_);
+  parked_.clear();
+  for (auto& [_, p] : participants_)
+    for (auto& t : p.tracks) {
+      for (auto& o : t->outbounds)
+        if (o.slot >= 0) slots.push_back(std::move(o));
+      std::erase_if(t->outbounds, [](const Outbound& o) { return o.slot >= 0; });
+    }
+  for (auto& o : slots) {
+    Track* source = nullptr;
+    if (o.channel >= 0) {
+      const auto& c = channels_[static_cast<std::size_t>(o.channel)];
+      if (c.publisher && c.publisher != o.subscriber) source = find_track(c.publisher, c.track);
+      if (source && (!source->spec.channel || source->spec.kind != StreamKind::audio)) source = nullptr;
+    }
+    if (!source) {
+      o.current = -1;
+      o.source = nullptr;
+      parked_.push_back(std::move(o));
+      continue;
+    }
+    if (o.source != source) {
+      o.source = source;
+      o.current = -1;  // the next packet of the source switches it
+      o.target = 0;
+      for (std::size_t pt = 0; pt < 128; ++pt) {
+        auto f = static_cast<std::size_t>(source->spec.formats[pt]);
+        o.spec.map[pt] = f && f < o.formats.size() ? o.formats[f] : kNoPayloadType;
+      }
+    }
+    source->outbounds.push_back(std::move(o));
+  }
+  rebuild_receiving();
 }
 
 void Call::rebuild_receiving() {
@@ -462,7 +581,8 @@ void Call::on_rtp(Transport& from, Packet& packet) {
     if (!was_active && !track.outbounds.empty()) choose_layers();
   }
   if (rtp->payload().empty()) return;  // padding only: nothing for subscribers
-  if (track.spec.kind == StreamKind::audio && publisher->ext.audio_level)
+  // The floor's active speaker: an interpreter's channel is not the floor.
+  if (track.spec.kind == StreamKind::audio && !track.spec.channel && publisher->ext.audio_level)
     if (auto ext = rtp->find_extension(publisher->ext.audio_level))
       if (auto level = rtp::parse_audio_level(*ext))
         publisher->loudness = std::max(publisher->loudness, 0.8 * publisher->loudness + 0.2 * (127 - level->level));
@@ -577,6 +697,10 @@ void Call::forward(Track& track, std::uint8_t layer, const rtp::RtpPacket& rtp, 
     o.octets += static_cast<std::uint32_t>(rtp.payload().size());
     worker_.send_rtp(*o.to, copy);
     count(stats_.rtp_forwarded, worker_.counters().rtp_forwarded);
+    if (o.counters) {
+      o.counters->packets[static_cast<std::size_t>(o.channel)].fetch_add(1, std::memory_order_relaxed);
+      count(stats_.channel_forwarded, worker_.counters().channel_forwarded);
+    }
     if (limits_.sampler && !sampled) {
       limits_.sampler->record(track.spec.kind, format, rtp.payload());
       sampled = true;

@@ -12,6 +12,7 @@
 // it does only at a keyframe of the new layer.
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -35,7 +36,20 @@ struct CallStats {
   std::uint64_t nacked_packets = 0, retransmitted_from_cache = 0, nack_misses = 0, nacks_sent = 0;
   std::uint64_t rtx_received = 0, twcc_feedback_sent = 0, layer_switches = 0;
   std::uint64_t layer_caps = 0;  // a subscriber's track capped lower by the worker's pressure
+  std::uint64_t channel_forwarded = 0;  // packets sent in channel slots (also in rtp_forwarded)
 };
+
+// Interpretation (docs/media.md §Interpretation): packets a listener's slots
+// received from each channel, counted on the worker, read by the control
+// plane (relaxed atomics: a count, not a synchronisation).
+inline constexpr std::size_t kMaxChannels = 12;
+struct ChannelCounters {
+  std::array<std::atomic<std::uint64_t>, kMaxChannels> packets{};
+};
+// The listener's payload type for each payload format (by PayloadFormat),
+// kNoPayloadType where not negotiated: a slot's sources change, and each
+// may number its formats its own way.
+using FormatPayloadTypes = std::array<std::uint8_t, 5>;
 
 // The header extension ids one participant negotiated (0: none).
 struct ParticipantExtensions {
@@ -75,6 +89,23 @@ class Call {
   // The size in device pixels at which `subscriber` shows `publisher`'s
   // video (0 × 0: not shown: no video is sent).
   void set_view(ParticipantId subscriber, ParticipantId publisher, std::uint16_t width, std::uint16_t height);
+  // Interpretation (docs/media.md §Interpretation). A language channel is
+  // fed by at most one track of a live interpreter (TrackSpec::channel); a
+  // slot is a stream one listener receives on one SSRC for its whole life,
+  // carrying the channel it is set to. Changing a channel's source (a
+  // hand-over, a change of direction) or a slot's channel changes what
+  // feeds the slot without renegotiation; its numbers run on from the last
+  // packet sent, as at a simulcast switch. An interpreter's own slot never
+  // carries their own voice.
+  // `publisher` 0: the channel has no source.
+  void set_channel_source(std::size_t channel, ParticipantId publisher, std::uint32_t track);
+  // Adds a slot, or replaces its spec (a renegotiation). `spec.map` is
+  // ignored: payload types come from `formats` and the source's.
+  void add_slot(ParticipantId listener, std::uint32_t slot, OutboundSpec spec, FormatPayloadTypes formats,
+                std::shared_ptr<ChannelCounters> counters);
+  void remove_slot(ParticipantId listener, std::uint32_t slot);
+  // -1: none (the slot sends nothing).
+  void set_slot_channel(ParticipantId listener, std::uint32_t slot, int channel);
   bool empty() const { return participants_.empty(); }
   const CallStats& stats() const { return stats_; }
   // The layer `subscriber` now receives of a track (-1: none), for tests.
@@ -112,6 +143,7 @@ class Call {
     Clock::time_point last_sender_report{};  // restated to subscribers at most every kSenderReportInterval
     std::uint16_t width = 0, height = 0;
   };
+  struct Track;
   // Where an outgoing sequence number came from, for answering NACKs.
   struct SentRecord {
     std::uint16_t out_seq = 0, in_seq = 0;
@@ -144,6 +176,14 @@ class Call {
     std::uint32_t packets = 0, octets = 0;  // for the sender reports it gets
     std::uint16_t retransmit_budget = kRetransmitBudget;  // refilled every tick
     std::unique_ptr<SentRecord[]> history;  // video only: limits_.cache_packets records
+    // A channel slot (-1: an ordinary subscription to one track). A slot
+    // lives in the outbounds of its channel's source track, or in parked_
+    // while it has none.
+    int slot = -1;
+    int channel = -1;
+    const Track* source = nullptr;  // what fed it last: a new one restarts the rewrite
+    FormatPayloadTypes formats{};
+    std::shared_ptr<ChannelCounters> counters;
   };
   struct Track {
     ParticipantId publisher = 0;
@@ -192,6 +232,18 @@ class Call {
     std::uint8_t layer = 0;
     bool rtx = false;
   };
+
+  struct ChannelSource {
+    ParticipantId publisher = 0;
+    std::uint32_t track = 0;
+  };
+  std::array<ChannelSource, kMaxChannels> channels_{};
+  std::vector<Outbound> parked_;  // slots whose channel has no source, or none
+  Track* find_track(ParticipantId publisher, std::uint32_t track);
+  // Moves every slot to the outbounds of its channel's source (or parks
+  // it); after any change of sources, slots or tracks.
+  void place_slots();
+  Outbound* find_slot(ParticipantId listener, std::uint32_t slot);
 
   void update_active_speaker();
   std::function<void(ParticipantId)> active_speaker_handler_;

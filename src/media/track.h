@@ -57,6 +57,10 @@ struct TrackSpec {
   std::vector<LayerSpec> layers;            // 1 to kMaxLayers
   std::array<PayloadFormat, 128> formats{};  // by the publisher's payload type
   PayloadMap rtx_media = empty_payload_map();  // publisher's RTX payload type → the one it repairs
+  // An interpreter's language channel (docs/media.md §Interpretation):
+  // forwarded only into the channel slots of those who chose its channel
+  // while it feeds one, and never counted for the floor's active speaker.
+  bool channel = false;
 };
 inline constexpr std::size_t kMaxLayers = 3;
 

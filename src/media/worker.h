@@ -53,6 +53,7 @@ struct WorkerStats {
   std::atomic<double> load{0};
   std::atomic<std::uint64_t> pressure{0};
   std::atomic<std::uint64_t> layer_caps{0}, video_paused{0}, video_resumed{0}, paused_subscribers{0};
+  std::atomic<std::uint64_t> channel_forwarded{0};  // RTP sent in interpretation channel slots
   std::atomic<std::uint64_t> joins_refused{0};  // written by the control plane
 };
 

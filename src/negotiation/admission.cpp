@@ -25,8 +25,15 @@ Expected<Admitted> admit_to_call(const MeetingState& m, std::string_view member,
     auto signed_key = crypto::parse_public_key(e["key"].get<std::string>());
     if (!signed_key || *signed_key != key)
       return make_error("key_changed", "your key is not the one on the signed roster; the terms fix each participant's key");
-    return Admitted{std::string(member), e["party"].get<std::string>(), e["role"].get<std::string>(),
-                    e["key"].get<std::string>()};
+    Admitted a{std::string(member), e["party"].get<std::string>(), e["role"].get<std::string>(),
+               e["key"].get<std::string>(), {}, {}};
+    // Validated when the terms were signed (parameters.cpp): well formed.
+    const auto& langs = (*terms)["languages"];
+    for (const auto& l : langs["languages"]) a.languages.push_back(l.get<std::string>());
+    for (const auto& i : langs["interpretation"])
+      a.interpretation.push_back({i["interpreter"].get<std::string>(),
+                                  {i["pair"][0].get<std::string>(), i["pair"][1].get<std::string>()}});
+    return a;
   }
   return make_error("not_on_roster", "you are not on this meeting's signed roster");
 }

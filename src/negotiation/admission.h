@@ -4,8 +4,10 @@
 // was signed in with, and the time. The media plane creates nothing for a
 // member this refuses.
 
+#include <array>
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "crypto/identity_key.h"
@@ -24,6 +26,15 @@ struct Admitted {
   std::string party;
   std::string role;
   std::string key;  // base64url, as signed in the terms
+  // The meeting's languages and who interprets which pair, as in the terms
+  // (languages.languages, languages.interpretation): the call's language
+  // channels and booths (docs/protocol.md §Interpretation).
+  std::vector<std::string> languages;
+  struct Interpretation {
+    std::string interpreter;  // member id
+    std::array<std::string, 2> pair;
+  };
+  std::vector<Interpretation> interpretation;
 };
 
 // Error codes: "call_not_open" (the meeting is not announced: not agreed,

@@ -202,6 +202,16 @@ Router::Router(service::Service& service, metrics::Registry& metrics, RouterConf
       [reply](Router& r, const HttpRequest&, const Params& p, M m, const Json&, Respond respond) {
         reply(respond, 200)(r.service().meeting(*m, p.values[0]));
       });
+  // docs/protocol.md §Interpretation: the call's interpretation state and
+  // the server's own counts of what each participant was sent.
+  add("GET", "/api/v1/meetings/{id}/call", Auth::member_embargoed, false,
+      [](Router& r, const HttpRequest&, const Params& p, M m, const Json&, Respond respond) {
+        if (!r.service().can_see(*m, p.values[0])) return respond(error_response(make_error("not_found", "no such resource")));
+        auto* calls = r.config().calls;
+        auto view = calls ? calls->describe(p.values[0]) : std::nullopt;
+        if (!view) return respond(error_response(make_error("not_found", "this meeting has no call running")));
+        respond(json_response(200, *view));
+      });
   add("POST", "/api/v1/meetings/{id}/acts", Auth::member_embargoed, true,
       [submit](Router& r, const HttpRequest&, const Params& p, M m, const Json& b, Respond respond) {
         if (!r.service().can_see(*m, p.values[0])) return respond(error_response(make_error("not_found", "no such resource")));
@@ -460,6 +470,25 @@ void LiveChannel::on_call_message(const std::string& type, const Json& m) {
     if (auto s = calls->restart(conn_, id); !s) fail(s.error());
     return;
   }
+  if (type == "call.interpret") {
+    const bool pair_ok = m.contains("pair") && m["pair"].is_array() && m["pair"].size() == 2 &&
+                         m["pair"][0].is_string() && m["pair"][1].is_string();
+    if (!pair_ok || !m.contains("into") || !m["into"].is_string() || !m.contains("on_air") || !m["on_air"].is_boolean())
+      return fail(make_error("invalid_field", "call.interpret needs \"pair\": [two languages], \"into\": a language "
+                                              "and \"on_air\": true or false"));
+    std::array<std::string, 2> pair{m["pair"][0].get<std::string>(), m["pair"][1].get<std::string>()};
+    if (auto s = calls->interpret(conn_, id, pair, m["into"].get<std::string>(), m["on_air"].get<bool>()); !s)
+      fail(s.error());
+    return;
+  }
+  if (type == "call.listen") {
+    if (!m.contains("language") || !(m["language"].is_string() || m["language"].is_null()))
+      return fail(make_error("invalid_field", "call.listen needs \"language\": a language of the meeting, or null"));
+    std::optional<std::string> language;
+    if (m["language"].is_string()) language = m["language"].get<std::string>();
+    if (auto s = calls->listen(conn_, id, language); !s) fail(s.error());
+    return;
+  }
   const char* field = type == "call.join" ? "offer" : "sdp";
   if (!m.contains(field) || !m[field].is_string())
     return fail(make_error("invalid_field", type + " needs \"" + std::string(field) + "\": an SDP text"));
@@ -470,7 +499,14 @@ void LiveChannel::on_call_message(const std::string& type, const Json& m) {
   }
   auto admitted = service_.admit_to_call(*member_, id, router_.config().call_window);
   if (!admitted) return fail(admitted.error());
-  auto joined = calls->join(conn_, id, call::Joiner{*admitted, member_->name}, text, send_);
+  std::string channel_mid;
+  if (m.contains("channel_mid")) {
+    if (!m["channel_mid"].is_string() || m["channel_mid"].get_ref<const std::string&>().empty() ||
+        m["channel_mid"].get_ref<const std::string&>().size() > 32)
+      return fail(make_error("invalid_field", "channel_mid is the mid of an audio section of the offer"));
+    channel_mid = m["channel_mid"].get<std::string>();
+  }
+  auto joined = calls->join(conn_, id, call::Joiner{*admitted, member_->name, channel_mid}, text, send_);
   if (!joined) fail(joined.error());
 }
 
@@ -518,7 +554,7 @@ void LiveChannel::on_message(std::string_view text) {
     return;
   }
   if (type == "call.join" || type == "call.answer" || type == "call.leave" || type == "call.view" ||
-      type == "call.e2ee" || type == "call.restart")
+      type == "call.e2ee" || type == "call.restart" || type == "call.interpret" || type == "call.listen")
     return on_call_message(type, m);
   error(make_error("invalid_field", "unknown message type \"" + type + "\""));
 }

@@ -7,8 +7,11 @@ aioice gathers no loopback candidates, so (as root) the test re-runs itself
 in a network namespace of its own where a veth interface holds 127.0.0.2;
 parleyd's media workers stay on 127.0.0.1, reachable from there."""
 
+import array
 import asyncio
+import fractions
 import json
+import math
 import os
 import subprocess
 import sys
@@ -27,18 +30,70 @@ from harness import ParleyTest  # noqa: E402
 
 try:
     import websockets  # noqa: E402
+    import av  # noqa: E402
     from aiortc import RTCPeerConnection, RTCSessionDescription  # noqa: E402
-    from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack  # noqa: E402
+    from aiortc.mediastreams import AudioStreamTrack, MediaStreamTrack, VideoStreamTrack  # noqa: E402
     HAVE_AIORTC = True
 except ImportError:  # installed by scripts/install-deps.sh --test
     HAVE_AIORTC = False
 
 
+class ToneTrack(MediaStreamTrack if HAVE_AIORTC else object):
+    """A microphone that plays one steady tone: 20 ms frames of 48 kHz mono,
+    paced in real time."""
+
+    kind = "audio"
+
+    def __init__(self, hz):
+        super().__init__()
+        self.hz = hz
+        self.sent = 0
+        self.started = None
+
+    async def recv(self):
+        if self.started is None:
+            self.started = time.monotonic()
+        wait = self.started + self.sent / 48000 - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        n = 960
+        samples = array.array("h", (int(6000 * math.sin(2 * math.pi * self.hz * (self.sent + i) / 48000))
+                                    for i in range(n)))
+        frame = av.AudioFrame(format="s16", layout="mono", samples=n)
+        frame.planes[0].update(samples.tobytes())
+        frame.sample_rate = 48000
+        frame.pts = self.sent
+        frame.time_base = fractions.Fraction(1, 48000)
+        self.sent += n
+        return frame
+
+
+def tone_power(frames, hz):
+    """Goertzel power at `hz` over decoded 48 kHz frames (the first channel
+    of interleaved s16), per sample."""
+    total, count = 0.0, 0
+    coeff = 2 * math.cos(2 * math.pi * hz / 48000)
+    for frame in frames:
+        data = array.array("h", bytes(frame.planes[0]))
+        step = len(frame.layout.channels)
+        s1 = s2 = 0.0
+        for x in data[::step]:
+            s1, s2 = x + coeff * s1 - s2, s1
+        total += s1 * s1 + s2 * s2 - coeff * s1 * s2
+        count += len(data) // step
+    return total / max(1, count)
+
+
 class AiortcPeer:
     """One participant: a member's session token, a WebSocket and a peer connection."""
 
-    def __init__(self, name, url, token, meeting):
+    def __init__(self, name, url, token, meeting, microphone=None, channel=False):
         self.name = name
+        self.microphone = microphone  # an audio track; default: aiortc's silence
+        self.channel = channel        # publish the microphone as an interpreter's channel track
+        self.tracks = {}              # received track id → frames
+        self.kept = {}                # received track id → the last decoded audio frames
+        self.interpretation = None    # the latest call.interpretation
         self.url = url.replace("http://", "ws://") + "/api/v1/live"
         self.token = token
         self.meeting = meeting
@@ -53,7 +108,7 @@ class AiortcPeer:
 
     async def run(self, duration):
         self.pc = RTCPeerConnection()
-        self.pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
+        audio = self.pc.addTransceiver(self.microphone or AudioStreamTrack(), direction="sendonly")
         self.pc.addTransceiver(VideoStreamTrack(), direction="sendonly")
 
         @self.pc.on("track")
@@ -66,8 +121,10 @@ class AiortcPeer:
             msg = json.loads(await ws.recv())
             assert msg["type"] == "authenticated", msg
             await self.pc.setLocalDescription(await self.pc.createOffer())
-            await ws.send(json.dumps({"type": "call.join", "meeting": self.meeting,
-                                      "offer": self.pc.localDescription.sdp}))
+            join = {"type": "call.join", "meeting": self.meeting, "offer": self.pc.localDescription.sdp}
+            if self.channel:
+                join["channel_mid"] = audio.mid
+            await ws.send(json.dumps(join))
             end = time.monotonic() + duration
             while time.monotonic() < end:
                 try:
@@ -94,16 +151,43 @@ class AiortcPeer:
             self.epochs.append(msg["epoch"])
         elif t == "call.e2ee":
             self.relayed.append(msg)
+        elif t == "call.interpretation":
+            self.interpretation = msg
         elif t == "call.error":
             self.errors.append(msg)
 
+    def stream_of(self, track):
+        """The msid stream id of the server's section that carries `track`:
+        a member id, or "channel" / "channel-<language>" (aiortc names its
+        remote tracks at random)."""
+        mid = next((t.mid for t in self.pc.getTransceivers() if t.receiver.track is track), None)
+        current = None
+        for line in self.pc.remoteDescription.sdp.splitlines():
+            if line.startswith("a=mid:"):
+                current = line[6:]
+            elif line.startswith("a=msid:") and current == mid:
+                return line[7:].split(" ")[0]
+        return track.id
+
     async def consume(self, track):
+        key = None
         while True:
             try:
-                await track.recv()
+                frame = await track.recv()
             except Exception:
                 return
+            # Named at the first frame: the track event comes before the
+            # remote description is in place.
+            key = key or "%s/%s" % (self.stream_of(track), track.kind)
             self.frames[track.kind] += 1
+            self.tracks[key] = self.tracks.get(key, 0) + 1
+            if track.kind == "audio":
+                kept = self.kept.setdefault(key, [])
+                kept.append(frame)
+                del kept[:-50]
+
+    async def send(self, **msg):
+        await self.ws.send(json.dumps(dict(msg, meeting=self.meeting)))
 
 
 @unittest.skipUnless(HAVE_AIORTC, "python3-aiortc and python3-websockets are installed by scripts/install-deps.sh --test")
@@ -211,6 +295,73 @@ class AiortcCallTest(ParleyTest):
         self.assertEqual(a.epochs, sorted(a.epochs), "epochs never go back")
         self.assertGreaterEqual(max(a.epochs) - min(a.epochs), 3, "b joined, c joined, c left: %s" % a.epochs)
 
+
+    def test_interpretation_channel_reaches_only_those_who_chose_it(self):
+        """docs/protocol.md §Interpretation with peers we did not write: the
+        named interpreter publishes a 1 kHz tone as her channel track and
+        goes live into English; the listener who chose English receives and
+        decodes it on its channel section; the one on the floor gets no
+        channel packet; nobody else may interpret; the server's counts say
+        the same."""
+        start = (datetime.now(timezone.utc) + timedelta(minutes=5)).replace(second=0, microsecond=0)
+        m = self.opening(start=start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        self.agree_all(m["id"])
+        for cli in (self.east_leader, self.west_leader, self.interp, self.west):
+            cli.run("whoami")
+        olga = AiortcPeer("interpreter", self.server.url, self.interp.token(), m["id"],
+                          microphone=ToneTrack(1000), channel=True)
+        helen = AiortcPeer("west-leader", self.server.url, self.west_leader.token(), m["id"],
+                           microphone=ToneTrack(440))
+        mikhail = AiortcPeer("east-leader", self.server.url, self.east_leader.token(), m["id"])
+        james = AiortcPeer("west-negotiator", self.server.url, self.west.token(), m["id"], channel=True)
+        self.counts = None
+
+        async def script():
+            for p in (olga, helen, mikhail):
+                await p.joined.wait()
+            await asyncio.sleep(1)
+            await olga.send(type="call.interpret", pair=["ru", "en"], into="en", on_air=True)
+            await helen.send(type="call.listen", language="en")
+            await mikhail.send(type="call.interpret", pair=["ru", "en"], into="en", on_air=True)
+            await mikhail.send(type="call.listen", language="de")
+            await mikhail.send(type="call.interpret", pair="ru-en", into="en", on_air=True)
+            await mikhail.send(type="call.listen", language=5)
+            await asyncio.sleep(9)
+            path = "/api/v1/meetings/%s/call" % m["id"]
+            status, _, body = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: self.server.request("GET", path, token=self.west.token()))
+            self.counts = json.loads(body) if status == 200 else None
+
+        async def everyone():
+            await asyncio.wait_for(asyncio.gather(olga.run(14), helen.run(14), mikhail.run(14), james.run(3),
+                                                  script()), 40)
+
+        asyncio.run(everyone())
+        # Someone the terms do not name cannot publish a channel.
+        self.assertEqual([e["code"] for e in james.errors], ["not_interpreter"])
+        self.assertEqual([e["code"] for e in mikhail.errors],
+                         ["not_interpreter", "no_such_channel", "invalid_field", "invalid_field"])
+        self.assertEqual(olga.errors + helen.errors, [])
+        state = helen.interpretation
+        self.assertIsNotNone(state)
+        self.assertEqual([c["live"] for c in state["channels"]], [None, olga.member])
+        # Helen decoded the channel: Olga's tone, loud, and not the floor's.
+        self.assertGreater(helen.tracks.get("channel/audio", 0), 200, helen.tracks)
+        kept = helen.kept["channel/audio"]
+        self.assertGreater(tone_power(kept, 1000), 100 * tone_power(kept, 440), "the channel carries Olga's tone")
+        self.assertEqual(mikhail.tracks.get("channel/audio", 0), 0, "the floor listener got no channel: %s" % mikhail.tracks)
+        # Olga hears the floor (Helen's tone) and never her own voice back.
+        self.assertEqual(olga.tracks.get("channel-en/audio", 0), 0, olga.tracks)
+        self.assertGreater(sum(n for k, n in mikhail.tracks.items() if not k.startswith("channel")), 100)
+        # The server's own counts (asked while the call runs: see below).
+        self.assertIsNotNone(self.counts, "GET /api/v1/meetings/{id}/call answered during the call")
+        received = {p["member"]: p["received"] for p in self.counts["participants"]}
+        self.assertGreater(received[helen.member]["en"], 200)
+        self.assertEqual(received[helen.member]["ru"], 0)
+        self.assertEqual(received[mikhail.member], {"ru": 0, "en": 0})
+        self.assertEqual(received[olga.member], {"ru": 0, "en": 0})
+        status, _, _ = self.server.request("GET", "/api/v1/meetings/%s/call" % m["id"], token=self.west.token())
+        self.assertEqual(status, 404, "no call runs any more")
 
 if __name__ == "__main__":
     unittest.main()

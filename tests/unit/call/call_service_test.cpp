@@ -360,5 +360,104 @@ TEST_F(CallServiceTest, ANewCallIsPlacedOnTheLeastLoadedWorker) {
   EXPECT_EQ(calls_on(1), "3");
 }
 
+// Interpretation (docs/protocol.md §Interpretation) in the control plane:
+// only interpreters the terms name publish a channel or go live; a listener
+// is offered one channel slot, an interpreter one per channel; an
+// interpreter's channel track is never offered as the floor's; a channel
+// has one voice; the state is announced to everyone.
+TEST_F(CallServiceTest, OnlyNamedInterpretersPublishIntoChannelsAndListenersChooseOne) {
+  std::map<ConnectionId, std::vector<Json>> got;
+  auto enter = [&](ConnectionId conn, const std::string& member, const std::string& channel_mid) {
+    std::string offer = read_data("chromium-publish-audio-video.sdp");
+    offer = replace_lines(offer, "a=fingerprint:", "a=fingerprint:sha-256 " + client.ctx->fingerprint());
+    negotiation::Admitted a{member, "east", "interpreter", "a2V5"};
+    a.languages = {"ru", "en", "fr"};
+    a.interpretation = {{"mem_olga", {"ru", "en"}}, {"mem_anna", {"en", "ru"}}, {"mem_pierre", {"fr", "en"}}};
+    return service->join(conn, meeting, Joiner{a, member, channel_mid}, offer,
+                         [&got, conn](const call::Outgoing& m) { got[conn].push_back(Json::parse(*m.text)); });
+  };
+  auto latest = [&](ConnectionId conn, const std::string& type) -> Json {
+    for (auto it = got[conn].rbegin(); it != got[conn].rend(); ++it)
+      if ((*it)["type"] == type) return *it;
+    return nullptr;
+  };
+  auto code = [](const Status& s) { return s ? std::string("ok") : s.error().code; };
+
+  // Someone the terms do not name may not publish a channel: refused
+  // before anything is made.
+  EXPECT_EQ(code(enter(9, "mem_helen", "0")), "not_interpreter");
+  EXPECT_EQ(service->calls(), 0u);
+  EXPECT_EQ(code(enter(8, "mem_olga", "1")), "invalid_field") << "mid 1 is the video section";
+  ASSERT_EQ(code(enter(1, "mem_olga", "0")), "ok");
+  ASSERT_EQ(code(enter(2, "mem_helen", "")), "ok");
+  ASSERT_EQ(code(enter(3, "mem_anna", "0")), "ok");
+  ASSERT_EQ(code(enter(4, "mem_boris", "")), "ok");
+  int rounds = 0;
+  run_until([&] { return ++rounds > 40; });  // the workers' reports (200 ms)
+
+  // Offers: a listener gets one slot ("channel"); an interpreter one per
+  // channel; nobody gets an interpreter's channel track as the floor's
+  // (Olga's msid appears for her video only).
+  auto offer_to = [&](ConnectionId conn) { return latest(conn, "call.offer")["sdp"].get<std::string>(); };
+  auto occurrences = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto i = text.find(what); i != std::string::npos; i = text.find(what, i + 1)) ++n;
+    return n;
+  };
+  const std::string helen_offer = offer_to(2);
+  EXPECT_EQ(occurrences(helen_offer, "a=msid:channel "), 1u) << helen_offer;
+  EXPECT_EQ(occurrences(helen_offer, "a=msid:channel-"), 0u);
+  EXPECT_EQ(occurrences(helen_offer, "a=msid:mem_olga "), 1u) << "Olga's video, not her channel";
+  const std::string olga_offer = offer_to(1);
+  for (const char* lang : {"ru", "en", "fr"})
+    EXPECT_EQ(occurrences(olga_offer, std::string("a=msid:channel-") + lang + " "), 1u) << lang;
+  EXPECT_EQ(occurrences(olga_offer, "a=msid:channel "), 0u);
+
+  // Going live: only for a pair the terms name for you, with a channel track.
+  EXPECT_EQ(code(service->interpret(2, meeting, {"ru", "en"}, "en", true)), "not_interpreter");
+  EXPECT_EQ(code(service->interpret(1, meeting, {"fr", "en"}, "en", true)), "not_interpreter");
+  EXPECT_EQ(code(service->interpret(1, meeting, {"ru", "en"}, "fr", true)), "invalid_field");
+  EXPECT_EQ(code(service->interpret(77, meeting, {"ru", "en"}, "en", true)), "not_in_call");
+  ASSERT_EQ(code(service->interpret(1, meeting, {"ru", "en"}, "en", true)), "ok");
+  Json state = latest(4, "call.interpretation");
+  ASSERT_TRUE(state.is_object()) << "everyone is told";
+  EXPECT_EQ(state["channels"][1], Json({{"language", "en"}, {"live", "mem_olga"}, {"booth", {"ru", "en"}}}));
+  EXPECT_EQ(state["booths"][0]["into"], "en");
+  // Her booth partner takes over (the pair in the other order is the same
+  // booth); then switches direction.
+  ASSERT_EQ(code(service->interpret(3, meeting, {"en", "ru"}, "en", true)), "ok");
+  state = latest(1, "call.interpretation");
+  EXPECT_EQ(state["booths"][0]["live"], "mem_anna");
+  ASSERT_EQ(code(service->interpret(3, meeting, {"en", "ru"}, "ru", true)), "ok");
+  state = latest(1, "call.interpretation");
+  EXPECT_EQ(state["channels"][0]["live"], "mem_anna");
+  EXPECT_TRUE(state["channels"][1]["live"].is_null());
+
+  // Listeners choose a channel of the terms, or none.
+  EXPECT_EQ(code(service->listen(2, meeting, "de")), "no_such_channel");
+  ASSERT_EQ(code(service->listen(2, meeting, "ru")), "ok");
+  EXPECT_EQ(latest(4, "call.interpretation")["listening"]["mem_helen"], "ru");
+  ASSERT_EQ(code(service->listen(2, meeting, std::nullopt)), "ok");
+  EXPECT_TRUE(latest(4, "call.interpretation")["listening"]["mem_helen"].is_null());
+
+  // The auditor's view: nothing was sent to anyone yet (no media flows in
+  // this test); every participant and channel is listed.
+  auto view = service->describe(meeting);
+  ASSERT_TRUE(view);
+  EXPECT_EQ((*view)["participants"].size(), 4u);
+  for (const auto& p : (*view)["participants"]) {
+    EXPECT_EQ(p["received"], Json({{"ru", 0}, {"en", 0}, {"fr", 0}})) << p.dump();
+    EXPECT_EQ(p["interpreter"], p["member"] == "mem_olga" || p["member"] == "mem_anna") << p.dump();
+  }
+  EXPECT_FALSE(service->describe("mtg_none"));
+
+  // A live interpreter who leaves stays live for the booth (a reload comes
+  // back to it); their channel is silent meanwhile.
+  service->leave(3, meeting);
+  state = latest(1, "call.interpretation");
+  EXPECT_EQ(state["booths"][0]["live"], "mem_anna");
+  EXPECT_EQ(state["booths"][0]["interpreters"][1], Json({{"member", "mem_anna"}, {"present", false}, {"channel", false}}));
+}
+
 }  // namespace
 }  // namespace parley::call

@@ -663,5 +663,113 @@ TEST_F(ForwardingTest, SaturatedWithASingleLayerVideoIsPausedAudioGoesOnAndVideo
   set_load(std::nullopt);
 }
 
+// Interpretation (docs/media.md §Interpretation): a listener's slot carries
+// only the channel it is set to, from whichever track feeds the channel; a
+// hand-over to another source (here the second interpreter's track, with
+// its own numbers and payload type) continues the slot's sequence numbers
+// and timestamps; an unset slot and an unfed channel carry nothing; the
+// counters say what each listener got; channel audio never makes the floor's
+// active speaker; and an interpreter's own slot never carries their voice.
+TEST_F(ForwardingTest, ChannelSlotsCarryTheChosenChannelAndRunOnAcrossAHandOver) {
+  constexpr std::uint32_t kChannelA = 0xC0C0C0C1, kChannelB = 0xC0C0C0C2, kSlotSsrc = 0xD0D0D0D0;
+  constexpr std::uint32_t kTrackA = 10, kTrackB = 11;
+  auto channel_track = [](std::uint32_t id, std::string mid, std::uint32_t ssrc, std::uint8_t pt) {
+    TrackSpec t;
+    t.id = id;
+    t.mid = std::move(mid);
+    t.kind = StreamKind::audio;
+    t.clock_rate = 48000;
+    t.layers = {{"", ssrc, 0}};
+    t.formats[pt] = PayloadFormat::opus;
+    t.channel = true;
+    return t;
+  };
+  auto counters = std::make_shared<ChannelCounters>();
+  auto own = std::make_shared<ChannelCounters>();
+  on_worker(*worker, [&] {
+    call->publish(1, channel_track(kTrackA, "4", kChannelA, 111));
+    call->publish(1, channel_track(kTrackB, "5", kChannelB, 100));
+    OutboundSpec spec;
+    spec.ssrc = kSlotSsrc;
+    spec.mid_extension = kMidExtension;
+    spec.mid = "9";
+    FormatPayloadTypes formats{};
+    formats.fill(kNoPayloadType);
+    formats[static_cast<std::size_t>(PayloadFormat::opus)] = 109;
+    call->add_slot(2, 0, spec, formats, counters);
+    // The publisher, as an interpreter, also has a slot on channel 1.
+    spec.ssrc = 0xE0E0E0E0;
+    call->add_slot(1, 2, spec, formats, own);
+    call->set_slot_channel(1, 2, 1);
+    return 0;
+  });
+  std::uint16_t seq_a = 500, seq_b = 30000;
+  std::uint32_t ts_a = 1000, ts_b = 4000000000u;
+  auto loud = Extensions{{kAudioLevelExtension, {std::uint8_t(0x80 | 10)}}};
+  auto send_a = [&] { send_protected(pub, rtp_packet(kChannelA, seq_a++, 111, ts_a += 960, text("voice A"), loud)); };
+  auto send_b = [&] { send_protected(pub, rtp_packet(kChannelB, seq_b++, 100, ts_b += 960, text("voice B"), loud)); };
+
+  // No channel chosen, and no channel fed: nothing.
+  for (int i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(send_a());
+  EXPECT_TRUE(sub.receive(200).empty());
+  on_worker(*worker, [&] {
+    call->set_slot_channel(2, 0, 1);
+    return 0;
+  });
+  ASSERT_NO_FATAL_FAILURE(send_a());
+  EXPECT_TRUE(sub.receive(200).empty()) << "channel 1 has no source yet";
+
+  // Channel 1 fed by track A: the slot carries it, payload type mapped.
+  on_worker(*worker, [&] {
+    call->set_channel_source(1, 1, kTrackA);
+    return 0;
+  });
+  std::vector<std::uint8_t> last;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_NO_FATAL_FAILURE(send_a());
+    last = receive_plain(sub);
+    ASSERT_FALSE(last.empty()) << "packet " << i;
+    EXPECT_EQ(ssrc_of(last), kSlotSsrc);
+    EXPECT_EQ(last[1] & 0x7F, 109);
+    EXPECT_EQ(std::string(last.end() - 7, last.end()), "voice A");
+  }
+  // The hand-over: track B feeds channel 1; A no longer reaches the slot.
+  on_worker(*worker, [&] {
+    call->set_channel_source(1, 1, kTrackB);
+    return 0;
+  });
+  ASSERT_NO_FATAL_FAILURE(send_a());
+  std::this_thread::sleep_for(20ms);
+  ASSERT_NO_FATAL_FAILURE(send_b());
+  auto first_b = receive_plain(sub);
+  ASSERT_FALSE(first_b.empty());
+  EXPECT_EQ(std::string(first_b.end() - 7, first_b.end()), "voice B");
+  EXPECT_EQ(ssrc_of(first_b), kSlotSsrc);
+  EXPECT_EQ(first_b[1] & 0x7F, 109) << "B's Opus was 100";
+  EXPECT_EQ(seq_of(first_b), std::uint16_t(seq_of(last) + 1)) << "numbers run on";
+  const std::uint32_t step = ts_of(first_b) - ts_of(last);
+  EXPECT_GE(step, 48000u * 20 / 1000) << "at least the 20 ms that passed";
+  EXPECT_LT(step, 48000u * 2) << "not a jump";
+  ASSERT_NO_FATAL_FAILURE(send_b());
+  auto second_b = receive_plain(sub);
+  EXPECT_EQ(seq_of(second_b), std::uint16_t(seq_of(first_b) + 1));
+  EXPECT_EQ(ts_of(second_b), ts_of(first_b) + 960);
+
+  // Back to the floor only: nothing more.
+  on_worker(*worker, [&] {
+    call->set_slot_channel(2, 0, -1);
+    return 0;
+  });
+  ASSERT_NO_FATAL_FAILURE(send_b());
+  EXPECT_TRUE(sub.receive(200).empty());
+
+  EXPECT_EQ(counters->packets[1].load(), 7u);
+  EXPECT_EQ(counters->packets[0].load(), 0u);
+  EXPECT_EQ(own->packets[1].load(), 0u) << "an interpreter never gets their own voice back";
+  EXPECT_EQ(worker_count(&WorkerStats::channel_forwarded), 7u);
+  std::this_thread::sleep_for(400ms);
+  EXPECT_EQ(on_worker(*worker, [&] { return speaker; }), 0u) << "channels are not the floor";
+}
+
 }  // namespace
 }  // namespace parley::media
