@@ -454,11 +454,11 @@ function addTile(member, stream, self) {
 }
 
 // A remote audio section of an interpretation channel: msid stream id
-// `channel` (what this listener chose) or `channel:<language>` (an
+// `channel` (what this listener chose) or `channel-<language>` (an
 // interpreter's view of each channel). No tile: played through its own gain
 // in the audio graph, from a muted element that keeps it flowing.
 function addChannel(stream, track) {
-  const key = stream.id === 'channel' ? 'channel' : stream.id.slice('channel:'.length);
+  const key = stream.id === 'channel' ? 'channel' : stream.id.slice('channel-'.length);
   let el = document.querySelector(`#channel-audio audio[data-channel="${CSS.escape(key)}"]`);
   if (!el) {
     el = h('audio', { autoplay: true, 'data-channel': key });
@@ -558,7 +558,7 @@ async function rejoin() {
     state.e2ee.protectReceiver(ev.receiver);
     const stream = ev.streams[0];
     if (!stream) return;
-    if (stream.id === 'channel' || stream.id.startsWith('channel:')) return addChannel(stream, ev.track);
+    if (stream.id === 'channel' || stream.id.startsWith('channel-')) return addChannel(stream, ev.track);
     state.trackOwner.set(ev.track.id, stream.id);
     addTile(stream.id, stream, false);
     if (ev.track.kind === 'audio') state.audio.add(ev.track, null);
