@@ -144,6 +144,7 @@ function traceSwitch(p) {
     if (!receiver) return;
     const before = receiver.getSynchronizationSources().map((s) => s.timestamp);
     let packets = null;
+    let base = null;  // packets received before the click
     const end = performance.now() + 3000;
     const poll = async () => {
       const played = receiver.getSynchronizationSources().filter((s) => !before.includes(s.timestamp));
@@ -152,21 +153,55 @@ function traceSwitch(p) {
       }
       if (packets === null) {
         const stats = await receiver.getStats();
-        stats.forEach((r) => {
-          if (r.type === 'inbound-rtp' && r.packetsReceived > 0 && packets === null) {
-            packets = r.packetsReceived;
-            trace.push({ what: `first-packet(of ${packets})`, t: r.lastPacketReceivedTimestamp - performance.timeOrigin - 20 * (packets - 1) });
-          }
-        });
+        const r = [...stats.values()].find((x) => x.type === 'inbound-rtp');
+        const n = r ? r.packetsReceived : 0;
+        if (base === null) base = n;
+        else if (n > base) {
+          packets = n - base;
+          trace.push({ what: `first-packet(of ${packets})`, t: r.lastPacketReceivedTimestamp - performance.timeOrigin - 20 * (packets - 1) });
+        }
       }
       if (performance.now() < end && (packets === null || !trace.some((e) => e.what === 'playout'))) setTimeout(poll, 5);
     };
     poll();
+    // The receiver's jitter buffer over the 1.5 s after the click: average
+    // delay of what it emitted, and what it concealed or stretched.
+    const jb = async () => {
+      const r = [...(await receiver.getStats()).values()].find((x) => x.type === 'inbound-rtp') || {};
+      return { delay: r.jitterBufferDelay || 0, emitted: r.jitterBufferEmittedCount || 0, concealed: r.concealedSamples || 0,
+        inserted: r.insertedSamplesForDeceleration || 0, removed: r.removedSamplesForAcceleration || 0, target: r.jitterBufferTargetDelay || 0 };
+    };
+    // From the click on (Playwright's click may come a while after this).
+    addEventListener('click', () => jb().then((a) => setTimeout(async () => {
+      const b = await jb();
+      const n = b.emitted - a.emitted;
+      trace.push({ what: `jb(avg ${n ? Math.round((1000 * (b.delay - a.delay)) / n) : '-'} ms, target ${n ? Math.round((1000 * (b.target - a.target)) / n) : '-'} ms, ` +
+        `concealed ${b.concealed - a.concealed}, stretched +${b.inserted - a.inserted}/-${b.removed - a.removed})`, t: performance.now() });
+    }, 1500)), { once: true, capture: true });
   });
 }
 
 const traced = (p, click) => p.page.evaluate((c) => window.__trace.sort((a, b) => a.t - b.t)
   .map((e) => `${e.what}@${(e.t - c).toFixed(0)}`).join(' '), click);
+
+// The jitter buffers of a page's audio receivers (floor members and the
+// channel), cumulative: jbAverages() of two snapshots gives each one's
+// average target delay between them, in ms. A switch to a channel cannot
+// be heard sooner than its receiver's buffer delay.
+const jbSnapshot = (p) => p.page.evaluate(async () => {
+  const out = {};
+  const channel = document.querySelector('#channel-audio audio')?.srcObject?.getTracks() || [];
+  for (const r of window.parleyCall.pc.getReceivers()) {
+    if (r.track.kind !== 'audio') continue;
+    const s = [...(await r.getStats()).values()].find((x) => x.type === 'inbound-rtp');
+    if (!s) continue;
+    const key = channel.includes(r.track) ? 'channel' : (window.parleyCall.participants.get(window.parleyCall.trackOwner.get(r.track.id))?.name || 'other');
+    out[key] = { target: s.jitterBufferTargetDelay || 0, delay: s.jitterBufferDelay || 0, emitted: s.jitterBufferEmittedCount || 0 };
+  }
+  return out;
+});
+const jbAverages = (a, b) => Object.fromEntries(Object.keys(b).filter((k) => a[k] && b[k].emitted > a[k].emitted)
+  .map((k) => [k, `${Math.round((1000 * (b[k].target - a[k].target)) / (b[k].emitted - a[k].emitted))} ms`]));
 
 const pageNow = (p) => p.page.evaluate(() => performance.now());
 const samplesOf = (p, from, to = Infinity) => p.page.evaluate(([a, b]) => window.__meter.samples.filter((s) => s.t >= a && s.t <= b), [from, to === Infinity ? 1e15 : to]);
@@ -232,14 +267,21 @@ async function callCounters(p) {
 
 // What the test measured, printed at the end whatever happened.
 const figures = {};
+// The timing bounds are checked at the end, so that one late switch does
+// not hide the rest of the behaviour (and its figures); the bound itself is
+// the issue's and is not relaxed.
+const late = [];
+function bound(what, ms, detail = '') {
+  if (ms === null || !(ms < SWITCH_BOUND)) late.push(`${what}: ${ms === null ? 'never' : `${Math.round(ms)} ms`} ${detail}`.trim());
+}
 
 test('interpretation: channels, ducking, switching, hand-over, direction, refusals, server counters', async () => {
   const { mikhail, helen, olga, anna, peter, sergei } = people;
   const all = [mikhail, helen, olga, anna, peter, sergei];
   for (const p of all) await openAndJoin(server, meeting, p);
-  // Only the leaders' cameras stay on: six browsers decoding everyone's
-  // video would starve two cores, and the tones are what is measured.
-  for (const p of [olga, anna, peter, sergei]) await p.page.click('#camera-off');
+  // Cameras off: six browsers encoding and decoding everyone's video would
+  // starve two cores, and the tones are what is measured.
+  for (const p of all) await p.page.click('#camera-off');
   for (const p of all) await installMeter(p);
 
   // The panels follow the terms: interpreters get their booth, everyone
@@ -287,9 +329,16 @@ test('interpretation: channels, ducking, switching, hand-over, direction, refusa
   const clickEn = await lastClick(peter, 'listen-en');
   await waitFor(async () => (await levels(peter, 300))[1000] > onset || await levels(peter, 300), 'Peter hears the English channel');
   figures.switchToEn = firstCrossing(await samplesOf(peter, clickEn), 2, clickEn, onset);
+  await settle(600);  // the trace's jitter-buffer figures
   figures.switchToEnTrace = await traced(peter, clickEn);
+  const jbBefore = await jbSnapshot(peter);
   await settle(1200);
+  figures.jitterTargetsOnEn = jbAverages(jbBefore, await jbSnapshot(peter));
   const enPeter = await levels(peter);
+  // For comparison with the hand-over: the longest dropout of the channel
+  // in that steady second, with nothing changing (what the machine's load
+  // alone does to the sound).
+  figures.steadyGap = Math.round(longestGap(await samplesOf(peter, (await pageNow(peter)) - 1000), [2], fastFloor - 20).longest);
   figures.enPeter = show(enPeter);
   figures.duck440 = enPeter[440] - floorPeter[440];
   figures.duck620 = enPeter[620] - floorPeter[620];
@@ -299,8 +348,7 @@ test('interpretation: channels, ducking, switching, hand-over, direction, refusa
   for (const f of [440, 620])
     assert.ok(Math.abs(enPeter[f] - floorPeter[f] - expected) < 3,
       `the floor at ${f} Hz is turned down by ${expected.toFixed(1)} dB ± 3 under the channel: ${(enPeter[f] - floorPeter[f]).toFixed(1)} dB`);
-  assert.ok(figures.switchToEn !== null && figures.switchToEn < SWITCH_BOUND,
-    `the English channel is heard within ${SWITCH_BOUND} ms of the click: ${figures.switchToEn} ms (${figures.switchToEnTrace})`);
+  bound('the English channel heard after the click', figures.switchToEn, `(${figures.switchToEnTrace})`);
   // Sergei stays on the floor and still hears no channel.
   const stillFloor = await levels(sergei);
   assert.ok(stillFloor[1000] < stillFloor[440] - 40, `Sergei (floor) hears no channel while Peter listens to one: ${show(stillFloor)}`);
@@ -341,7 +389,7 @@ test('interpretation: channels, ducking, switching, hand-over, direction, refusa
   figures.handOverGap = Math.round(handOver.longest);
   await anna.page.locator('#on-air-0[data-on-air="true"][data-language="en"]').waitFor();
   await olga.page.locator('#on-air-0[data-on-air="false"]').waitFor();
-  assert.ok(handOver.longest < SWITCH_BOUND, `the hand-over leaves no gap over ${SWITCH_BOUND} ms: longest ${handOver.longest.toFixed(0)} ms`);
+  bound('the longest gap of the hand-over', handOver.longest, `(with nothing changing, the channel's longest dropout was ${figures.steadyGap} ms)`);
   await anna.shot('interpretation-handover.png');
 
   // Change of direction: one click, Anna now into Russian. Peter (English)
@@ -358,16 +406,36 @@ test('interpretation: channels, ducking, switching, hand-over, direction, refusa
   const clickRu = await lastClick(peter, 'listen-ru');
   await waitFor(async () => (await levels(peter, 300))[1330] > onset || await levels(peter, 300), 'Peter hears Anna on the Russian channel');
   figures.switchToRu = firstCrossing(await samplesOf(peter, clickRu), 3, clickRu, onset);
+  await settle(1600);
   figures.switchToRuTrace = await traced(peter, clickRu);
-  assert.ok(figures.switchToRu !== null && figures.switchToRu < SWITCH_BOUND,
-    `the Russian channel is heard within ${SWITCH_BOUND} ms of the click: ${figures.switchToRu} ms (${figures.switchToRuTrace})`);
+  bound('the Russian channel heard after the click', figures.switchToRu, `(${figures.switchToRuTrace})`);
   // Back to the floor: the channel goes at once.
   await peter.page.click('#listen-floor');
   const clickFloor = await lastClick(peter, 'listen-floor');
   await waitFor(async () => (await levels(peter, 300))[1330] < onset - 20 || await levels(peter, 300), 'Peter back on the floor');
   figures.switchToFloor = firstCrossing(await samplesOf(peter, clickFloor), 3, clickFloor, onset, true);
-  assert.ok(figures.switchToFloor !== null && figures.switchToFloor < SWITCH_BOUND,
-    `back to the floor within ${SWITCH_BOUND} ms: ${figures.switchToFloor} ms`);
+  bound('the channel gone after choosing the floor', figures.switchToFloor);
+
+  // The server's own counts: channels went only to those who chose them
+  // (Peter chose English and Russian; Mikhail, Helen and Sergei never chose).
+  const counters = await callCounters(sergei);
+  figures.counters = counters.body;
+  assert.equal(counters.status, 200, JSON.stringify(counters));
+  const byMember = new Map(counters.body.participants.map((p) => [p.member, p]));
+  for (const p of [mikhail, helen, sergei]) {
+    const c = byMember.get(p.member);
+    assert.ok(c, `${p.name} is counted`);
+    assert.equal(c.interpreter, false);
+    assert.deepEqual(Object.entries(c.received).filter(([, n]) => n !== 0), [],
+      `${p.name} never chose a channel and received none: ${JSON.stringify(c)}`);
+  }
+  const pc = byMember.get(peter.member);
+  assert.ok(pc.received.en > 0 && pc.received.ru > 0, `Peter received the channels he chose: ${JSON.stringify(pc)}`);
+  assert.deepEqual(Object.entries(pc.received).filter(([lang, n]) => n !== 0 && !['en', 'ru'].includes(lang)), []);
+  assert.equal(pc.listening, null, 'Peter is back on the floor');
+  for (const p of [olga, anna]) assert.equal(byMember.get(p.member)?.interpreter, true, `${p.name} is counted as an interpreter`);
+  const ru = counters.body.channels.find((c) => c.language === 'ru');
+  assert.equal(ru.live, anna.member);
 
   // An aide not named as an interpreter: going on air and joining with a
   // channel track are both refused with not_interpreter.
@@ -386,6 +454,9 @@ test('interpretation: channels, ducking, switching, hand-over, direction, refusa
   }), meeting);
   assert.equal(interpret.code, 'not_interpreter', `call.interpret from an aide: ${JSON.stringify(interpret)}`);
   assert.match(await sergei.page.locator('#notice').textContent(), /not named in the signed terms as an interpreter/);
+  assert.equal(await sergei.page.evaluate(() => document.getElementById('call-state').dataset.reconnecting || ''), '',
+    'a refusal in the call starts no reconnection');
+  // The join comes from a second connection of his, as another tab would.
   const joinWithChannel = await sergei.page.evaluate(async (id) => {
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     const ctx = new AudioContext();
@@ -410,35 +481,18 @@ test('interpretation: channels, ducking, switching, hand-over, direction, refusa
     return result;
   }, meeting);
   assert.equal(joinWithChannel.code, 'not_interpreter', `call.join with channel_mid from an aide: ${JSON.stringify(joinWithChannel)}`);
-  // Neither refusal cost Sergei his place: still in the call, on the floor.
-  await settle(500);
-  assert.equal(await sergei.page.locator('#in-call').isVisible(), true);
-  assert.equal(await sergei.page.evaluate(() => document.getElementById('call-state').dataset.reconnecting || ''), '');
-  const sergeiAfter = await levels(sergei, 500);
-  assert.ok(sergeiAfter[440] > -70 && sergeiAfter[1330] < sergeiAfter[440] - 40, `Sergei still hears the floor only: ${show(sergeiAfter)}`);
-
-  // The server's own counts: channels went only to those who chose them.
-  const counters = await callCounters(sergei);
-  figures.counters = counters.body;
-  assert.equal(counters.status, 200, JSON.stringify(counters));
-  const byMember = new Map(counters.body.participants.map((p) => [p.member, p]));
-  for (const p of [mikhail, helen, sergei]) {
-    const c = byMember.get(p.member);
-    assert.ok(c, `${p.name} is counted`);
-    assert.equal(c.interpreter, false);
-    assert.deepEqual(Object.entries(c.received).filter(([, n]) => n !== 0), [],
-      `${p.name} never chose a channel and received none: ${JSON.stringify(c)}`);
-  }
-  const pc = byMember.get(peter.member);
-  assert.ok(pc.received.en > 0 && pc.received.ru > 0, `Peter received the channels he chose: ${JSON.stringify(pc)}`);
-  assert.deepEqual(Object.entries(pc.received).filter(([lang, n]) => n !== 0 && !['en', 'ru'].includes(lang)), []);
-  assert.equal(pc.listening, null, 'Peter is back on the floor');
-  for (const p of [olga, anna]) assert.equal(byMember.get(p.member)?.interpreter, true, `${p.name} is counted as an interpreter`);
-  const ru = counters.body.channels.find((c) => c.language === 'ru');
-  assert.equal(ru.live, anna.member);
+  // A refused join is refused "before anything is created" (docs/protocol.md
+  // §Calls): it must not have cost him the place he already had.
+  await settle(1000);
+  const stillThere = await mikhail.page.evaluate((m) => window.parleyCall.participants.has(m), sergei.member);
+  const recount = await callCounters(mikhail);
+  assert.ok(stillThere && recount.body.participants.some((p) => p.member === sergei.member),
+    `the refused join left Sergei's place in the call alone (in Mikhail's participant list: ${stillThere}; counted by the server: ` +
+    `${recount.body.participants.some((p) => p.member === sergei.member)})`);
   for (const p of all) assert.deepEqual(p.errors, [], `${p.name}: no script errors`);
+  assert.deepEqual(late, [], `within ${SWITCH_BOUND} ms (jitter-buffer targets on the English channel: ${JSON.stringify(figures.jitterTargetsOnEn)})`);
 });
 
 after(() => {
-  console.log(`interpretation figures: ${JSON.stringify(figures, null, 1)}`);
+  console.log(`interpretation figures: ${JSON.stringify({ ...figures, counters: undefined, late }, null, 1)}`);
 });
