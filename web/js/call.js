@@ -284,6 +284,10 @@ async function onMessage(msg) {
     for (const member of state.participants.keys())
       if (!next.has(member)) document.querySelector(`.tile[data-member="${CSS.escape(member)}"]`)?.remove();
     state.participants = next;
+    // Everyone in the call has a tile, also those who publish no video (an
+    // interpreter without a camera, whose voice is a channel and never a
+    // floor track): the tile says who they are and what they do.
+    for (const p of msg.participants) tileFor(p.member);
     state.e2ee.setEpoch(msg.epoch, msg.participants);
     renderParticipants();
     if (state.record) state.record.draw();  // who would be recorded as present
