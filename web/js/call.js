@@ -618,7 +618,9 @@ async function quality() {
       tile.append(el);
     }
     el.dataset.grade = grade;
-    el.textContent = `Connection ${grade}: ${q.width}×${q.height}, ${Math.round(q.fps || 0)} fps, ${lossPct.toFixed(1)}% lost, audio jitter ${Math.round(q.jitter * 1000)} ms`;
+    // A participant without a camera (an interpreter, for one) has no picture to describe.
+    const picture = q.width || q.frames ? `${q.width}×${q.height}, ${Math.round(q.fps || 0)} fps, ` : 'audio only, ';
+    el.textContent = `Connection ${grade}: ${picture}${lossPct.toFixed(1)}% lost, audio jitter ${Math.round(q.jitter * 1000)} ms`;
   }
 }
 
