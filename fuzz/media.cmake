@@ -1,5 +1,7 @@
 # Fuzz targets of src/media's forwarding rules (parley_fuzzer lines are also read by scripts/fuzz.sh).
 parley_fuzzer(media_track_fuzzer SOURCES media_track_fuzzer.cpp DEPS parley_media)
+# Interpretation routing: channel sources, slots, subscriptions and packets in any order.
+parley_fuzzer(media_channels_fuzzer SOURCES media_channels_fuzzer.cpp DEPS parley_media)
 # SRTP and SRTCP unprotect (and protect) under fixed keys, both profiles.
 parley_fuzzer(srtp_fuzzer SOURCES srtp_fuzzer.cpp DEPS parley_media)
 # Regenerates the seeds of corpus/srtp_fuzzer (packets protected under the

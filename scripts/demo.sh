@@ -102,6 +102,8 @@ main=$(cat "$DEMO/meeting")
 # one private window, one per delegation.
 code_east=$(admin invite --party east --name "Anna Petrova" --role negotiator --expires-hours 24 2>/dev/null)
 code_west=$(admin invite --party west --name "Sarah Lee" --role negotiator --expires-hours 24 2>/dev/null)
+# And an interpreter for the demo call's Russian–English booth (a third window).
+code_interp=$(admin invite --party east --name "Elena Volkova" --role interpreter --expires-hours 24 2>/dev/null)
 
 cat <<MSG
 
@@ -114,10 +116,13 @@ In the browser (two windows that do not share storage, e.g. a normal and a priva
   $URL/app            enroll, one window per delegation:
       Eastern Delegation, Anna Petrova (negotiator):  $code_east
       Western Delegation, Sarah Lee (negotiator):     $code_west
+      Eastern Delegation, Elena Volkova (interpreter), optional, a third window: $code_interp
                         then open "Video call between the leaders", accept, counter-propose,
                         sign; changes appear in the other window as they happen
                         after both have enrolled: scripts/demo-call.sh agrees a call that starts in
-                        ten minutes with both on the roster; then "Go to the call" in each window
+                        ten minutes with both on the roster (and Elena, if she enrolled, as its
+                        Russian–English interpreter); then "Go to the call" in each window: choose
+                        what you hear under "Interpretation", and interpret from Elena's window
   $URL/announcements  the public page (the preparatory call is announced, with both readouts to verify)
   $URL/verify         drop an exported log to check its signatures
 

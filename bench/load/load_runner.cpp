@@ -1,6 +1,7 @@
 #include "load/load_runner.h"
 
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +28,13 @@ std::uint64_t ntp_now() {
   std::uint64_t seconds = static_cast<std::uint64_t>(us / 1'000'000) + 2'208'988'800ull;
   std::uint64_t fraction = (static_cast<std::uint64_t>(us % 1'000'000) << 32) / 1'000'000;
   return seconds << 32 | fraction;
+}
+
+// The calling thread's CPU time (a system call, not the vDSO).
+std::int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
 double percentile_ms(const std::vector<std::int64_t>& sorted_ns, double q) {
@@ -237,46 +245,77 @@ void LoadRunner::run() {
   std::int64_t next_report = start_ns + kReportIntervalNs;
   std::int64_t next_consent = start_ns + kConsentIntervalNs;
   bool precise = true;
+  // Busy-polling: the earliest packet due, from the last pass over the
+  // tracks. A pass is made only once it is due, so that a turn that finds
+  // nothing costs one epoll_wait, not a walk over every track; then every
+  // packet due within the slack leaves with it, as after a sleep.
+  std::int64_t next_due = start_ns;
+  // Idle turns are counted in the thread's CPU time, not in wall time: on a
+  // core shared with other work the thread is often descheduled in the
+  // middle of one, and that time is not the tool's CPU. The clock is read
+  // once a turn and each reading closes the turn before, so that no part
+  // of a turn (the readings themselves included) escapes the count.
+  std::int64_t cpu_mark = options_.busy_poll ? thread_cpu_ns() : 0;
+  bool idle = false;  // the turn before found nothing to do
   while (!stop_.load(std::memory_order_relaxed)) {
-    std::int64_t now = monotonic_ns();
-    std::int64_t wake = now + kIdleWaitNs;
-    for (std::size_t k = 0; k < tracks.size(); ++k) {
-      Track& t = tracks[k];
-      PublisherSetup& p = publishers_[owner[k]];
-      while (t.due_ns <= now + options_.send_slack_ns) {
-        const auto& sp = t.schedule->packets[t.next];
-        const std::int64_t stamp = monotonic_ns();
-        const std::size_t len =
-            write_packet(*t.schedule, sp, t.loop, *t.state, twcc_[owner[k]]++, stamp, buf);
-        if (stamp >= window_.load(std::memory_order_relaxed))
-          sent_[t.state->stream].push_back(stamp);
-        p.client->send_rtp(buf, len);
-        advance(t, start_ns, p.phase_us);
-      }
-      wake = std::min(wake, t.due_ns);
+    if (options_.busy_poll) {
+      const std::int64_t cpu = thread_cpu_ns();
+      if (idle) idle_poll_ns_.fetch_add(cpu - cpu_mark, std::memory_order_relaxed);
+      cpu_mark = cpu;
     }
+    std::int64_t now = monotonic_ns();
+    bool worked = false;
+    if (!options_.busy_poll || now >= next_due) {
+      next_due = INT64_MAX;
+      for (std::size_t k = 0; k < tracks.size(); ++k) {
+        Track& t = tracks[k];
+        PublisherSetup& p = publishers_[owner[k]];
+        while (t.due_ns <= now + options_.send_slack_ns) {
+          const auto& sp = t.schedule->packets[t.next];
+          const std::int64_t stamp = monotonic_ns();
+          const std::size_t len =
+              write_packet(*t.schedule, sp, t.loop, *t.state, twcc_[owner[k]]++, stamp, buf);
+          if (stamp >= window_.load(std::memory_order_relaxed))
+            sent_[t.state->stream].push_back(stamp);
+          p.client->send_rtp(buf, len);
+          advance(t, start_ns, p.phase_us);
+          worked = true;
+        }
+        next_due = std::min(next_due, t.due_ns);
+      }
+    }
+    std::int64_t wake = std::min(now + kIdleWaitNs, next_due);
     if (options_.reports && now >= next_report) {
       send_reports(now);
       next_report += kReportIntervalNs;
+      worked = true;
     }
     if (options_.consent_checks && now >= next_consent) {
       for (auto* c : all) c->send_consent_check();
       next_consent += kConsentIntervalNs;
+      worked = true;
     }
-    wake = std::min({wake, options_.reports ? next_report : wake,
-                     options_.consent_checks ? next_consent : wake});
-    const std::int64_t wait = std::max<std::int64_t>(0, wake - monotonic_ns());
-    timespec ts{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
-    int n = precise ? epoll_pwait2(ep, events.data(), static_cast<int>(events.size()), &ts, nullptr)
-                    : -1;
-    if (n < 0 && errno == ENOSYS) precise = false;  // kernels before 5.11: millisecond waits
-    if (!precise)
-      n = epoll_wait(ep, events.data(), static_cast<int>(events.size()),
-                     static_cast<int>((wait + 999'999) / 1'000'000));
+    int n = 0;
+    if (options_.busy_poll) {
+      n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), 0);
+    } else {
+      wake = std::min({wake, options_.reports ? next_report : wake,
+                       options_.consent_checks ? next_consent : wake});
+      const std::int64_t wait = std::max<std::int64_t>(0, wake - monotonic_ns());
+      timespec ts{static_cast<time_t>(wait / 1'000'000'000),
+                  static_cast<long>(wait % 1'000'000'000)};
+      n = precise ? epoll_pwait2(ep, events.data(), static_cast<int>(events.size()), &ts, nullptr)
+                  : -1;
+      if (n < 0 && errno == ENOSYS) precise = false;  // kernels before 5.11: millisecond waits
+      if (!precise)
+        n = epoll_wait(ep, events.data(), static_cast<int>(events.size()),
+                       static_cast<int>((wait + 999'999) / 1'000'000));
+    }
     for (int i = 0; i < n; ++i) {
       const auto idx = static_cast<std::size_t>(events[static_cast<std::size_t>(i)].data.u64);
       all[idx]->drain(handlers[idx]);
     }
+    idle = n <= 0 && !worked;
   }
   close(ep);
 }

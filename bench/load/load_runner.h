@@ -5,7 +5,8 @@
 // that arrives, recording for every RTP packet a subscriber receives which
 // stream and packet it was (from its payload trailer, schedule.h) and how
 // long it took. One epoll loop over every client socket; the wait until the
-// next packet is due is exact to the nanosecond (epoll_pwait2).
+// next packet is due is exact to the nanosecond (epoll_pwait2), or, with
+// RunnerOptions::busy_poll, the thread never waits and polls instead.
 //
 // The measurement window is opened by the caller (open_window) once warm()
 // says every subscriber has received every stream it expects (its own, if
@@ -47,6 +48,16 @@ struct RunnerOptions {
   // second are due. The delay stamp is taken as each packet leaves, so
   // measurements are unaffected. 0: each packet exactly when due.
   std::int64_t send_slack_ns = 0;
+  // The thread never sleeps in the kernel: between sends it polls its
+  // sockets (epoll_wait with a zero timeout) instead of waiting on them.
+  // On loopback the sender of a datagram runs the receiving socket's half
+  // of the delivery in its own system call, waking the receiving thread
+  // included (try_to_wake_up, an inter-processor interrupt when that
+  // thread sleeps on another core); a server sending through a network
+  // card would not pay that. With the tool always running, the server's
+  // sends find no sleeper to wake. The thread then takes all of its core;
+  // idle_poll_ns() tells how much of it was polling that found nothing.
+  bool busy_poll = false;
 };
 
 // One stream over the window: packets sent times the subscribers that
@@ -99,6 +110,10 @@ class LoadRunner {
   // RTP packets every subscriber received so far, duplicates included; any
   // thread (for sampling what a server forwarded over a CPU-time window).
   std::uint64_t subscriber_rtp() const { return subscriber_rtp_.load(std::memory_order_relaxed); }
+  // With busy_poll: the CPU time of the loop's turns that sent nothing and
+  // found nothing to read, so far; any thread. The tool's CPU less this is
+  // what its work used (whether the tool, not the server, is the limit).
+  std::int64_t idle_poll_ns() const { return idle_poll_ns_.load(std::memory_order_relaxed); }
   // From now on, packets stamped at or after `t0_ns` are recorded.
   void open_window(std::int64_t t0_ns) { window_.store(t0_ns, std::memory_order_release); }
   void stop();
@@ -140,6 +155,7 @@ class LoadRunner {
   std::atomic<bool> warm_{false};
   std::atomic<std::int64_t> window_{INT64_MAX};
   std::atomic<std::uint64_t> subscriber_rtp_{0};
+  std::atomic<std::int64_t> idle_poll_ns_{0};
   std::string error_;  // set by the thread if its loop could not run
 
   // Owned by the thread until stop().

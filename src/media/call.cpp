@@ -312,6 +312,15 @@ void Call::remove_slot(ParticipantId listener, std::uint32_t slot) {
   rebuild_receiving();
 }
 
+std::size_t Call::slot_count() const {
+  std::size_t n = parked_.size();
+  for (const auto& [_, p] : participants_)
+    for (const auto& t : p.tracks)
+      n += static_cast<std::size_t>(std::count_if(t->outbounds.begin(), t->outbounds.end(),
+                                                  [](const Outbound& o) { return o.slot >= 0; }));
+  return n;
+}
+
 void Call::set_slot_channel(ParticipantId listener, std::uint32_t slot, int channel) {
   Outbound* o = find_slot(listener, slot);
   if (!o) return;
@@ -695,7 +704,7 @@ void Call::forward(Track& track, std::uint8_t layer, const rtp::RtpPacket& rtp, 
     if (o.history) o.history[r.out_seq % limits_.cache_packets] = r;
     ++o.packets;
     o.octets += static_cast<std::uint32_t>(rtp.payload().size());
-    worker_.send_rtp(*o.to, copy);
+    worker_.send_rtp(*o.to, copy, o.srtp_memo);
     count(stats_.rtp_forwarded, worker_.counters().rtp_forwarded);
     if (o.counters) {
       o.counters->packets[static_cast<std::size_t>(o.channel)].fetch_add(1, std::memory_order_relaxed);

@@ -107,6 +107,7 @@ class Call {
   // -1: none (the slot sends nothing).
   void set_slot_channel(ParticipantId listener, std::uint32_t slot, int channel);
   bool empty() const { return participants_.empty(); }
+  std::size_t slot_count() const;  // wherever they are (for tests and the fuzzer)
   const CallStats& stats() const { return stats_; }
   // The layer `subscriber` now receives of a track (-1: none), for tests.
   int current_layer(ParticipantId subscriber, ParticipantId publisher, std::uint32_t track) const;
@@ -184,6 +185,9 @@ class Call {
     const Track* source = nullptr;  // what fed it last: a new one restarts the rewrite
     FormatPayloadTypes formats{};
     std::shared_ptr<ChannelCounters> counters;
+    // Where `to`'s outbound SRTP keeps spec.ssrc's stream, for forwarding
+    // (retransmissions, on the RTX SSRC, go without it).
+    Srtp::StreamMemo srtp_memo;
   };
   struct Track {
     ParticipantId publisher = 0;

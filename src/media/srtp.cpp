@@ -4,8 +4,9 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <cstring>
 #include <array>
+#include <atomic>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -177,6 +178,14 @@ struct Stream {
   ReplayWindow rtcp;  // inbound SRTCP indices
 };
 
+// Stream tables' epochs, unique in the process: a StreamMemo filled by one
+// table can never match another's, even one allocated where a freed one
+// was. 0 is never given (an empty memo).
+std::uint64_t new_epoch() {
+  static std::atomic<std::uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 // Streams by SSRC: a vector of streams and an open-addressing index into it
 // (at most half full, so probes stay short). Nothing is ever removed: a
 // session's SSRCs live as long as its keys, as in RFC 3711's cryptographic
@@ -203,13 +212,21 @@ class StreamTable {
 
   bool full() const { return streams_.size() >= max_; }
 
+  // Changes whenever pointers from find() may have become invalid: a
+  // pointer to a stream, taken at one epoch, is good while epoch() is
+  // still that one.
+  std::uint64_t epoch() const { return epoch_; }
+
   // `stream.ssrc` must not be in the table, and the table not full().
-  // Invalidates pointers from find().
+  // Invalidates pointers from find(), and so starts a new epoch: not only
+  // when the streams move (the vector grows) but on every addition, which
+  // is rare (once per SSRC) and keeps the rule simple.
   Stream& add(const Stream& stream) {
     if (streams_.size() == streams_.capacity())
       resize(std::min(2 * streams_.capacity(), max_));
     streams_.push_back(stream);
     insert(streams_.size() - 1);
+    epoch_ = new_epoch();
     return streams_.back();
   }
 
@@ -235,6 +252,7 @@ class StreamTable {
                 (kSrtpMaxStreams & (kSrtpMaxStreams - 1)) == 0 && kSrtpMaxStreams < 0xffff);
   std::size_t max_;
   std::uint64_t multiplier_ = 0;  // odd, random
+  std::uint64_t epoch_ = new_epoch();
   std::vector<Stream> streams_;
   std::vector<std::uint16_t> slots_;  // 0: empty, else 1 + the stream's position
 };
@@ -282,7 +300,10 @@ class Srtp::Impl {
  public:
   static Expected<std::unique_ptr<Impl>> create(const SrtpKeys& keys, Direction direction);
 
-  Expected<std::size_t> protect_rtp(std::span<std::uint8_t> buffer, std::size_t len);
+  // `memo_stream` and `memo_epoch`: a StreamMemo's, read and refilled;
+  // null for none.
+  Expected<std::size_t> protect_rtp(std::span<std::uint8_t> buffer, std::size_t len,
+                                    void** memo_stream, std::uint64_t* memo_epoch);
   Expected<std::size_t> unprotect_rtp(std::span<std::uint8_t> buffer, std::size_t len);
   Expected<std::size_t> protect_rtcp(std::span<std::uint8_t> buffer, std::size_t len);
   Expected<std::size_t> unprotect_rtcp(std::span<std::uint8_t> buffer, std::size_t len);
@@ -481,15 +502,29 @@ Opened Srtp::Impl::open_rtcp(std::span<std::uint8_t> packet, std::uint32_t ssrc,
   return Opened::ok;
 }
 
-Expected<std::size_t> Srtp::Impl::protect_rtp(std::span<std::uint8_t> buffer, std::size_t len) {
+Expected<std::size_t> Srtp::Impl::protect_rtp(std::span<std::uint8_t> buffer, std::size_t len,
+                                              void** memo_stream, std::uint64_t* memo_epoch) {
   if (len > kMaxPacketSize || len + kSrtpMaxTrailer > buffer.size()) return malformed("no room");
   const auto packet = buffer.first(len);
   const std::size_t header = rtp_header_size(packet);
   if (header == 0) return malformed("bad header");
   if (!padding_valid(packet, header)) return malformed("bad padding");
   const std::uint32_t ssrc = get_u32(packet.data() + 8);
-  Stream* stream = outbound_stream(ssrc);
-  if (stream == nullptr) return malformed("too many SSRCs");
+  // The memo's pointer is followed only at the epoch it was taken in,
+  // when it still points into this table's streams.
+  Stream* stream = nullptr;
+  if (memo_epoch && *memo_epoch == streams_.epoch()) {
+    auto* remembered = static_cast<Stream*>(*memo_stream);
+    if (remembered->ssrc == ssrc) stream = remembered;
+  }
+  if (stream == nullptr) {
+    stream = outbound_stream(ssrc);  // may add, and so start a new epoch
+    if (stream == nullptr) return malformed("too many SSRCs");
+    if (memo_epoch) {
+      *memo_stream = stream;
+      *memo_epoch = streams_.epoch();
+    }
+  }
   const auto index = estimate_index(stream->rtp, get_u16(packet.data() + 2));
   if (!index) return malformed("ROC used up");
   // A retransmission may protect an index again (the same packet, so the
@@ -597,7 +632,11 @@ Expected<std::unique_ptr<Srtp>> Srtp::create(const SrtpKeys& keys, Direction dir
 }
 
 Expected<std::size_t> Srtp::protect_rtp(std::span<std::uint8_t> buffer, std::size_t len) {
-  return impl_->protect_rtp(buffer, len);
+  return impl_->protect_rtp(buffer, len, nullptr, nullptr);
+}
+Expected<std::size_t> Srtp::protect_rtp(std::span<std::uint8_t> buffer, std::size_t len,
+                                        StreamMemo& memo) {
+  return impl_->protect_rtp(buffer, len, &memo.stream_, &memo.epoch_);
 }
 Expected<std::size_t> Srtp::unprotect_rtp(std::span<std::uint8_t> buffer, std::size_t len) {
   return impl_->unprotect_rtp(buffer, len);

@@ -63,6 +63,26 @@ class Srtp {
   // key (RFC 7714 §14.1), so they are refused. An index older than the
   // replay window is refused too: it can no longer be checked.
   Expected<std::size_t> protect_rtp(std::span<std::uint8_t> buffer, std::size_t len);
+
+  // Where the state of one outbound SSRC lives in an Srtp, kept by a
+  // sender per destination stream (the call layer: per subscriber and
+  // track) so that protect_rtp skips the stream table's lookup: fanning a
+  // packet out to many transports, each lookup is a cache miss or two.
+  // Opaque. Every use checks it against the Srtp at hand: it names a
+  // stream only of the Srtp that filled it, only while that Srtp's stream
+  // table is unchanged (a new SSRC may move every stream), and only for
+  // the SSRC it was filled for. Otherwise the stream is looked up and the
+  // memo refilled: a stale memo (another Srtp, a table that grew, an RTX
+  // packet) costs a lookup, never the wrong stream's state.
+  class StreamMemo {
+   private:
+    friend class Srtp;
+    void* stream_ = nullptr;
+    std::uint64_t epoch_ = 0;  // 0: empty; else the table's epoch when filled
+  };
+  // As protect_rtp above; the same result and the same checks.
+  Expected<std::size_t> protect_rtp(std::span<std::uint8_t> buffer, std::size_t len,
+                                    StreamMemo& memo);
   Expected<std::size_t> unprotect_rtp(std::span<std::uint8_t> buffer, std::size_t len);
   Expected<std::size_t> protect_rtcp(std::span<std::uint8_t> buffer, std::size_t len);
   Expected<std::size_t> unprotect_rtcp(std::span<std::uint8_t> buffer, std::size_t len);

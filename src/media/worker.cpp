@@ -251,15 +251,18 @@ void Worker::queue(Transport& to, Packet* p) {
 }
 
 void Worker::send_rtp(Transport& to, Packet* p) { send_protected(to, p, false); }
+void Worker::send_rtp(Transport& to, Packet* p, Srtp::StreamMemo& memo) { send_protected(to, p, false, &memo); }
 void Worker::send_rtcp(Transport& to, Packet* p) { send_protected(to, p, true); }
 
-void Worker::send_protected(Transport& to, Packet* p, bool rtcp) {
+void Worker::send_protected(Transport& to, Packet* p, bool rtcp, Srtp::StreamMemo* memo) {
   if (to.state() != Transport::State::connected) {
     stats_.send_dropped.fetch_add(1, std::memory_order_relaxed);
     pool_->release(p);
     return;
   }
-  auto n = rtcp ? to.srtp_out()->protect_rtcp(p->room(), p->size) : to.srtp_out()->protect_rtp(p->room(), p->size);
+  auto n = rtcp ? to.srtp_out()->protect_rtcp(p->room(), p->size)
+           : memo ? to.srtp_out()->protect_rtp(p->room(), p->size, *memo)
+                  : to.srtp_out()->protect_rtp(p->room(), p->size);
   if (!n) {
     stats_.send_dropped.fetch_add(1, std::memory_order_relaxed);
     pool_->release(p);

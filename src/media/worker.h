@@ -101,6 +101,10 @@ class Worker {
   // it; sent at the end of the current batch. Dropped and counted if `to`
   // is not connected.
   void send_rtp(Transport& to, Packet* packet);
+  // The same, with the caller's memo of the packet's outbound SRTP stream
+  // on `to` (Srtp::StreamMemo: one per destination stream, it spares the
+  // lookup per packet).
+  void send_rtp(Transport& to, Packet* packet, Srtp::StreamMemo& memo);
   void send_rtcp(Transport& to, Packet* packet);
   Loop& loop() { return *loop_; }
 
@@ -112,7 +116,7 @@ class Worker {
   void handle_bound(Datagram& d, std::uint8_t first);
   void queue_plain(const Endpoint& to, std::span<const std::uint8_t> bytes);
   void queue(Transport& to, Packet* p);
-  void send_protected(Transport& to, Packet* p, bool rtcp);
+  void send_protected(Transport& to, Packet* p, bool rtcp, Srtp::StreamMemo* memo = nullptr);
   void flush();
   void tick();
   void measure();

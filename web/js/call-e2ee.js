@@ -47,6 +47,10 @@ export class CallE2EE {
     e.onKeys = onKeys || (() => {});
     e.worker = new Worker('/js/e2ee-worker.js', { type: 'module', name: 'parley-e2ee' });
     e.worker.onmessage = (ev) => e.fromWorker(ev.data);
+    // A language channel carries only the voices of the interpreters the
+    // signed terms name: the server routes channels, but cannot make anyone
+    // else's frames play there.
+    e.worker.postMessage({ type: 'channel-senders', positions: [...(trust.interpreters || [])] });
     e.manager = null;
     e.send = null;
     e.kids = new Map();  // kid → roster position, for naming senders in warnings
@@ -63,16 +67,18 @@ export class CallE2EE {
     this.attach(sender, 'send');
   }
 
-  protectReceiver(receiver) {
-    this.attach(receiver, 'recv');
+  // `channel`: the receiver of a language channel (msid stream `channel` or
+  // `channel-<lang>`), whose frames must come from a named interpreter.
+  protectReceiver(receiver, { channel = false } = {}) {
+    this.attach(receiver, 'recv', channel);
   }
 
-  attach(endpoint, direction) {
+  attach(endpoint, direction, channel = false) {
     if (this.api === 'script') {
-      endpoint.transform = new RTCRtpScriptTransform(this.worker, { direction });
+      endpoint.transform = new RTCRtpScriptTransform(this.worker, { direction, channel });
     } else {
       const { readable, writable } = endpoint.createEncodedStreams();
-      this.worker.postMessage({ type: 'streams', readable, writable, direction }, [readable, writable]);
+      this.worker.postMessage({ type: 'streams', readable, writable, direction, channel }, [readable, writable]);
     }
   }
 
@@ -126,7 +132,11 @@ export class CallE2EE {
   }
 
   fromWorker(msg) {
-    if (msg.type === 'failure') {
+    if (msg.type === 'failure' && msg.code === 'not_interpreter') {
+      const who = msg.kid >= 0 ? this.senderOf(msg.kid) : null;
+      this.onWarning(`A language channel carried the voice of ${who ? who.name : 'someone'}, whom the signed terms do not ` +
+        'name as an interpreter: it is not played. Someone may be tampering with the call.', { code: 'channel_not_interpreter', claimed: who && who.member });
+    } else if (msg.type === 'failure') {
       const who = msg.kid >= 0 ? this.senderOf(msg.kid) : null;
       this.onWarning(`Media that could not be authenticated was refused${who ? ` (claimed sender: ${who.name})` : ''}: ` +
         'it is not shown. Someone may be tampering with the call.', { code: `frame_${msg.code}`, claimed: who && who.member });

@@ -53,7 +53,8 @@ function fromHex(hex) {
 
 // The verified meeting a call's keys are bound to, from the text (or bytes)
 // of its exported log: { meeting, termsHash, roster: [{position, member, key,
-// party, role, name}] } with the roster in its signed order. Throws an Error
+// party, role, name}], interpreters: [position] } with the roster in its
+// signed order and the positions of the interpreters the terms name. Throws an Error
 // saying why when the log does not verify, the meeting was withdrawn, the two
 // parties have not both signed the current terms, the roster cannot serve
 // (malformed, a member twice), or it is not the meeting `meeting`.
@@ -82,7 +83,11 @@ export async function trustFromExport(exportText, { meeting } = {}) {
     if (!partyIds.includes(e.party)) throw new Error(`Roster entry ${position} names a party not in the meeting.`);
     return { position, member: e.member, key: e.key, party: e.party, role: e.role, name: names.get(e.member) ?? e.member };
   });
-  const trust = { meeting: r.meeting, termsHash: r.termsHash, roster: entries };
+  // Who may speak into a language channel: the interpreters the signed
+  // terms name (docs/protocol.md §Interpretation), by roster position.
+  const named = new Set((r.terms.languages?.interpretation || []).map((i) => i && i.interpreter));
+  const interpreters = entries.filter((e) => named.has(e.member)).map((e) => e.position);
+  const trust = { meeting: r.meeting, termsHash: r.termsHash, roster: entries, interpreters };
   checkTrust(trust);
   return deepFreeze(trust);
 }

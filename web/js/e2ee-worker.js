@@ -22,7 +22,8 @@ import { encryptFrame, decryptFrame, splitFrame } from './sframe-media.js';
 const state = {
   sending: null,            // { kid, context }
   receiving: new Map(),     // kid → decrypting SFrameContext
-  counts: { encrypted: 0, decrypted: 0, droppedNoKey: 0, droppedUnknownKid: 0, duplicates: 0, failed: 0 },
+  counts: { encrypted: 0, decrypted: 0, droppedNoKey: 0, droppedUnknownKid: 0, duplicates: 0, failed: 0, notInterpreter: 0 },
+  channelSenders: new Set(),  // roster positions of the named interpreters
   failures: new Map(),      // kid → count, reported to the page
 };
 
@@ -52,8 +53,11 @@ async function apply(msg) {
       state.sending = null;
       state.receiving.clear();
       break;
+    case 'channel-senders':
+      state.channelSenders = new Set(msg.positions);
+      break;
     case 'streams':
-      pipe(msg.readable, msg.writable, msg.direction);
+      pipe(msg.readable, msg.writable, msg.direction, msg.channel);
       break;
     case 'stats':
       postMessage({ type: 'stats', counts: { ...state.counts }, failures: Object.fromEntries(state.failures) });
@@ -72,13 +76,13 @@ if ('RTCTransformEvent' in self) {
   self.onrtctransform = (ev) => {
     const t = ev.transformer;
     (t.options.direction === 'send' ? transformers.send : transformers.recv).add(t);
-    pipe(t.readable, t.writable, t.options.direction);
+    pipe(t.readable, t.writable, t.options.direction, t.options.channel);
   };
 }
 
-function pipe(readable, writable, direction) {
+function pipe(readable, writable, direction, channel = false) {
   const transform = new TransformStream({
-    transform: direction === 'send' ? encrypt : decrypt,
+    transform: direction === 'send' ? encrypt : channel ? decryptChannel : decrypt,
   });
   readable.pipeThrough(transform).pipeTo(writable).catch(() => {});
 }
@@ -123,6 +127,21 @@ async function decrypt(frame, controller) {
     state.failures.set(kid, n);
     if (n === 1 || n % 100 === 0) postMessage({ type: 'failure', kid, code: e && e.code, count: n });
   }
+}
+
+// A language channel's frame: decrypted only when its key is a named
+// interpreter's (a KID's high part is the sender's roster position,
+// docs/e2ee-keys.md §Epochs), whatever the server routed there.
+async function decryptChannel(frame, controller) {
+  const kid = kidOf(frame);
+  if (kid >= 0 && !state.channelSenders.has(Math.floor(kid / 65536))) {
+    state.counts.notInterpreter++;
+    const n = (state.failures.get(kid) || 0) + 1;
+    state.failures.set(kid, n);
+    if (n === 1 || n % 100 === 0) postMessage({ type: 'failure', kid, code: 'not_interpreter', count: n });
+    return;
+  }
+  return decrypt(frame, controller);
 }
 
 // The KID a refused frame claims, for the warning (-1 when unreadable).

@@ -394,6 +394,94 @@ TEST_P(SrtpTest, DifferentBytesUnderAnIndexAlreadyUsedAreRefused) {
   EXPECT_TRUE(tx->protect_rtp(again, later.size()));
 }
 
+// A sender's memo of where an SSRC's stream lives changes nothing in what
+// is sent or refused: two senders with the same keys, one through memos
+// and one without, give the same bytes, while the memos go stale every way
+// they can (an RTX-like second SSRC through the same memo, new SSRCs that
+// make the table grow and move its streams, protect_rtcp adding a stream).
+TEST_P(SrtpTest, AStreamMemoGivesTheSameBytesAsALookup) {
+  auto with = sender();
+  auto without = sender();
+  auto rx = receiver();
+  std::vector<Srtp::StreamMemo> memos(3);
+  std::uint32_t next_ssrc = 1000;
+  for (std::uint16_t seq = 1; seq <= 300; ++seq) {
+    for (std::size_t m = 0; m < memos.size(); ++m) {
+      // Memo m is for SSRC m + 1, and every fifth packet through it is
+      // for another SSRC (as a retransmission on the RTX stream would be);
+      // the table grows while the memos hold SSRC m + 1's stream.
+      const std::uint32_t ssrc = seq % 5 == 3 ? 100 + static_cast<std::uint32_t>(m) : m + 1;
+      const Bytes plain = make_rtp({.ssrc = ssrc, .seq = seq, .payload = 40});
+      Bytes a = with_room(plain);
+      auto n = with->protect_rtp(a, plain.size(), memos[m]);
+      ASSERT_TRUE(n) << n.error().message;
+      a.resize(*n);
+      EXPECT_EQ(a, protect_rtp(*without, plain)) << "ssrc " << ssrc << " seq " << seq;
+      expect_opens(*rx, a, plain);
+      // The memo wrote to the table's own stream: a lookup sees the index
+      // as used (were it a stale copy, these bytes would be let through).
+      Bytes changed = with_room(plain);
+      changed[plain.size() - 1] ^= 1;
+      auto reused = with->protect_rtp(changed, plain.size());
+      ASSERT_FALSE(reused) << "ssrc " << ssrc << " seq " << seq;
+      EXPECT_EQ(reused.error().code, "srtp_reuse");
+    }
+    if (seq % 10 == 0) {  // a new SSRC: the table may grow, every memo goes stale
+      const Bytes plain = make_rtp({.ssrc = next_ssrc++, .seq = seq, .payload = 8});
+      EXPECT_EQ(protect_rtp(*with, plain), protect_rtp(*without, plain));
+    }
+    if (seq % 25 == 0) {
+      const Bytes rtcp = make_rtcp(next_ssrc++, 16);
+      EXPECT_EQ(protect_rtcp(*with, rtcp), protect_rtcp(*without, rtcp));
+    }
+  }
+  ASSERT_GT(next_ssrc - 1000, 2 * kSrtpInitialStreams);  // the table grew at least twice
+}
+
+// The reuse check holds through a memo: different bytes under a used index
+// are refused, the true retransmission goes.
+TEST_P(SrtpTest, AStreamMemoKeepsTheReuseCheck) {
+  auto tx = sender();
+  Srtp::StreamMemo memo;
+  const Bytes first = make_rtp({.seq = 7, .payload = 64});
+  Bytes sealed = with_room(first);
+  auto n = tx->protect_rtp(sealed, first.size(), memo);
+  ASSERT_TRUE(n);
+  sealed.resize(*n);
+  Bytes other = first;
+  other.back() ^= 1;
+  Bytes buffer = with_room(other);
+  auto refused = tx->protect_rtp(buffer, other.size(), memo);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "srtp_reuse");
+  Bytes again = with_room(first);
+  auto m = tx->protect_rtp(again, first.size(), memo);
+  ASSERT_TRUE(m);
+  again.resize(*m);
+  EXPECT_EQ(again, sealed);
+}
+
+// A memo filled by one Srtp is never followed into another (epochs are
+// unique in the process, so this holds too for an Srtp made where a freed
+// one was): the other Srtp protects as it would without a memo. (Followed,
+// the memo would lead to index 9 used with other bytes: refused.)
+TEST_P(SrtpTest, AStreamMemoOfAnotherSrtpIsNotUsed) {
+  Srtp::StreamMemo memo;
+  const Bytes plain = make_rtp({.seq = 9, .payload = 32}, 0xab);
+  auto old = sender();
+  for (std::uint16_t seq = 1; seq <= 20; ++seq) {
+    Bytes b = with_room(make_rtp({.seq = seq, .payload = 32}));
+    ASSERT_TRUE(old->protect_rtp(b, b.size() - kSrtpMaxTrailer, memo));
+  }
+  auto fresh = sender();  // its stream for the SSRC starts afresh
+  auto reference = sender();
+  Bytes b = with_room(plain);
+  auto n = fresh->protect_rtp(b, plain.size(), memo);
+  ASSERT_TRUE(n) << n.error().message;  // not refused as a reuse of the old stream's index
+  b.resize(*n);
+  EXPECT_EQ(b, protect_rtp(*reference, plain));
+}
+
 TEST_P(SrtpTest, KeysOfTheWrongSizeAreRefused) {
   SrtpKeys k = keys();
   k.salt_len = profile() == SrtpProfile::aead_aes_128_gcm ? 14 : 12;
