@@ -435,6 +435,13 @@ test('interpretation: channels, ducking, switching, hand-over, direction, refusa
   for (const p of [olga, anna]) assert.equal(byMember.get(p.member)?.interpreter, true, `${p.name} is counted as an interpreter`);
   const ru = counters.body.channels.find((c) => c.language === 'ru');
   assert.equal(ru.live, anna.member);
+  // Every channel frame Peter heard was end-to-end encrypted by a named
+  // interpreter (the page refuses any other voice in a channel): nothing
+  // refused, no security warning.
+  const e2ee = await peter.page.evaluate(() => window.parleyCall.e2ee.stats().then((m) => m.counts));
+  figures.e2eePeter = e2ee;
+  assert.ok(e2ee.decrypted > 0 && e2ee.failed === 0 && !e2ee.notInterpreter, `Peter's decryption: ${JSON.stringify(e2ee)}`);
+  for (const p of all) assert.equal(await p.page.locator('#e2ee-warnings').isVisible(), false, `${p.name}: no security warning`);
 
   // An aide not named as an interpreter: going on air and joining with a
   // channel track are both refused with not_interpreter.

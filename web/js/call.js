@@ -559,10 +559,12 @@ async function rejoin() {
     state.e2ee.protectSender(pc.addTransceiver(track, init).sender);
   }
   pc.ontrack = (ev) => {
-    state.e2ee.protectReceiver(ev.receiver);
     const stream = ev.streams[0];
+    const channel = !!stream && (stream.id === 'channel' || stream.id.startsWith('channel-'));
+    // A channel's receiver plays only named interpreters' frames (call-e2ee.js).
+    state.e2ee.protectReceiver(ev.receiver, { channel });
     if (!stream) return;
-    if (stream.id === 'channel' || stream.id.startsWith('channel-')) return addChannel(stream, ev.track);
+    if (channel) return addChannel(stream, ev.track);
     state.trackOwner.set(ev.track.id, stream.id);
     addTile(stream.id, stream, false);
     if (ev.track.kind === 'audio') state.audio.add(ev.track, null);
