@@ -113,9 +113,11 @@ test('three participants, both transform APIs: everyone decodes everyone, and th
   for (const p of trio) {
     for (const q of trio) {
       if (p === q) continue;
+      // Olga, a named interpreter, publishes no floor audio (her microphone
+      // is her channel track, heard only by those who choose her channel).
       await waitFor(async () => {
         const r = await received(p, q);
-        return (r.frames > 10 && r.audio > 20) || r;
+        return (r.frames > 10 && (q === people.olga || r.audio > 20)) || r;
       }, `${p.name} decodes ${q.name}`);
     }
   }

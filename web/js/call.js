@@ -15,6 +15,7 @@ import { loadIdentity } from './identity.js';
 import { h } from './dom.js';
 import { CallE2EE } from './call-e2ee.js';
 import { RecordPanel } from './call-record.js';
+import { AudioMix, Interpretation } from './call-interpretation.js';
 
 const $ = (id) => document.getElementById(id);
 const meeting = decodeURIComponent(location.hash.slice(1));
@@ -31,6 +32,11 @@ const state = {
   saturatedTimer: null, saturatedDelay: 0, saturatedRefusals: 0,  // joining again after media_saturated
   e2ee: null,         // CallE2EE: the verified roster, key manager and transform worker
   record: null,       // RecordPanel: the record of the talks beside the call (call-record.js)
+  // Every remote sound goes through one WebAudio graph (call-interpretation.js);
+  // `audio.output` carries exactly what the person hears.
+  audio: new AudioMix(),
+  interp: null,       // Interpretation: only in meetings whose terms name interpreters
+  channelSender: null, // an interpreter's channel track (its transceiver): not part of the floor
 };
 
 // Reachable from the browser console (and the tests) to inspect the call.
@@ -64,9 +70,17 @@ const REASONS = {
   connection_failed: 'The media connection failed.',
   restart_failed: 'The media connection could not be restarted.',
   media_saturated: 'The media server is at its limit and cannot take you into the call just now; those already in it go on.',
+  // Interpretation (docs/protocol.md §Interpretation).
+  not_interpreter: 'You are not named in the signed terms as an interpreter for that language pair: you cannot speak into its channel.',
+  no_channel_track: 'Your microphone is not in the call as an interpreting channel: leave and join again.',
+  channel_busy: 'Another booth is live into that language: it must go off air before you can interpret into it.',
+  no_such_channel: 'No booth of the signed terms interprets into that language.',
 };
+// Refusals of an interpretation request made in the call: said, and the
+// call goes on (no recovery, as for a lost place).
+const INTERPRETATION_ERRORS = new Set(['not_interpreter', 'no_channel_track', 'channel_busy', 'no_such_channel']);
 // Refusals after which joining again cannot help: the page stops trying.
-const FINAL = new Set(['call_not_open', 'call_not_yet', 'call_over', 'not_on_roster', 'key_changed', 'not_found', 'call_full', 'invalid_sdp', 'too_many_streams']);
+const FINAL = new Set(['call_not_open', 'call_not_yet', 'call_over', 'not_on_roster', 'key_changed', 'not_found', 'call_full', 'invalid_sdp', 'too_many_streams', 'not_interpreter']);
 
 async function devices() {
   const list = await navigator.mediaDevices.enumerateDevices();
@@ -250,6 +264,7 @@ async function onMessage(msg) {
     $('device-check').hidden = true;
     $('in-call').hidden = false;
     addTile(state.me.member, state.stream, true);
+    if (state.interp) state.interp.joined();
     renderParticipants();
     if (!state.record) {
       state.record = new RecordPanel($('record-panel'), meeting, await loadIdentity(), { present: () => [...state.participants.keys()] });
@@ -269,11 +284,23 @@ async function onMessage(msg) {
     for (const member of state.participants.keys())
       if (!next.has(member)) document.querySelector(`.tile[data-member="${CSS.escape(member)}"]`)?.remove();
     state.participants = next;
+    // Everyone in the call has a tile, also those who publish no video (an
+    // interpreter without a camera, whose voice is a channel and never a
+    // floor track): the tile says who they are and what they do.
+    for (const p of msg.participants) tileFor(p.member);
     state.e2ee.setEpoch(msg.epoch, msg.participants);
     renderParticipants();
     if (state.record) state.record.draw();  // who would be recorded as present
+  } else if (msg.type === 'call.interpretation') {
+    if (!state.interp) return;
+    state.interp.update(msg);
+    renderParticipants();
   } else if (msg.type === 'call.error') {
     if (msg.code === 'media_saturated') return saturated();
+    if (state.joined && (INTERPRETATION_ERRORS.has(msg.code) || (msg.code === 'invalid_field' && state.interp && state.interp.pending))) {
+      if (state.interp) state.interp.refused(msg.code);
+      return say(`${REASONS[msg.code] || 'The server refused that.'} (${msg.message})`);
+    }
     if (msg.code === 'not_connected') return;  // a restart asked too early: the next step asks again
     if (msg.code === 'recipient_not_in_call') return;  // a key for someone who has just left
     if (state.inCall && state.everJoined && !FINAL.has(msg.code)) {
@@ -302,6 +329,7 @@ async function onMessage(msg) {
     }
     const p = state.participants.get(msg.member);
     $('call-state').textContent = `${state.participants.size} in the call${p ? ` · speaking: ${p.name}` : ''}`;
+    if (state.interp) state.interp.setSpeaker(msg.member);
   } else if (msg.type === 'call.left') {
     state.joined = false;
   }
@@ -421,8 +449,29 @@ function addTile(member, stream, self) {
   const tile = tileFor(member);
   const video = tile.querySelector('video');
   if (video.srcObject !== stream) video.srcObject = stream;
-  video.muted = !!self;  // never play your own sound back
+  // Never play your own sound back. Others' sound plays through the page's
+  // audio graph (state.audio), where the floor can be turned down under an
+  // interpretation channel; the element stays attached, muted, because
+  // Chromium feeds WebAudio from a remote track only while it plays in one.
+  video.muted = !!self || state.audio.available;
   if (self) tile.dataset.self = 'true';
+}
+
+// A remote audio section of an interpretation channel: msid stream id
+// `channel` (what this listener chose) or `channel-<language>` (an
+// interpreter's view of each channel). No tile: played through its own gain
+// in the audio graph, from a muted element that keeps it flowing.
+function addChannel(stream, track) {
+  const key = stream.id === 'channel' ? 'channel' : stream.id.slice('channel-'.length);
+  let el = document.querySelector(`#channel-audio audio[data-channel="${CSS.escape(key)}"]`);
+  if (!el) {
+    el = h('audio', { autoplay: true, 'data-channel': key });
+    el.muted = true;
+    $('channel-audio').append(el);
+  }
+  if (el.srcObject !== stream) el.srcObject = stream;
+  state.audio.add(track, key);
+  if (state.interp) state.interp.apply();
 }
 
 function renderParticipants() {
@@ -434,12 +483,26 @@ function renderParticipants() {
       h('strong', { text: tile.dataset.self ? `${p.name} (you)` : p.name }), ' · ',
       `${p.party}, ${p.role}`, ' · ', h('span', { class: 'fp', title: 'Fingerprint of the key on the signed roster', text: p.key_fingerprint }),
       p.state !== 'connected' ? ` · ${p.state}` : '');
+    // Who interprets into which language, and what each person listens to.
+    const interp = state.interp ? state.interp.describe(p.member) : '';
+    let line = tile.querySelector('.interp-label');
+    if (interp) {
+      if (!line) {
+        line = h('div', { class: 'label interp-label' });
+        label.after(line);
+      }
+      line.textContent = interp;
+    } else if (line) {
+      line.remove();
+    }
     tile.querySelector('video').setAttribute('aria-label', `${p.name}, ${p.party}, ${p.role}`);
   }
   $('call-state').textContent = `${state.participants.size} in the call`;
 }
 
 async function join() {
+  // First, inside the click: an audio context started by a user gesture may play.
+  state.audio.start();
   $('join').disabled = true;
   say('');
   if (!state.stream) await preview();
@@ -473,21 +536,38 @@ async function rejoin() {
   if (!state.inCall) return;
   if (state.pc) state.pc.close();
   state.trackOwner.clear();
+  state.audio.clear();
+  $('channel-audio').replaceChildren();
   state.joining = true;
   state.pcConnected = false;
   const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', ...state.e2ee.pcConfig() });
   state.pc = pc;
+  // A named interpreter's microphone is their channel track, a section of
+  // its own named in call.join (channel_mid): it never joins the floor, and
+  // the server feeds it to a channel only while they are on air.
+  const interpreter = !!(state.interp && state.interp.interpreter);
+  state.channelSender = null;
   for (const track of state.stream.getTracks()) {
+    if (interpreter && track.kind === 'audio') {
+      const t = pc.addTransceiver(track, { direction: 'sendonly', streams: [new MediaStream([track])] });
+      state.e2ee.protectSender(t.sender);
+      state.channelSender = t;
+      continue;
+    }
     const init = { direction: 'sendonly', streams: [state.stream] };
     if (track.kind === 'video') init.sendEncodings = simulcastFor(track);
     state.e2ee.protectSender(pc.addTransceiver(track, init).sender);
   }
   pc.ontrack = (ev) => {
-    state.e2ee.protectReceiver(ev.receiver);
     const stream = ev.streams[0];
+    const channel = !!stream && (stream.id === 'channel' || stream.id.startsWith('channel-'));
+    // A channel's receiver plays only named interpreters' frames (call-e2ee.js).
+    state.e2ee.protectReceiver(ev.receiver, { channel });
     if (!stream) return;
+    if (channel) return addChannel(stream, ev.track);
     state.trackOwner.set(ev.track.id, stream.id);
     addTile(stream.id, stream, false);
+    if (ev.track.kind === 'audio') state.audio.add(ev.track, null);
     renderParticipants();
   };
   watchConnection(pc);
@@ -497,7 +577,9 @@ async function rejoin() {
     state.joining = false;
     return;
   }
-  state.ws.send(JSON.stringify({ type: 'call.join', meeting, offer: pc.localDescription.sdp }));
+  const msg = { type: 'call.join', meeting, offer: pc.localDescription.sdp };
+  if (state.channelSender) msg.channel_mid = state.channelSender.mid;  // known only after setLocalDescription
+  state.ws.send(JSON.stringify(msg));
 }
 
 // Connection quality per participant, from the browser's own statistics
@@ -538,7 +620,9 @@ async function quality() {
       tile.append(el);
     }
     el.dataset.grade = grade;
-    el.textContent = `Connection ${grade}: ${q.width}×${q.height}, ${Math.round(q.fps || 0)} fps, ${lossPct.toFixed(1)}% lost, audio jitter ${Math.round(q.jitter * 1000)} ms`;
+    // A participant without a camera (an interpreter, for one) has no picture to describe.
+    const picture = q.width || q.frames ? `${q.width}×${q.height}, ${Math.round(q.fps || 0)} fps, ` : 'audio only, ';
+    el.textContent = `Connection ${grade}: ${picture}${lossPct.toFixed(1)}% lost, audio jitter ${Math.round(q.jitter * 1000)} ms`;
   }
 }
 
@@ -556,6 +640,8 @@ function stopCall() {
   clearInterval(state.statsTimer);
   if (state.pc) state.pc.close();
   state.pc = null;
+  state.audio.clear();
+  $('channel-audio').replaceChildren();
   state.joined = false;
   if (state.e2ee) state.e2ee.close();
   state.e2ee = null;  // keys are never reused: a new join starts afresh
@@ -597,6 +683,22 @@ async function main() {
     const view = await call('GET', `/api/v1/meetings/${encodeURIComponent(meeting)}`);
     $('call-title').textContent = `Call: ${view.parameters.title.value}`;
     document.title = `Call: ${view.parameters.title.value} — Parley`;
+    // Interpretation channels exist when the terms name interpreters; the
+    // terms also say whether this member is one of them, which decides how
+    // the microphone is published. (The server checks the signed terms
+    // again: a page that claims wrongly is refused with not_interpreter.)
+    const terms = view.parameters.languages && view.parameters.languages.value;
+    if (Interpretation.wanted(terms)) {
+      state.interp = new Interpretation({
+        meeting, terms, me: id.member, mix: state.audio,
+        send: (msg) => {
+          if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify({ ...msg, meeting }));
+        },
+        nameOf: (member) => state.participants.get(member)?.name
+          || state.e2ee?.trust.roster.find((r) => r.member === member)?.name || member,
+      });
+      state.interp.mount($('interpretation'));
+    }
   } catch (e) {
     return say(explain(e));
   }
