@@ -195,6 +195,15 @@ void Call::publish(ParticipantId publisher, TrackSpec spec) {
   p->second.tracks.push_back(std::move(track));
 }
 
+Call::Outbound Call::new_outbound(ParticipantId subscriber, Transport* to, OutboundSpec spec) {
+  Outbound o;
+  o.subscriber = subscriber;
+  o.to = to;
+  o.spec = std::move(spec);
+  o.rtx_seq = static_cast<std::uint16_t>(o.spec.ssrc);  // RTX numbers start from the random SSRC's low bits
+  return o;
+}
+
 void Call::subscribe(ParticipantId subscriber, ParticipantId publisher, std::uint32_t track_id, OutboundSpec spec) {
   auto pub = participants_.find(publisher);
   auto sub = participants_.find(subscriber);
@@ -207,11 +216,7 @@ void Call::subscribe(ParticipantId subscriber, ParticipantId publisher, std::uin
     if (o != t->outbounds.end()) {
       o->spec = std::move(spec);
     } else {
-      Outbound fresh;
-      fresh.subscriber = subscriber;
-      fresh.to = sub->second.transport;
-      fresh.spec = std::move(spec);
-      fresh.rtx_seq = static_cast<std::uint16_t>(fresh.spec.ssrc);
+      Outbound fresh = new_outbound(subscriber, sub->second.transport, std::move(spec));
       if (t->spec.kind == StreamKind::video && limits_.cache_packets)
         fresh.history = std::make_unique<SentRecord[]>(limits_.cache_packets);
       else fresh.target = 0;  // audio has one layer
@@ -291,14 +296,10 @@ void Call::add_slot(ParticipantId listener, std::uint32_t slot, OutboundSpec spe
     o->source = nullptr;  // payload types are mapped again at placing
     o->counters = std::move(counters);
   } else {
-    Outbound fresh;
-    fresh.subscriber = listener;
-    fresh.to = sub->second.transport;
-    fresh.spec = std::move(spec);
+    Outbound fresh = new_outbound(listener, sub->second.transport, std::move(spec));
     fresh.slot = static_cast<int>(slot);
     fresh.formats = formats;
     fresh.counters = std::move(counters);
-    fresh.rtx_seq = static_cast<std::uint16_t>(fresh.spec.ssrc);
     parked_.push_back(std::move(fresh));
   }
   place_slots();

@@ -248,6 +248,7 @@ class Call {
   // it); after any change of sources, slots or tracks.
   void place_slots();
   Outbound* find_slot(ParticipantId listener, std::uint32_t slot);
+  static Outbound new_outbound(ParticipantId subscriber, Transport* to, OutboundSpec spec);
 
   void update_active_speaker();
   std::function<void(ParticipantId)> active_speaker_handler_;

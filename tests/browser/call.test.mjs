@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { agreedCall, enrollPeople, joinCall as openAndJoin, tileReceived, utc, twoDelegations } from './harness.mjs';
+import { agreedCall, enrollPeople, joinCall as openAndJoin, tileReceived, utc, twoDelegations, waitUntil, serverTail } from './harness.mjs';
 
 let server;
 const people = {};
@@ -32,17 +32,10 @@ const joinCall = (person) => openAndJoin(server, meeting, person);
 
 const received = tileReceived;
 
-async function waitFor(fn, what, ms = 30000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last === true) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+const waitFor = (fn, what, ms) => waitUntil(fn, what, { ms, diagnose: async () => {
   const pages = await Promise.all(Object.values(people).map(async (p) => `${p.name}: ${await p.page.locator('#notice').textContent()} | ${await p.page.evaluate(() => [...document.querySelectorAll('.tile')].map((t) => `${t.dataset.member}:${t.dataset.framesDecoded}/${t.dataset.audioPackets}`).join(' '))}`));
-  assert.fail(`${what}: ${JSON.stringify(last)}\n${pages.join('\n')}\n${server.log().split('\n').filter((l) => !l.includes('event=http')).slice(-10).join('\n')}`);
-}
+  return `${pages.join('\n')}\n${serverTail(server)}`;
+} });
 
 test('three participants see and hear each other; one leaves, the others go on', async () => {
   const trio = [people.mikhail, people.helen, people.olga];

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { agreedCall, enrollPeople, joinCall as openAndJoin, tileReceived as received, twoDelegations } from './harness.mjs';
+import { agreedCall, enrollPeople, joinCall as openAndJoin, tileReceived as received, twoDelegations, waitUntil } from './harness.mjs';
 import { parseHeader } from '../../web/js/sframe.js';
 import { signDocument } from '../../web/js/identity.js';
 import { fromBase64url, toBase64url } from '../../web/js/encoding.js';
@@ -55,16 +55,7 @@ async function joinCall(person, query = '', { again = false } = {}) {
   await person.page.locator('#in-call').waitFor();
 }
 
-async function waitFor(fn, what, ms = 30000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last === true) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail(`${what}: ${JSON.stringify(last)}`);
-}
+const waitFor = (fn, what, ms) => waitUntil(fn, what, { ms });
 
 const code = (p) => p.page.evaluate(() => {
   const el = document.getElementById('e2ee-code');

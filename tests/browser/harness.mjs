@@ -4,6 +4,7 @@
 // with one persistent profile per person (so each has its own IndexedDB and
 // its own key). Flags as in the project's testing notes.
 
+import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -249,4 +250,23 @@ export async function fillSteady(locator, text) {
     if ((await locator.inputValue()) === text) return;
   }
   throw new Error(`the field would not keep its text: ${text.slice(0, 40)}`);
+}
+
+// Polls `fn` until it returns true, for at most `ms`; then fails with `what`,
+// the last thing `fn` returned (what it saw instead) and what `diagnose()`
+// (async, optional) says of the pages and the server.
+export async function waitUntil(fn, what, { ms = 30000, every = 250, diagnose = null } = {}) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last === true) return;
+    await new Promise((r) => setTimeout(r, every));
+  }
+  assert.fail(`${what}: ${JSON.stringify(last)}${diagnose ? `\n${await diagnose()}` : ''}`);
+}
+
+// The last lines of the server's log, without the HTTP requests.
+export function serverTail(server, n = 10) {
+  return server.log().split('\n').filter((l) => !l.includes('event=http')).slice(-n).join('\n');
 }

@@ -24,7 +24,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { agreedCall, enrollPeople, joinCall as openAndJoin, twoDelegations } from './harness.mjs';
+import { agreedCall, enrollPeople, joinCall as openAndJoin, twoDelegations, waitUntil, serverTail } from './harness.mjs';
 
 const TONES = [440, 620, 1000, 1330];
 const FREQ = { mikhail: 440, helen: 620, olga: 1000, anna: 1330 };
@@ -220,17 +220,10 @@ async function levels(p, ms = 1000) {
 }
 const show = (l) => TONES.map((f) => `${f} Hz ${l[f].toFixed(1)} dB`).join(', ');
 
-async function waitFor(fn, what, ms = 30000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last === true) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+const waitFor = (fn, what, ms) => waitUntil(fn, what, { ms, every: 200, diagnose: async () => {
   const notices = await Promise.all(Object.values(people).map(async (p) => `${p.name}: ${await p.page.locator('#notice').textContent().catch(() => '?')}`));
-  assert.fail(`${what}: ${JSON.stringify(last)}\n${notices.join('\n')}\n${server.log().split('\n').filter((l) => !l.includes('event=http')).slice(-15).join('\n')}`);
-}
+  return `${notices.join('\n')}\n${serverTail(server, 15)}`;
+} });
 const settle = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // The first sample after `from` where tone `i` (fast analyser) passes

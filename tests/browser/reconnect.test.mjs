@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { agreedCall, enrollPeople, joinCall as openAndJoin, tileReceived, twoDelegations } from './harness.mjs';
+import { agreedCall, enrollPeople, joinCall as openAndJoin, tileReceived, twoDelegations, waitUntil, serverTail } from './harness.mjs';
 
 let server;
 const people = {};
@@ -60,20 +60,13 @@ async function notice(person) {
   return person.page.locator('#notice').textContent();
 }
 
-async function waitFor(fn, what, ms = 60000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last === true) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+const waitFor = (fn, what, ms = 60000) => waitUntil(fn, what, { ms, diagnose: async () => {
   const pages = await Promise.all([people.mikhail, people.helen].map(async (p) => `${p.name}: ${await notice(p)} | ${await p.page.evaluate(() => [...document.querySelectorAll('.tile')].map((t) => `${t.dataset.member}:${t.dataset.framesDecoded}`).join(' '))} | ${await p.page.evaluate(() => window.__pcs.map((pc) => `${pc.iceConnectionState}/${pc.connectionState}`).join(' '))}`));
   // The signalling each page saw, in short: what was sent (>) and received (<).
   const brief = (m) => [m.type, m.code, m.type === 'call.participants' ? m.participants.map((x) => x.state).join('/') : undefined].filter(Boolean).join(':');
   const talk = [people.mikhail, people.helen].map((p) => `${p.name}: ${[...(p.sent || []).map((m) => `>${brief(m)}`)].join(' ')}\n  ${(p.received || []).map((m) => `<${brief(m)}`).slice(-40).join(' ')}`);
-  assert.fail(`${what}: ${JSON.stringify(last)}\n${pages.join('\n')}\n${talk.join('\n')}\n${server.log().split('\n').filter((l) => !l.includes('event=http')).slice(-10).join('\n')}`);
-}
+  return `${pages.join('\n')}\n${talk.join('\n')}\n${serverTail(server)}`;
+} });
 
 // Video from each to the other keeps arriving: more than `n` new frames.
 async function videoFlowsBothWays(what, n = 30) {

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, PARLEY, Person, agreedCall, enrollPeople, fillSteady, joinCall, twoDelegations } from './harness.mjs';
+import { ARTIFACTS, PARLEY, Person, agreedCall, enrollPeople, fillSteady, joinCall, twoDelegations, waitUntil } from './harness.mjs';
 import { canonicalize } from '../../web/js/canonical.js';
 import { fromBase64url, sha256Hex, toHex, utf8 } from '../../web/js/encoding.js';
 import { MerkleTree } from '../../web/js/merkle.js';
@@ -46,18 +46,11 @@ after(async () => {
   if (server) assert.equal(await server.stop(), 0);
 });
 
-async function waitFor(fn, what, ms = 30000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last === true) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+const waitFor = (fn, what, ms) => waitUntil(fn, what, { ms, diagnose: async () => {
   const notices = await Promise.all(Object.values(people).map(async (p) =>
     `${p.name}: ${await p.page.evaluate(() => [...document.querySelectorAll('#notice, #record-notice, #record-error, #cosign-refused')].map((n) => n.textContent).join(' | '))}`));
-  assert.fail(`${what}: ${JSON.stringify(last)}\n${notices.join('\n')}`);
-}
+  return notices.join('\n');
+} });
 
 const panel = (p) => p.page.locator('#record-panel');
 
