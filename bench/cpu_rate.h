@@ -73,4 +73,20 @@ bool parse_list(const std::string& text, std::vector<T>& out) {
   return !out.empty();
 }
 
+// The options every CPU-rate benchmark takes: --seconds S (each
+// measurement, > 0) and --rounds R (measurements whose median is shown,
+// > 0). 1: `arg` was one of them and `value` is good; -1: it was, and
+// `value` is not; 0: `arg` is another option.
+inline int parse_rate_option(const std::string& arg, const std::string& value, double& seconds, int& rounds) {
+  if (arg == "--seconds") {
+    seconds = std::atof(value.c_str());
+    return seconds > 0 ? 1 : -1;
+  }
+  if (arg == "--rounds") {
+    rounds = std::atoi(value.c_str());
+    return rounds > 0 ? 1 : -1;
+  }
+  return 0;
+}
+
 }  // namespace parley::bench

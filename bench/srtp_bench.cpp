@@ -58,12 +58,8 @@ bool parse_args(int argc, char** argv, Options& o) {
     const std::string arg = argv[i];
     if (i + 1 >= argc) return false;
     const std::string v = argv[++i];
-    if (arg == "--seconds") {
-      o.seconds = std::atof(v.c_str());
-      if (o.seconds <= 0) return false;
-    } else if (arg == "--rounds") {
-      o.rounds = std::atoi(v.c_str());
-      if (o.rounds <= 0) return false;
+    if (int r = parley::bench::parse_rate_option(arg, v, o.seconds, o.rounds)) {
+      if (r < 0) return false;
     } else if (arg == "--sizes") {
       if (!parley::bench::parse_list(v, o.sizes)) return false;
       for (std::size_t n : o.sizes)

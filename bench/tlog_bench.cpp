@@ -55,12 +55,8 @@ bool parse_args(int argc, char** argv, Options& o) {
     } else if (arg == "--entry-bytes") {
       o.entry_bytes = std::strtoull(v.c_str(), &end, 10);
       if (*end != '\0' || o.entry_bytes < 8) return false;
-    } else if (arg == "--seconds") {
-      o.seconds = std::atof(v.c_str());
-      if (o.seconds <= 0) return false;
-    } else if (arg == "--rounds") {
-      o.rounds = std::atoi(v.c_str());
-      if (o.rounds <= 0) return false;
+    } else if (int r = parley::bench::parse_rate_option(arg, v, o.seconds, o.rounds)) {
+      if (r < 0) return false;
     } else {
       return false;
     }
