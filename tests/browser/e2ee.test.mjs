@@ -154,10 +154,13 @@ test('a leave changes every key and the code; the leaver gets none of the new on
   });
   const olgaWs = await olga.page.evaluateHandle(() => window.parleyCall.ws);
   await olga.page.click('#leave');
+  // Both who stayed at the new epoch with every key in (each page moves on
+  // when its own call.participants and keys arrive, not at the same instant).
   await waitFor(async () => {
-    const c = await code(mikhail);
-    return (c.epoch !== before.epoch && c.complete === 'true' && c.code !== before.code) || { before, now: c };
-  }, 'a new epoch and code after the leave');
+    const [m, h] = [await code(mikhail), await code(helen)];
+    return (m.epoch !== before.epoch && m.complete === 'true' && m.code !== before.code &&
+      h.epoch === m.epoch && h.complete === 'true') || { before, mikhail: m, helen: h };
+  }, 'a new epoch and code after the leave, on both pages');
   const [cm, ch] = [await code(mikhail), await code(helen)];
   assert.equal(cm.code, ch.code, 'the two who stayed agree on the new code');
   assert.notEqual(await mikhail.page.evaluate(() => window.parleyCall.e2ee.sendingKid), keysBefore, 'a new sending key');
